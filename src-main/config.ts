@@ -1,0 +1,149 @@
+// Configuration: one JSON file, validated at start. A bad file stops the
+// program with a sentence that names the key and what was expected.
+
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
+import { dirname, isAbsolute, resolve } from 'node:path'
+import { z } from 'zod'
+
+const HostPort = z
+  .string()
+  .regex(/^[^:\s]+:[0-9]{1,5}$/, { message: 'expected "host:port", e.g. "127.0.0.1:8111"' })
+
+const Mail = z.union([
+  z.strictObject({
+    url: z
+      .string()
+      .regex(/^smtps?:\/\//, { message: 'expected an smtp:// or smtps:// URL' })
+      .describe('SMTP server URL'),
+    from: z.string().min(3).optional(),
+    /** Seconds before a silent or slow mail server counts as down. */
+    timeoutSeconds: z.number().int().min(1).max(120).default(10),
+  }),
+  z.strictObject({ outbox: z.string().min(1) }),
+])
+
+export const ConfigSchema = z.strictObject({
+  dataDir: z.string().min(1),
+  mail: Mail.default({ outbox: 'outbox' }),
+  issuer: z.string().trim().min(1).max(64).default('Guichet'),
+  emailCodeTtlSeconds: z.number().int().min(60).max(3600).default(600),
+  idleLockSeconds: z.number().int().min(5).max(86_400).default(120),
+  locale: z.enum(['fr', 'en']).default('fr'),
+  terminalId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .default(() => hostname()),
+  policy: z
+    .strictObject({
+      emailCode: z.enum(['until-enrolled', 'first-sign-in-only']).default('until-enrolled'),
+    })
+    .default({ emailCode: 'until-enrolled' }),
+  fido: z
+    .strictObject({
+      transport: z.enum(['hid', 'udp']).default('hid'),
+      udp: HostPort.default('127.0.0.1:8111'),
+      /** Relying-party id and origin: constants of this deployment, never from the renderer. */
+      rpId: z.string().min(1).default('guichet'),
+      origin: z.string().min(1).default('app://guichet'),
+      /** AAGUIDs of the key models IT accepts; empty means any. */
+      allowedAaguids: z.array(z.string().regex(/^[0-9a-f-]{32,36}$/i)).default([]),
+    })
+    .default({
+      transport: 'hid',
+      udp: '127.0.0.1:8111',
+      rpId: 'guichet',
+      origin: 'app://guichet',
+      allowedAaguids: [],
+    }),
+  kiosk: z.boolean().default(true),
+  /** Electron: allow the data key in a 0600 file when the OS offers no keychain. */
+  allowKeyFile: z.boolean().default(false),
+})
+
+export type Config = z.output<typeof ConfigSchema>
+export type ConfigInput = z.input<typeof ConfigSchema>
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)'
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+        .map((k) => `"${[...issue.path.map(String), k].join('.')}"`)
+        .join(', ')}`
+    case 'invalid_type':
+      return `"${key}": expected ${issue.expected}${issue.input === undefined ? ' (missing)' : ''}`
+    case 'invalid_value':
+      return `"${key}": expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+    case 'invalid_union':
+      return `"${key}": expected { "url": "smtp://host:port", "from": "…" } or { "outbox": "dir" }`
+    default:
+      return `"${key}": ${issue.message}`
+  }
+}
+
+/** Validates parsed JSON; relative paths are taken from `baseDir` (the file's folder). */
+export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Config {
+  const result = ConfigSchema.safeParse(raw)
+  if (!result.success) {
+    const lines = result.error.issues.map(describeIssue)
+    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`)
+  }
+  const config = result.data
+  const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p))
+  config.dataDir = abs(config.dataDir)
+  if ('outbox' in config.mail) config.mail.outbox = resolve(config.dataDir, config.mail.outbox)
+  return config
+}
+
+export function loadConfigFile(path: string): Config {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable'
+    throw new ConfigError(`Configuration file ${path} is ${reason}.`)
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(
+      `Configuration file ${path} is not valid JSON: ${(error as Error).message}`,
+    )
+  }
+  try {
+    return parseConfig(raw, dirname(resolve(path)))
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`)
+    throw error
+  }
+}
+
+/**
+ * Where the configuration comes from: `--config FILE`, then `GUICHET_CONFIG`.
+ * (The Electron shell adds the system-wide and user-data locations after these.)
+ */
+export function configPathFromArgs(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  const i = argv.indexOf('--config')
+  if (i >= 0) {
+    const value = argv[i + 1]
+    if (!value || value.startsWith('--')) throw new ConfigError('--config needs a file path.')
+    return value
+  }
+  const eq = argv.find((a) => a.startsWith('--config='))
+  if (eq) return eq.slice('--config='.length)
+  return env.GUICHET_CONFIG || undefined
+}

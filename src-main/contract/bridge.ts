@@ -1,0 +1,26 @@
+// What the renderer sees as `window.guichet`: the contract's methods, plus one
+// subscription function for main → renderer events. The Electron preload and
+// the web host's HTTP client both produce exactly this shape.
+
+import type { Client } from './dispatch'
+import type { EventName, EventPayload } from './methods'
+
+export type Unsubscribe = () => void
+
+export type Bridge = Client & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Unsubscribe
+}
+
+/** IPC channel of a contract method (Electron). */
+export function channelOf(method: string): string {
+  return `guichet:${method}`
+}
+
+/** IPC channel of a main → renderer event (Electron). */
+export function eventChannelOf(event: string): string {
+  return `guichet-event:${event}`
+}
+
+/** Web host: header carrying the per-launch secret, and where the page finds it. */
+export const TOKEN_HEADER = 'x-guichet-token'
+export const TOKEN_META_NAME = 'guichet-token'

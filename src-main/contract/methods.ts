@@ -1,0 +1,156 @@
+// The one contract between the kiosk UI and main. Main (IPC handlers, web host),
+// the preload and the renderer derive their types from this table; payloads
+// from the renderer are untrusted and parsed against `input` in main.
+//
+// Time values are epoch milliseconds. Every method answers with the envelope
+// `Result<output>` of ./errors.ts.
+
+import { z } from 'zod'
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
+const text = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((s) => !CONTROL.test(s), { message: 'control characters are not allowed' })
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ pattern: z.regexes.html5Email }))
+  .transform((s) => s.toLowerCase())
+
+/** A password as typed at sign-in; the rules for new ones are the engine's. */
+export const Password = z.string().min(1).max(1024)
+/** Six digits, nothing else: the screen strips spaces before sending. */
+export const OtpCode = z.string().regex(/^[0-9]{6}$/)
+export const DisplayName = text(100).pipe(z.string().trim().min(1))
+export const DeviceName = text(64).pipe(z.string().trim())
+export const KeyPin = z.string().min(4).max(63)
+
+const Empty = z.strictObject({})
+
+export const Factor = z.enum(['email', 'app', 'key'])
+export type Factor = z.infer<typeof Factor>
+
+export const SignInStep = z.strictObject({
+  /** Where the code comes from: the clerk's mailbox, or their authenticator app. */
+  factor: z.enum(['email', 'app']),
+  /** The login address masked for the shared screen: `a•••@mairie.fr`. */
+  maskedEmail: z.string(),
+  /** E-mailed codes: when this code was sent and when it stops working. */
+  sentAt: z.number().nullable(),
+  expiresAt: z.number().nullable(),
+  /** The account has at least one security key: offer « Utiliser ma clé de sécurité ». */
+  hasKey: z.boolean(),
+})
+export type SignInStep = z.infer<typeof SignInStep>
+
+export const SessionView = z.strictObject({
+  name: z.string(),
+  email: z.string(),
+  /** The factor that completed this sign-in. */
+  factor: Factor,
+  /** Policy `first-sign-in-only`: the clerk must enroll an app or key before home. */
+  mustEnroll: z.boolean(),
+})
+export type SessionView = z.infer<typeof SessionView>
+
+export const Status = z.strictObject({
+  /** Empty store: show the first-start account creation screen. */
+  firstStart: z.boolean(),
+  issuer: z.string(),
+  locale: z.enum(['fr', 'en']),
+  idleLockSeconds: z.number(),
+  emailCodeTtlSeconds: z.number(),
+  session: SessionView.nullable(),
+  pending: SignInStep.nullable(),
+})
+export type Status = z.infer<typeof Status>
+
+export const AppEnrollment = z.strictObject({
+  /** otpauth:// URI; the QR codes encode it. */
+  uri: z.string(),
+  qrSvg: z.string(),
+  qrPngDataUrl: z.string(),
+  /** The base32 key in groups of four, for typing. */
+  secretGroups: z.array(z.string()),
+  expiresAt: z.number(),
+})
+export type AppEnrollment = z.infer<typeof AppEnrollment>
+
+export const KeyView = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+})
+export type KeyView = z.infer<typeof KeyView>
+
+export const Factors = z.strictObject({
+  email: z.string(),
+  app: z.strictObject({ deviceName: z.string(), createdAt: z.number() }).nullable(),
+  keys: z.array(KeyView),
+})
+export type Factors = z.infer<typeof Factors>
+
+export const methods = {
+  /** What the kiosk should show at start or after a reload. */
+  getStatus: { input: Empty, output: Status },
+
+  // First start with an empty store: IT's account, with its app enrolled on the spot.
+  beginSetup: {
+    input: z.strictObject({ email: Email, name: DisplayName, password: Password }),
+    output: AppEnrollment,
+  },
+  confirmSetup: {
+    input: z.strictObject({ code: OtpCode, deviceName: DeviceName }),
+    output: SessionView,
+  },
+
+  // Sign-in.
+  signIn: {
+    input: z.strictObject({ email: Email, password: Password }),
+    output: SignInStep,
+  },
+  resendCode: { input: Empty, output: SignInStep },
+  verifyCode: { input: z.strictObject({ code: OtpCode }), output: SessionView },
+  cancelSignIn: { input: Empty, output: Empty },
+  signOut: { input: Empty, output: Empty },
+
+  // « Mes facteurs d'authentification ».
+  listFactors: { input: Empty, output: Factors },
+  beginAppEnrollment: { input: Empty, output: AppEnrollment },
+  confirmAppEnrollment: {
+    input: z.strictObject({ code: OtpCode, deviceName: DeviceName }),
+    output: Factors,
+  },
+  removeApp: { input: Empty, output: Factors },
+} as const
+
+export type Methods = typeof methods
+export type MethodName = keyof Methods
+export type Input<M extends MethodName> = z.input<Methods[M]['input']>
+export type ParsedInput<M extends MethodName> = z.output<Methods[M]['input']>
+export type Output<M extends MethodName> = z.output<Methods[M]['output']>
+
+export const METHOD_NAMES = Object.keys(methods) as MethodName[]
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(methods, name)
+}
+
+/** Main → renderer events. */
+export const events = {
+  /** A security-key operation's progress: `touch` means « Touchez votre clé de sécurité ». */
+  keyStatus: z.strictObject({ status: z.enum(['waiting-device', 'processing', 'touch']) }),
+} as const
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.output<Events[E]>
+
+/** Largest accepted request body (web host) or serialized IPC payload, in bytes. */
+export const MAX_PAYLOAD_BYTES = 64 * 1024

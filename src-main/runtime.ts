@@ -1,0 +1,89 @@
+// Opens everything the engine needs from a validated configuration: the data
+// folder, the store, the data key and the mailer. Used by the web host, the
+// Electron shell and the admin command, so all three start the same way.
+
+import { access, constants, mkdir } from 'node:fs/promises'
+import type { Config } from './config'
+import type { Api } from './contract/dispatch'
+import { createEngine, type Clock, type Emit } from './engine/engine'
+import { createFileKeyProvider, defaultKeyFilePath, type KeyProvider } from './engine/keys'
+import { createLogger, type Logger } from './log'
+import { createMailer, type Mailer } from './mail/mailer'
+import { openSqliteStore } from './store/open'
+import type { Store } from './store/types'
+
+export class StartupError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StartupError'
+  }
+}
+
+export interface RuntimeOptions {
+  keyProvider?: KeyProvider
+  clock?: Clock
+  emit?: Emit
+  log?: Logger
+  mailer?: Mailer
+}
+
+export interface Runtime {
+  api: Api & { reset(): void }
+  store: Store
+  mailer: Mailer
+  close(): Promise<void>
+}
+
+/** Creates `dataDir` (0700) if needed and proves it writable, naming it otherwise. */
+export async function prepareDataDir(dataDir: string): Promise<void> {
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o700 })
+    await access(dataDir, constants.W_OK | constants.R_OK)
+  } catch (error) {
+    throw new StartupError(
+      `The data folder ${dataDir} cannot be created or written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set "dataDir" to a folder this user can write.`,
+      { cause: error },
+    )
+  }
+}
+
+export async function openStore(config: Config): Promise<Store> {
+  await prepareDataDir(config.dataDir)
+  try {
+    return await openSqliteStore(config.dataDir)
+  } catch (error) {
+    throw new StartupError((error as Error).message, { cause: error })
+  }
+}
+
+export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger()
+  const store = await openStore(config)
+  const mailer = options.mailer ?? createMailer(config)
+  try {
+    const keyProvider = options.keyProvider ?? createFileKeyProvider(defaultKeyFilePath(config.dataDir))
+    const api = await createEngine({
+      config,
+      store,
+      mailer,
+      keyProvider,
+      clock: options.clock,
+      log,
+      emit: options.emit,
+    })
+    return {
+      api,
+      store,
+      mailer,
+      async close() {
+        api.reset()
+        mailer.close()
+        await store.close()
+      },
+    }
+  } catch (error) {
+    mailer.close()
+    await store.close().catch(() => undefined)
+    throw new StartupError((error as Error).message, { cause: error })
+  }
+}

@@ -1,0 +1,147 @@
+// The seam between the engine and its storage. The engine sees only these
+// repositories; SQLite implements them here, and a PostgreSQL back end for
+// offices with many terminals implements the same interfaces. Rules that must
+// hold across terminals (a TOTP step used once, a code consumed once, counters)
+// are single conditional statements, never read-then-write.
+
+export interface UserRecord {
+  id: number
+  email: string
+  name: string
+  passwordHash: string
+  mustChangePassword: boolean
+  disabled: boolean
+  createdAt: number
+  updatedAt: number
+}
+
+export interface NewUser {
+  email: string
+  name: string
+  passwordHash: string
+  mustChangePassword: boolean
+  now: number
+}
+
+export interface ThrottleRecord {
+  subject: string
+  failures: number
+  lastFailureAt: number
+  lockedUntil: number
+}
+
+export interface ThrottlePolicy {
+  /** Failures allowed before any wait. */
+  freeFailures: number
+  /** First wait, doubled at each further failure, in ms. */
+  baseWaitMs: number
+  maxWaitMs: number
+  /** A failure older than this starts the count again, in ms. */
+  forgetAfterMs: number
+}
+
+export type CodeState = 'active' | 'used' | 'voided'
+
+export interface EmailCodeRecord {
+  id: number
+  userId: number
+  attemptId: string
+  mac: Uint8Array
+  sentAt: number
+  expiresAt: number
+  attempts: number
+  state: CodeState
+}
+
+export interface NewEmailCode {
+  userId: number
+  attemptId: string
+  mac: Uint8Array
+  sentAt: number
+  expiresAt: number
+}
+
+export interface AppRecord {
+  userId: number
+  secretEnc: Uint8Array
+  deviceName: string
+  createdAt: number
+  lastStep: number
+}
+
+export interface AuditEntry {
+  at: number
+  terminalId: string
+  event: string
+  outcome: 'ok' | 'fail'
+  userId?: number | null
+  email?: string | null
+  factor?: string | null
+  detail?: string | null
+}
+
+export interface AuditRecord extends Required<AuditEntry> {
+  id: number
+}
+
+export interface UsersRepo {
+  /** Inserts; resolves `undefined` when the address is taken (case-insensitive). */
+  insert(user: NewUser): Promise<number | undefined>
+  byEmail(email: string): Promise<UserRecord | undefined>
+  byId(id: number): Promise<UserRecord | undefined>
+  list(): Promise<UserRecord[]>
+  count(): Promise<number>
+  setDisabled(id: number, disabled: boolean, now: number): Promise<boolean>
+  setPassword(id: number, passwordHash: string, mustChange: boolean, now: number): Promise<boolean>
+}
+
+export interface ThrottleRepo {
+  get(subject: string): Promise<ThrottleRecord | undefined>
+  /** One atomic statement: counts the failure and sets the wait it earns. */
+  recordFailure(subject: string, now: number, policy: ThrottlePolicy): Promise<ThrottleRecord>
+  reset(subject: string): Promise<void>
+}
+
+export interface EmailCodesRepo {
+  /** Voids every active code of the user, then stores the new one (call inside a transaction). */
+  insertReplacing(code: NewEmailCode): Promise<number>
+  /** The active code of this sign-in attempt, if any. */
+  active(userId: number, attemptId: string): Promise<EmailCodeRecord | undefined>
+  countSentSince(userId: number, since: number): Promise<number>
+  oldestSentSince(userId: number, since: number): Promise<number | undefined>
+  /** Counts one try if the code is active and has tries left; resolves the new count or undefined. */
+  registerAttempt(id: number, maxAttempts: number): Promise<number | undefined>
+  /** active → used, once; false if it was not active any more. */
+  consume(id: number, now: number): Promise<boolean>
+  voidAll(userId: number): Promise<number>
+}
+
+export interface AppsRepo {
+  get(userId: number): Promise<AppRecord | undefined>
+  /** Inserts or replaces the clerk's one app. */
+  put(app: AppRecord): Promise<void>
+  remove(userId: number): Promise<boolean>
+  /** Records `step` as used if it is newer than every accepted step; false otherwise. */
+  markStepUsed(userId: number, step: number): Promise<boolean>
+}
+
+export interface AuditRepo {
+  append(entry: AuditEntry): Promise<void>
+  list(options?: { since?: number; limit?: number }): Promise<AuditRecord[]>
+}
+
+export interface Repos {
+  users: UsersRepo
+  throttle: ThrottleRepo
+  codes: EmailCodesRepo
+  apps: AppsRepo
+  audit: AuditRepo
+}
+
+export interface Store extends Repos {
+  /** Runs `fn` atomically: every write through `tx` commits together or not at all. */
+  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>
+  close(): Promise<void>
+  /** Where the data lives, for messages (a file path or a server URL without password). */
+  readonly location: string
+}
