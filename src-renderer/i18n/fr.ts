@@ -1,0 +1,247 @@
+// French messages: the reference language. Labels are DESIGN.md's, to the letter.
+// The English file is typed against this one (same keys), and the error table is
+// typed against the contract's ErrorCode list, so a missing sentence fails vue-tsc.
+//
+// Message syntax (vue-i18n): `{name}` is a placeholder; `@`, `|`, `{` and `}` are
+// reserved, so never write them as plain text here.
+
+import type { ErrorCode, PasswordRejection } from '../../src-main/contract/errors'
+
+const errors = {
+  VALIDATION: "Une information saisie n'est pas valide. Vérifiez-la et réessayez.",
+  UNKNOWN_METHOD:
+    "Cette action n'est pas disponible sur ce guichet. Prévenez le service informatique.",
+  INTERNAL:
+    "Une erreur inattendue s'est produite. Réessayez ; si elle se reproduit, prévenez le service informatique.",
+  SERVICE_UNAVAILABLE:
+    'Le service de connexion ne répond pas. Réessayez dans quelques instants ; si cela dure, prévenez le service informatique.',
+  INVALID_CREDENTIALS:
+    "L'adresse de connexion ou le mot de passe est incorrect. Vérifiez-les et réessayez.",
+  ACCOUNT_LOCKED:
+    'Votre compte est bloqué pour un moment après plusieurs essais infructueux. Réessayez dans {wait}.',
+  ACCOUNT_DISABLED: 'Ce compte est désactivé. Adressez-vous au service informatique.',
+  PASSWORD_REJECTED: 'Ce mot de passe ne peut pas être utilisé.',
+  EMAIL_TAKEN: 'Un compte existe déjà avec cette adresse de connexion. Choisissez-en une autre.',
+  CODE_INVALID: "Ce code n'est pas le bon. Vérifiez-le et saisissez-le à nouveau.",
+  CODE_EXPIRED:
+    'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau par e-mail.',
+  CODE_REPLAYED:
+    'Ce code a déjà été utilisé. Attendez que votre application affiche le code suivant, puis saisissez-le.',
+  CODE_ATTEMPTS_EXHAUSTED:
+    "Trop d'essais avec ce code. Choisissez « Renvoyer un code » pour en recevoir un nouveau par e-mail.",
+  CODE_QUOTA_EXCEEDED:
+    'Trop de codes ont été envoyés à votre adresse en une heure. Vous pourrez en demander un nouveau dans {wait}.',
+  EMAIL_CODE_NOT_ALLOWED:
+    "Les codes reçus par e-mail ne sont plus acceptés pour ce compte. Saisissez le code affiché par votre application d'authentification.",
+  MAIL_UNAVAILABLE:
+    "Le code n'a pas pu être envoyé : le serveur de messagerie ne répond pas. Réessayez dans quelques minutes ; si cela dure, prévenez le service informatique.",
+  NO_PENDING_SIGN_IN:
+    "Votre connexion a expiré ou n'a pas été commencée. Saisissez à nouveau votre adresse de connexion et votre mot de passe.",
+  NOT_SIGNED_IN: 'Votre session est terminée. Connectez-vous à nouveau.',
+  ENROLLMENT_REQUIRED:
+    "Avant de continuer, ajoutez une application d'authentification à votre compte.",
+  NO_PENDING_ENROLLMENT:
+    "Ce QR code n'est plus valable. Affichez-en un nouveau pour recommencer l'ajout de l'application.",
+  SETUP_ALREADY_DONE: 'Le guichet est déjà configuré. Connectez-vous avec votre compte.',
+  APP_NOT_ENROLLED: "Aucune application d'authentification n'est enregistrée pour ce compte.",
+  FIDO_NO_DEVICE: "Aucune clé de sécurité n'est détectée. Branchez votre clé, puis réessayez.",
+  FIDO_PIN_REQUIRED: 'Votre clé de sécurité demande son code PIN. Saisissez-le, puis réessayez.',
+  FIDO_PIN_NOT_SET:
+    "Votre clé de sécurité n'a pas de code PIN. Adressez-vous au service informatique pour en définir un.",
+  FIDO_PIN_INVALID: "Ce code PIN n'est pas le bon. Vérifiez-le et réessayez.",
+  FIDO_PIN_BLOCKED: 'Le code PIN de cette clé est bloqué. Adressez-vous au service informatique.',
+  FIDO_PIN_AUTH_BLOCKED:
+    'Trop de codes PIN erronés à la suite. Débranchez votre clé, rebranchez-la, puis réessayez.',
+  FIDO_CREDENTIAL_EXCLUDED: 'Cette clé de sécurité est déjà enregistrée pour votre compte.',
+  FIDO_NO_CREDENTIALS:
+    "Cette clé de sécurité n'est pas enregistrée pour votre compte sur ce guichet. Utilisez une autre clé ou un code.",
+  FIDO_KEY_NOT_ALLOWED:
+    "Ce modèle de clé de sécurité n'est pas autorisé. Adressez-vous au service informatique.",
+  FIDO_KEY_REFUSED: 'Cette clé de sécurité a été refusée. Adressez-vous au service informatique.',
+  FIDO_TIMEOUT:
+    "La clé de sécurité n'a pas été touchée à temps. Réessayez, puis touchez votre clé quand elle clignote.",
+  FIDO_CANCELLED: "L'opération avec la clé de sécurité a été annulée. Vous pouvez recommencer.",
+  FIDO_DEVICE_ERROR:
+    'La clé de sécurité ne répond pas correctement. Débranchez-la, rebranchez-la, puis réessayez.',
+  KEY_NOT_FOUND: "Cette clé de sécurité n'est plus enregistrée pour votre compte.",
+} satisfies Record<ErrorCode, string>
+
+/** Where the code comes from changes the next step: an app shows a new code every 30 s. */
+const errorsApp = {
+  CODE_INVALID:
+    "Ce code n'est pas le bon. Saisissez le code que votre application affiche en ce moment.",
+  CODE_EXPIRED: 'Ce code a expiré. Saisissez le code que votre application affiche maintenant.',
+} satisfies Partial<Record<ErrorCode, string>>
+
+const passwordRejection = {
+  'too-short': 'Il doit comporter au moins 12 caractères ; une phrase de quelques mots convient.',
+  'too-long': 'Il est trop long ; choisissez-en un plus court.',
+  'too-common':
+    'Il est trop courant ou trop facile à deviner ; choisissez une phrase de passe personnelle.',
+  'contains-email': 'Il ne doit pas contenir votre adresse de connexion.',
+  'contains-product': 'Il ne doit pas contenir le nom du guichet.',
+} satisfies Record<PasswordRejection, string>
+
+export const fr = {
+  app: {
+    name: 'Guichet',
+    loading: 'Chargement…',
+    documentTitle: '{screen} – Guichet',
+  },
+  language: {
+    label: 'Langue',
+    fr: 'Français',
+    en: 'English',
+  },
+  common: {
+    back: 'Retour',
+    cancel: 'Annuler',
+    backHome: "Retour à l'accueil",
+    optional: 'Facultatif.',
+    retry: 'Réessayer',
+  },
+  duration: {
+    minutes: '{min} min {sec} s',
+    seconds: '{sec} s',
+    unknown: 'quelques minutes',
+  },
+  time: '{hours} h {minutes}',
+  fields: {
+    email: 'Adresse de connexion',
+    password: 'Mot de passe',
+    name: 'Nom et prénom',
+    code: 'Code',
+    deviceName: "Nom de l'appareil",
+  },
+  errors,
+  errorsApp,
+  errorExtra: {
+    attemptsLeft: 'Essais restants : {attemptsLeft}.',
+    field: 'Champ à vérifier : {field}.',
+    retryNow: 'Le délai est écoulé : vous pouvez réessayer.',
+  },
+  passwordRejection,
+  notices: {
+    signedOut: 'Vous êtes déconnecté. Le guichet est prêt pour la personne suivante.',
+    idle: 'Vous avez été déconnecté après une période sans activité.',
+  },
+  unavailable: {
+    title: 'Service indisponible',
+  },
+  signIn: {
+    title: 'Connexion',
+    intro: 'Connectez-vous avec votre compte personnel.',
+    email: 'Adresse de connexion',
+    password: 'Mot de passe',
+    submit: 'Se connecter',
+    emailMissing: 'Saisissez votre adresse de connexion.',
+    passwordMissing: 'Saisissez votre mot de passe.',
+  },
+  code: {
+    title: 'Saisissez votre code',
+    hintEmail:
+      "Il s'agit du code à 6 chiffres que vous avez reçu sur votre e-mail de connexion ({email}).",
+    hintApp: "Il s'agit du code à 6 chiffres affiché par votre application d'authentification.",
+    label: "Code d'authentification",
+    submit: 'Valider',
+    resend: 'Renvoyer un code',
+    validFor: 'Ce code est valable encore {wait}.',
+    expiresSoon: "Ce code expire dans moins d'une minute.",
+    expired:
+      'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau par e-mail.',
+    resent: 'Un nouveau code a été envoyé à {time} ; les codes précédents ne sont plus valables.',
+    sixDigits: 'Le code comporte 6 chiffres.',
+  },
+  home: {
+    title: 'Bonjour, {name}',
+    menu: 'Menu',
+    account: 'Mon compte',
+    factors: "Mes facteurs d'authentification",
+    changeAddress: 'Changer mon adresse de connexion',
+    signOut: 'Se déconnecter',
+    setupDone: 'Le compte est créé et votre application est enregistrée.',
+  },
+  enroll: {
+    title: 'Sécurisez votre compte',
+    text: "Avant de continuer, ajoutez une application d'authentification à votre compte : vous utiliserez ses codes pour vous connecter.",
+    add: 'Ajouter une application',
+  },
+  factors: {
+    title: "Mes facteurs d'authentification",
+    section: 'Paramètres de connexion',
+    emailTitle: 'Code par e-mail',
+    emailText: 'Envoyé à votre adresse de connexion : {email}',
+    emailInactive:
+      'Les codes par e-mail ne sont plus acceptés : vous vous connectez avec votre application.',
+    appTitle: "Application d'authentification",
+    appText: '{device}, ajoutée le {date}',
+    appUnnamed: 'Appareil sans nom',
+    noApp: "Aucune application d'authentification n'est enregistrée.",
+    addApp: 'Ajouter une application',
+    replaceApp: "Remplacer l'application",
+    removeApp: 'Supprimer',
+    keysTitle: 'Clés de sécurité',
+    keyText: '{name}, ajoutée le {date}',
+    noKeys: "Aucune clé de sécurité n'est enregistrée.",
+    confirmTitle: "Supprimer l'application ?",
+    confirmText:
+      'Vous ne pourrez plus vous connecter avec les codes de cette application. Vous pourrez en ajouter une autre ensuite.',
+    confirm: "Supprimer l'application",
+    removed: "L'application a été supprimée.",
+  },
+  addApp: {
+    title: 'Ajouter une application',
+    setupTitle: "Enregistrez l'application du service informatique",
+    step1:
+      "Installez une application d'authentification sur votre téléphone (par exemple FreeOTP, Google Authenticator ou Microsoft Authenticator).",
+    step2: "Ouvrez l'application et scannez le QR ou entrez la clé.",
+    step3: "Saisissez le code à 6 chiffres affiché par l'application pour l'enregistrer.",
+    qrAlt: 'QR code à scanner',
+    keyLabel: 'Clé à saisir',
+    hidden: 'Le QR code et la clé sont masqués pour protéger votre compte.',
+    showAgain: 'Afficher à nouveau',
+    newQr: 'Afficher un nouveau QR code',
+    formTitle: "Enregistrez l'application",
+    code: 'Code unique',
+    deviceName: "Nom de l'appareil",
+    deviceHint: 'Facultatif. Par exemple : téléphone du bureau.',
+    submit: "Ajouter l'application",
+  },
+  appAdded: {
+    title: 'Application enregistrée',
+    text: "Votre application est enregistrée. Désormais, vous vous connecterez avec le code à 6 chiffres qu'elle affiche.",
+    backFactors: "Retour à mes facteurs d'authentification",
+    continue: 'Continuer',
+  },
+  account: {
+    title: 'Mon compte',
+    name: 'Nom et prénom',
+    email: 'Adresse de connexion',
+  },
+  changeAddress: {
+    title: 'Changer mon adresse de connexion',
+    current: 'Adresse de connexion actuelle',
+    text: "Pour changer d'adresse de connexion, adressez-vous au service informatique.",
+  },
+  firstStart: {
+    title: 'Première mise en service',
+    intro:
+      "Aucun compte n'existe encore sur ce guichet. Créez le compte du service informatique, puis enregistrez son application d'authentification.",
+    email: 'Adresse de connexion',
+    name: 'Nom et prénom',
+    password: 'Mot de passe',
+    passwordHint: 'Au moins 12 caractères. Une phrase de quelques mots est plus facile à retenir.',
+    confirm: 'Confirmation du mot de passe',
+    mismatch: 'Les deux mots de passe ne sont pas identiques. Saisissez-les à nouveau.',
+    nameMissing: 'Saisissez le nom et le prénom.',
+    submit: 'Créer le compte',
+  },
+  idle: {
+    title: 'Toujours là ?',
+    text: 'Sans action de votre part, vous serez déconnecté dans {wait}.',
+    soon: 'Déconnexion dans 10 secondes.',
+    stay: 'Je suis toujours là',
+  },
+}
+
+export type MessageSchema = typeof fr

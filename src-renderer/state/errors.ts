@@ -1,0 +1,57 @@
+// Turns a contract error into the keys of its sentence: the message itself, the
+// extras built from its parameters (attempts left, the password rule, the field to
+// check), and whether it holds a `{wait}` countdown. Never the code, never a stack.
+
+import type { ContractError } from '../../src-main/contract/errors'
+
+export type CodeSource = 'email' | 'app'
+
+/** Codes whose sentence holds `{wait}`, filled from `retryAfterSeconds`. */
+const WAIT_CODES: ReadonlySet<string> = new Set(['ACCOUNT_LOCKED', 'CODE_QUOTA_EXCEEDED'])
+/** Codes with an app-specific next step. */
+const APP_CODES: ReadonlySet<string> = new Set(['CODE_INVALID', 'CODE_EXPIRED'])
+const KNOWN_FIELDS: ReadonlySet<string> = new Set([
+  'email',
+  'password',
+  'name',
+  'code',
+  'deviceName',
+])
+
+export interface ErrorDescription {
+  /** The sentence's message key. */
+  key: string
+  /** The sentence holds `{wait}`: fill it with a countdown from `retryAfterSeconds`. */
+  hasWait: boolean
+  /** Further sentences, already translated. */
+  extras: string[]
+}
+
+export interface DescribeOptions {
+  t: (key: string, params?: Record<string, unknown>) => string
+  has: (key: string) => boolean
+  /** Where the code being checked comes from, when it matters for the next step. */
+  source?: CodeSource
+}
+
+export function describeError(error: ContractError, options: DescribeOptions): ErrorDescription {
+  const { t, has, source } = options
+  // An unknown code (a newer main process) still reads as a sentence.
+  const code = has(`errors.${error.code}`) ? error.code : 'INTERNAL'
+  const key = source === 'app' && APP_CODES.has(code) ? `errorsApp.${code}` : `errors.${code}`
+  const params = error.params ?? {}
+  const extras: string[] = []
+  if (code === 'PASSWORD_REJECTED' && params.reason && has(`passwordRejection.${params.reason}`)) {
+    extras.push(t(`passwordRejection.${params.reason}`))
+  }
+  if (typeof params.attemptsLeft === 'number' && code !== 'INTERNAL') {
+    extras.push(t('errorExtra.attemptsLeft', { attemptsLeft: params.attemptsLeft }))
+  }
+  if (code === 'VALIDATION' && params.field) {
+    const field = params.field.split('.')[0] ?? ''
+    if (KNOWN_FIELDS.has(field)) {
+      extras.push(t('errorExtra.field', { field: t(`fields.${field}`) }))
+    }
+  }
+  return { key, hasWait: WAIT_CODES.has(code), extras }
+}

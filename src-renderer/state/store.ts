@@ -1,0 +1,178 @@
+// All of one clerk's renderer state lives in this one reactive object. It is
+// created when the clerk tree mounts and thrown away on sign-out (manual or idle):
+// ClerkApp is remounted under a new key, so no component keeps anything either.
+// There is no router and no URL history: the screen is a value here.
+
+import { reactive } from 'vue'
+import type { Bridge } from '../../src-main/contract/bridge'
+import type { ContractError, Result } from '../../src-main/contract/errors'
+import type {
+  AppEnrollment,
+  Factors,
+  SessionView,
+  SignInStep,
+  Status,
+} from '../../src-main/contract/methods'
+
+export type Screen =
+  | { name: 'loading' }
+  | { name: 'unavailable'; error: ContractError }
+  | { name: 'firstStart' }
+  | { name: 'setupApp'; enrollment: AppEnrollment }
+  | { name: 'signIn' }
+  | { name: 'code'; step: SignInStep; resent: boolean }
+  | { name: 'enroll' }
+  | { name: 'home' }
+  | { name: 'factors' }
+  | { name: 'addApp'; enrollment: AppEnrollment }
+  | { name: 'appAdded' }
+  | { name: 'account' }
+  | { name: 'changeAddress' }
+
+/** What the next clerk's sign-in screen says about the previous reset. No names. */
+export type Notice =
+  | { kind: 'signedOut' }
+  | { kind: 'idle' }
+  | { kind: 'setupDone' }
+  | { kind: 'error'; error: ContractError }
+
+export type ResetReason = 'signedOut' | 'idle' | 'error'
+
+export interface ResetRequest {
+  reason: ResetReason
+  notice: Notice | null
+}
+
+export interface ClerkState {
+  status: Status | null
+  session: SessionView | null
+  factors: Factors | null
+  screen: Screen
+  /** Message shown once on the current screen (sign-in after a reset, home after setup). */
+  notice: Notice | null
+  /** The clerk typed or saw something of theirs: the idle lock applies. */
+  dirty: boolean
+  /** A modal (idle warning) is open: the rest of the page is inert. */
+  idleWarning: boolean
+}
+
+/** Codes after which nothing of the current flow is valid: start over from sign-in. */
+const START_OVER: ReadonlySet<string> = new Set([
+  'NO_PENDING_SIGN_IN',
+  'NOT_SIGNED_IN',
+  'SETUP_ALREADY_DONE',
+])
+
+export interface ClerkStoreOptions {
+  bridge: Bridge
+  /** Asks the root to throw this store and the whole clerk tree away. */
+  requestReset: (request: ResetRequest) => void
+  /** Applies a locale (i18n + html lang). */
+  setLocale: (locale: 'fr' | 'en') => void
+}
+
+export type ClerkStore = ReturnType<typeof createClerkStore>
+
+export function createClerkStore(options: ClerkStoreOptions) {
+  const { bridge, requestReset, setLocale } = options
+
+  const state = reactive<ClerkState>({
+    status: null,
+    session: null,
+    factors: null,
+    screen: { name: 'loading' },
+    notice: null,
+    dirty: false,
+    idleWarning: false,
+  })
+
+  function go(screen: Screen): void {
+    state.screen = screen
+    if (screen.name !== 'signIn' && screen.name !== 'loading' && screen.name !== 'unavailable') {
+      state.dirty = true
+    }
+  }
+
+  /** Home, or the policy screen that only offers to add an app. */
+  function enterSession(session: SessionView): void {
+    state.session = session
+    state.dirty = true
+    go(session.mustEnroll ? { name: 'enroll' } : { name: 'home' })
+  }
+
+  /**
+   * Reads getStatus and shows what it says. After a sign-out, a session or a
+   * pending sign-in that is still reported is closed again before anything shows:
+   * the next clerk never lands on the previous clerk's screens.
+   */
+  let startReason: ResetReason | null = null
+
+  async function start(afterReset: ResetReason | null): Promise<void> {
+    startReason = afterReset
+    go({ name: 'loading' })
+    const result = await bridge.getStatus({})
+    if (!result.ok) {
+      go({ name: 'unavailable', error: result.error })
+      return
+    }
+    let status = result.value
+    if (afterReset && (status.session || status.pending)) {
+      const closed = status.session ? await bridge.signOut({}) : await bridge.cancelSignIn({})
+      const again = closed.ok ? await bridge.getStatus({}) : closed
+      if (!again.ok || again.value.session || again.value.pending) {
+        go({ name: 'unavailable', error: again.ok ? { code: 'INTERNAL' } : again.error })
+        return
+      }
+      status = again.value
+    }
+    state.status = status
+    setLocale(status.locale)
+    if (status.firstStart) go({ name: 'firstStart' })
+    else if (status.session) enterSession(status.session)
+    else if (status.pending) go({ name: 'code', step: status.pending, resent: false })
+    else go({ name: 'signIn' })
+  }
+
+  /** « Réessayer » on the unavailable screen: the same start, with the same care. */
+  function retry(): Promise<void> {
+    return start(startReason)
+  }
+
+  /**
+   * Errors that end the current flow whatever the screen: back to a fresh sign-in
+   * with a sentence. Returns true when it took over.
+   */
+  function takeOver(error: ContractError): boolean {
+    if (START_OVER.has(error.code)) {
+      startOver(error)
+      return true
+    }
+    if (error.code === 'ENROLLMENT_REQUIRED' && state.session) {
+      state.session = { ...state.session, mustEnroll: true }
+      go({ name: 'enroll' })
+      return true
+    }
+    return false
+  }
+
+  /** Throws this clerk tree away and starts again, saying why. */
+  function startOver(error: ContractError): void {
+    requestReset({ reason: 'error', notice: { kind: 'error', error } })
+  }
+
+  /** Unwraps a result; on a flow-ending error, takes over and returns null. */
+  function settle<T>(result: Result<T>): Result<T> | null {
+    if (!result.ok && takeOver(result.error)) return null
+    return result
+  }
+
+  async function signOut(reason: 'signedOut' | 'idle'): Promise<void> {
+    // The engine is told first; the renderer forgets everything whatever it answers,
+    // and the next generation checks again that nothing is left open.
+    if (state.session) await bridge.signOut({})
+    else if (state.screen.name === 'code') await bridge.cancelSignIn({})
+    requestReset({ reason, notice: { kind: reason } })
+  }
+
+  return { state, go, enterSession, start, retry, takeOver, startOver, settle, signOut, bridge }
+}
