@@ -1,0 +1,284 @@
+// IT's command. Exit codes: 0 done, 1 refused (with a sentence why), 2 usage.
+//
+//   npm run admin -- --config FILE user add --email E --name N --password-stdin
+//   npm run admin -- --config FILE user list [--json]
+//   npm run admin -- --config FILE user disable --email E
+//   npm run admin -- --config FILE user enable --email E
+//   npm run admin -- --config FILE user unlock --email E
+//   npm run admin -- --config FILE user reset-factors --email E
+//   npm run admin -- --config FILE audit [--json] [--since ISO]
+//   npm run admin -- --config FILE store migrate
+
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ConfigError, configPathFromArgs, loadConfigFile, type Config } from '../config'
+import { Email } from '../contract/methods'
+import { checkNewPassword, hashPassword } from '../engine/password'
+import { createMailer } from '../mail/mailer'
+import { noticeLetter, type NoticeKind } from '../mail/templates'
+import { openStore, StartupError } from '../runtime'
+import type { Store, UserRecord } from '../store/types'
+
+export const USAGE = `Usage: npm run admin -- --config FILE <command>
+
+Commands:
+  user add --email E --name N --password-stdin   create an account (password read from standard input)
+  user list [--json]                             list accounts and their factors
+  user disable --email E                         refuse every sign-in of this account
+  user enable --email E                          allow sign-in again
+  user unlock --email E                          clear the failed-attempt wait
+  user reset-factors --email E                   remove the app (lost phone): next sign-in by e-mailed code
+  audit [--json] [--since ISO-DATE]              print the audit log
+  store migrate                                  apply the database migrations and exit
+
+The configuration comes from --config FILE or the GUICHET_CONFIG variable.
+Exit codes: 0 done, 1 refused, 2 usage.`
+
+export class UsageError extends Error {}
+export class Refusal extends Error {}
+
+export interface AdminIo {
+  stdout: (text: string) => void
+  stderr: (text: string) => void
+  readStdin: () => Promise<string>
+}
+
+const PASSWORD_REASONS: Record<string, string> = {
+  'too-short': 'it is shorter than 12 characters',
+  'too-long': 'it is longer than 256 characters',
+  'too-common': 'it is too common or too easy to guess',
+  'contains-email': 'it contains the address',
+  'contains-product': 'it contains the product name',
+}
+
+function parseEmail(value: string | undefined): string {
+  if (!value) throw new UsageError('--email is required.')
+  const parsed = Email.safeParse(value)
+  if (!parsed.success) throw new Refusal(`"${value}" is not a valid e-mail address.`)
+  return parsed.data
+}
+
+async function userByEmail(store: Store, email: string): Promise<UserRecord> {
+  const user = await store.users.byEmail(email)
+  if (!user) throw new Refusal(`No account has the address ${email}.`)
+  return user
+}
+
+function adminAudit(store: Store, config: Config, event: string, user: UserRecord | undefined, detail?: string): Promise<void> {
+  return store.audit.append({
+    at: Date.now(),
+    terminalId: config.terminalId,
+    event: `admin.${event}`,
+    outcome: 'ok',
+    userId: user?.id ?? null,
+    email: user?.email ?? null,
+    detail: detail ?? null,
+  })
+}
+
+async function notify(config: Config, user: UserRecord, kind: NoticeKind, io: AdminIo): Promise<void> {
+  const mailer = createMailer(config)
+  try {
+    const letter = noticeLetter(kind, config.locale, { at: Date.now(), issuer: config.issuer, terminalId: config.terminalId })
+    await mailer.send({ to: user.email, ...letter })
+  } catch (error) {
+    io.stderr(`Warning: the notice to ${user.email} could not be sent (${(error as Error).message}).\n`)
+  } finally {
+    mailer.close()
+  }
+}
+
+async function readPassword(io: AdminIo): Promise<string> {
+  const text = await io.readStdin()
+  return text.replace(/\r?\n$/, '')
+}
+
+export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        email: { type: 'string' },
+        name: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        json: { type: 'boolean' },
+        since: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (error) {
+    io.stderr(`${(error as Error).message}\n\n${USAGE}\n`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.help) {
+    io.stdout(`${USAGE}\n`)
+    return 0
+  }
+  const command = positionals.join(' ')
+  const known = ['user add', 'user list', 'user disable', 'user enable', 'user unlock', 'user reset-factors', 'audit', 'store migrate']
+  if (!known.includes(command)) {
+    io.stderr(`${command ? `Unknown command "${command}".` : 'No command given.'}\n\n${USAGE}\n`)
+    return 2
+  }
+
+  let config: Config
+  try {
+    const path = configPathFromArgs(argv)
+    if (!path) throw new UsageError('No configuration: pass --config FILE or set GUICHET_CONFIG.')
+    config = loadConfigFile(path)
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n`)
+      return 2
+    }
+    if (error instanceof ConfigError) {
+      io.stderr(`${error.message}\n`)
+      return 1
+    }
+    throw error
+  }
+
+  let store: Store | undefined
+  try {
+    // Validate arguments before opening anything.
+    let since: number | undefined
+    if (values.since !== undefined) {
+      since = Date.parse(values.since)
+      if (Number.isNaN(since)) throw new UsageError(`--since "${values.since}" is not an ISO date (e.g. 2026-11-29 or 2026-11-29T08:00:00Z).`)
+    }
+    store = await openStore(config)
+    switch (command) {
+      case 'user add': {
+        const email = parseEmail(values.email)
+        const name = values.name?.trim()
+        if (!name) throw new UsageError('--name is required.')
+        if (!values['password-stdin']) throw new UsageError('--password-stdin is required: type the password on standard input.')
+        const password = await readPassword(io)
+        const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
+        if (reason) throw new Refusal(`The password was refused: ${PASSWORD_REASONS[reason]}.`)
+        const id = await store.users.insert({ email, name, passwordHash: await hashPassword(password), mustChangePassword: false, now: Date.now() })
+        if (id === undefined) throw new Refusal(`An account with the address ${email} already exists.`)
+        await adminAudit(store, config, 'user-add', { id, email } as UserRecord)
+        io.stdout(`Account ${email} created. At the first sign-in a code is sent to this address.\n`)
+        return 0
+      }
+      case 'user list': {
+        const users = await store.users.list()
+        const rows = await Promise.all(
+          users.map(async (u) => {
+            const t = await store!.throttle.get(u.email)
+            return {
+              email: u.email,
+              name: u.name,
+              disabled: u.disabled,
+              app: (await store!.apps.get(u.id)) !== undefined,
+              lockedUntil: t && t.lockedUntil > Date.now() ? new Date(t.lockedUntil).toISOString() : null,
+              failures: t?.failures ?? 0,
+              createdAt: new Date(u.createdAt).toISOString(),
+            }
+          }),
+        )
+        if (values.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`)
+        else if (rows.length === 0) io.stdout('No accounts.\n')
+        else
+          for (const r of rows)
+            io.stdout(`${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${r.app ? 'app' : 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`)
+        return 0
+      }
+      case 'user disable':
+      case 'user enable': {
+        const user = await userByEmail(store, parseEmail(values.email))
+        const disable = command === 'user disable'
+        await store.users.setDisabled(user.id, disable, Date.now())
+        await adminAudit(store, config, disable ? 'user-disable' : 'user-enable', user)
+        io.stdout(`Account ${user.email} ${disable ? 'disabled' : 'enabled'}.\n`)
+        return 0
+      }
+      case 'user unlock': {
+        const email = parseEmail(values.email)
+        const user = await userByEmail(store, email)
+        await store.throttle.reset(email)
+        await adminAudit(store, config, 'user-unlock', user)
+        io.stdout(`Account ${email} unlocked: failed attempts cleared.\n`)
+        return 0
+      }
+      case 'user reset-factors': {
+        const user = await userByEmail(store, parseEmail(values.email))
+        const removed = await store.transaction(async (tx) => {
+          const app = await tx.apps.remove(user.id)
+          await tx.codes.voidAll(user.id)
+          await tx.audit.append({ at: Date.now(), terminalId: config.terminalId, event: 'admin.reset-factors', outcome: 'ok', userId: user.id, email: user.email, detail: app ? 'app removed' : 'nothing to remove' })
+          return app
+        })
+        await notify(config, user, 'factors-reset', io)
+        io.stdout(`Factors of ${user.email} reset${removed ? ' (authenticator app removed)' : ' (no app was enrolled)'}. The next sign-in uses a code sent by e-mail.\n`)
+        return 0
+      }
+      case 'audit': {
+        const entries = await store.audit.list(since === undefined ? {} : { since })
+        const rows = entries.map((e) => ({
+          at: new Date(e.at).toISOString(),
+          terminalId: e.terminalId,
+          event: e.event,
+          outcome: e.outcome,
+          email: e.email,
+          factor: e.factor,
+          detail: e.detail,
+        }))
+        if (values.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`)
+        else for (const r of rows) io.stdout(`${r.at}\t${r.terminalId}\t${r.event}\t${r.outcome}\t${r.email ?? ''}\t${r.factor ?? ''}\t${r.detail ?? ''}\n`)
+        return 0
+      }
+      case 'store migrate': {
+        io.stdout(`Database ${store.location} is up to date.\n`)
+        return 0
+      }
+    }
+    return 2
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`${error.message}\n\n${USAGE}\n`)
+      return 2
+    }
+    if (error instanceof Refusal || error instanceof StartupError) {
+      io.stderr(`${error.message}\n`)
+      return 1
+    }
+    throw error
+  } finally {
+    await store?.close().catch(() => undefined)
+  }
+}
+
+async function readAllStdin(): Promise<string> {
+  if (process.stdin.isTTY) {
+    process.stderr.write('Type the password, then press Enter and Ctrl-D:\n')
+  }
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+const isMain =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href
+if (isMain) {
+  runAdmin(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    readStdin: readAllStdin,
+  }).then(
+    (code) => {
+      process.exitCode = code
+    },
+    (error: unknown) => {
+      process.stderr.write(`Unexpected error: ${(error as Error).stack ?? String(error)}\n`)
+      process.exitCode = 1
+    },
+  )
+}

@@ -1,0 +1,86 @@
+import { chmod, mkdir, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { parseConfig } from '../../src-main/config'
+import { openRuntime, StartupError } from '../../src-main/runtime'
+import { DB_FILE_NAME, openSqliteStore } from '../../src-main/store/open'
+import { tempDir } from '../support/env'
+
+describe('SQLite store', () => {
+  let dir: { path: string; remove(): Promise<void> }
+  beforeEach(async () => {
+    dir = await tempDir()
+  })
+  afterEach(() => dir.remove())
+
+  it('creates one 0600 file with WAL, foreign keys, STRICT tables and migrations', async () => {
+    const store = await openSqliteStore(dir.path)
+    const file = join(dir.path, DB_FILE_NAME)
+    expect((await stat(file)).mode & 0o777).toBe(0o600)
+    expect(await store.db.get('PRAGMA journal_mode')).toEqual({ journal_mode: 'wal' })
+    expect(await store.db.get('PRAGMA foreign_keys')).toEqual({ foreign_keys: 1 })
+    expect(await store.db.get('PRAGMA integrity_check')).toEqual({ integrity_check: 'ok' })
+    const tables = await store.db.all<{ name: string; strict: number }>(
+      "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+    )
+    expect(tables.map((t) => t.name)).toEqual(['audit', 'email_codes', 'schema_migrations', 'throttle', 'totp_apps', 'users'])
+    expect(tables.every((t) => t.strict === 1)).toBe(true)
+    await expect(store.db.run("INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('a@b.fr', 'A', 'h', 'yesterday', 1)")).rejects.toThrow(/cannot store TEXT value in INTEGER column/)
+    await expect(store.db.run('INSERT INTO totp_apps (user_id, secret_enc, device_name, created_at) VALUES (99, x\'00\', \'d\', 1)')).rejects.toThrow(/FOREIGN KEY/)
+    await store.close()
+    // reopening applies nothing twice
+    const again = await openSqliteStore(dir.path)
+    expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }])
+    await again.close()
+  })
+
+  it('keeps addresses unique whatever their case', async () => {
+    const store = await openSqliteStore(dir.path)
+    const u = { name: 'A', passwordHash: 'h', mustChangePassword: false, now: 1 }
+    expect(await store.users.insert({ ...u, email: 'alice@mairie.fr' })).toBe(1)
+    expect(await store.users.insert({ ...u, email: 'ALICE@mairie.fr' })).toBeUndefined()
+    await store.close()
+  })
+
+  it('a code is used or not, never both, and consumed once', async () => {
+    const store = await openSqliteStore(dir.path)
+    const id = (await store.users.insert({ email: 'a@b.fr', name: 'A', passwordHash: 'h', mustChangePassword: false, now: 1 }))!
+    const codeId = await store.transaction((tx) => tx.codes.insertReplacing({ userId: id, attemptId: 'x', mac: new Uint8Array(32), sentAt: 1, expiresAt: 2 }))
+    const results = await Promise.all([store.codes.consume(codeId, 3), store.codes.consume(codeId, 3)])
+    expect(results.sort()).toEqual([false, true])
+    await expect(store.db.run("UPDATE email_codes SET state = 'active' WHERE id = ?", [codeId])).rejects.toThrow(/CHECK constraint/)
+    await store.close()
+  })
+
+  it('refuses a schema newer than it knows', async () => {
+    const store = await openSqliteStore(dir.path)
+    await store.db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)")
+    await store.close()
+    await expect(openSqliteStore(dir.path)).rejects.toThrow(/schema version 99, newer than this Guichet knows/)
+  })
+
+  it('names the path of a damaged database', async () => {
+    const file = join(dir.path, DB_FILE_NAME)
+    await writeFile(file, Buffer.alloc(8192, 7))
+    const config = parseConfig({ dataDir: dir.path, mail: { outbox: 'out' } })
+    const error = await openRuntime(config).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(StartupError)
+    expect((error as Error).message).toContain(file)
+    expect((error as Error).message).toMatch(/damaged or not a Guichet database/)
+  })
+
+  it('names a data folder that cannot be written', async () => {
+    if (process.getuid?.() === 0) {
+      // root writes anywhere: use a path under a regular file instead
+      await writeFile(join(dir.path, 'file'), 'x')
+      const config = parseConfig({ dataDir: join(dir.path, 'file', 'data') })
+      await expect(openRuntime(config)).rejects.toThrow(new RegExp(`data folder ${join(dir.path, 'file', 'data')} cannot be created or written`))
+      return
+    }
+    const ro = join(dir.path, 'ro')
+    await mkdir(ro)
+    await chmod(ro, 0o500)
+    const config = parseConfig({ dataDir: join(ro, 'data') })
+    await expect(openRuntime(config)).rejects.toThrow(/cannot be created or written/)
+  })
+})

@@ -1,0 +1,94 @@
+// Shared test fixtures: a temp data folder, a clock the test moves, an engine
+// on a real SQLite file with a real SMTP server on loopback.
+
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseConfig, type Config, type ConfigInput } from '../../src-main/config'
+import { createEngine, type Engine } from '../../src-main/engine/engine'
+import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine/keys'
+import { hashPassword } from '../../src-main/engine/password'
+import { silentLogger } from '../../src-main/log'
+import { createMailer, type Mailer } from '../../src-main/mail/mailer'
+import { openSqliteStore } from '../../src-main/store/open'
+import type { Store } from '../../src-main/store/types'
+import { startSmtp, type TestSmtp } from './smtp'
+
+export const T0 = Date.UTC(2026, 10, 29, 9, 42, 5) // a Sunday morning, mid TOTP step
+
+export class TestClock {
+  constructor(public t: number = T0) {}
+  now = (): number => this.t
+  advance(ms: number): void {
+    this.t += ms
+  }
+}
+
+export async function tempDir(prefix = 'guichet-test-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix))
+  return { path, remove: () => rm(path, { recursive: true, force: true }) }
+}
+
+export interface TestBed {
+  dir: string
+  config: Config
+  clock: TestClock
+  store: Store
+  smtp: TestSmtp
+  mailer: Mailer
+  engine: Engine
+  /** Opens a second engine (another terminal, or after a restart) on the same file. */
+  reopen(overrides?: Partial<ConfigInput>): Promise<{ engine: Engine; store: Store; close(): Promise<void> }>
+  close(): Promise<void>
+}
+
+export const PASSWORD = 'Lune-verte-escalier-42'
+
+export async function startBed(overrides: Partial<ConfigInput> = {}): Promise<TestBed> {
+  const dir = await tempDir()
+  const smtp = await startSmtp()
+  const clock = new TestClock()
+  const configFor = (o: Partial<ConfigInput>): Config =>
+    parseConfig({ dataDir: dir.path, mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 2 }, terminalId: 'poste-1', ...overrides, ...o })
+  const config = configFor({})
+  const open = async (c: Config): Promise<{ engine: Engine; store: Store; mailer: Mailer }> => {
+    const store = await openSqliteStore(c.dataDir)
+    const mailer = createMailer(c)
+    const engine = await createEngine({ config: c, store, mailer, keyProvider: createFileKeyProvider(defaultKeyFilePath(c.dataDir)), clock, log: silentLogger })
+    return { engine, store, mailer }
+  }
+  const main = await open(config)
+  const extra: { close(): Promise<void> }[] = []
+  return {
+    dir: dir.path,
+    config,
+    clock,
+    smtp,
+    ...main,
+    async reopen(o = {}) {
+      const r = await open(configFor(o))
+      const handle = { ...r, close: async () => { r.mailer.close(); await r.store.close() } }
+      extra.push(handle)
+      return handle
+    },
+    async close() {
+      for (const e of extra) await e.close().catch(() => undefined)
+      main.mailer.close()
+      await main.store.close()
+      await smtp.close()
+      await dir.remove()
+    },
+  }
+}
+
+export async function addUser(store: Store, email: string, name = 'Alice Martin', password = PASSWORD): Promise<number> {
+  const id = await store.users.insert({ email, name, passwordHash: await hashPassword(password), mustChangePassword: false, now: T0 })
+  if (id === undefined) throw new Error('address taken')
+  return id
+}
+
+/** Unwraps an ok Result or fails the test with the error code. */
+export function value<T>(r: { ok: true; value: T } | { ok: false; error: { code: string } }): T {
+  if (!r.ok) throw new Error(`expected ok, got ${r.error.code}`)
+  return r.value
+}

@@ -1,0 +1,52 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, configPathFromArgs, loadConfigFile, parseConfig } from '../../src-main/config'
+
+describe('configuration', () => {
+  it('fills the defaults of DESIGN.md', () => {
+    const c = parseConfig({ dataDir: 'data' }, '/srv/guichet')
+    expect(c).toMatchObject({
+      dataDir: '/srv/guichet/data',
+      mail: { outbox: '/srv/guichet/data/outbox' },
+      issuer: 'Guichet',
+      emailCodeTtlSeconds: 600,
+      locale: 'fr',
+      terminalId: hostname(),
+      policy: { emailCode: 'until-enrolled' },
+      fido: { transport: 'hid', udp: '127.0.0.1:8111', origin: 'app://guichet', rpId: 'guichet' },
+      kiosk: true,
+    })
+  })
+
+  it.each([
+    [{}, /"dataDir": expected string \(missing\)/],
+    [{ dataDir: 'd', locale: 'de' }, /"locale": expected one of "fr", "en"/],
+    [{ dataDir: 'd', emailCodeTtlSeconds: 'ten' }, /"emailCodeTtlSeconds": expected number/],
+    [{ dataDir: 'd', policy: { emailCode: 'never' } }, /"policy.emailCode": expected one of "until-enrolled", "first-sign-in-only"/],
+    [{ dataDir: 'd', mail: { url: 'http://x' } }, /"mail.url": expected an smtp:\/\/ or smtps:\/\/ URL/],
+    [{ dataDir: 'd', fido: { transport: 'udp', udp: 'nowhere' } }, /"fido.udp": expected "host:port"/],
+    [{ dataDir: 'd', idelLockSeconds: 30 }, /unknown key "idelLockSeconds"/],
+  ])('names the bad key: %j', (raw, message) => {
+    expect(() => parseConfig(raw)).toThrow(ConfigError)
+    expect(() => parseConfig(raw)).toThrow(message)
+  })
+
+  it('names the file when it is missing or not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guichet-config-'))
+    expect(() => loadConfigFile(join(dir, 'none.json'))).toThrow(/none\.json is not found/)
+    writeFileSync(join(dir, 'bad.json'), '{ "dataDir": ')
+    expect(() => loadConfigFile(join(dir, 'bad.json'))).toThrow(/bad\.json is not valid JSON/)
+    writeFileSync(join(dir, 'ok.json'), '{ "dataDir": "d", "locale": "en" }')
+    expect(loadConfigFile(join(dir, 'ok.json'))).toMatchObject({ dataDir: join(dir, 'd'), locale: 'en' })
+  })
+
+  it('takes --config, then GUICHET_CONFIG', () => {
+    expect(configPathFromArgs(['--config', 'a.json'], { GUICHET_CONFIG: 'b.json' })).toBe('a.json')
+    expect(configPathFromArgs(['--config=c.json'], {})).toBe('c.json')
+    expect(configPathFromArgs([], { GUICHET_CONFIG: 'b.json' })).toBe('b.json')
+    expect(configPathFromArgs([], {})).toBeUndefined()
+    expect(() => configPathFromArgs(['--config'], {})).toThrow(/needs a file path/)
+  })
+})
