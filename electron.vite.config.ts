@@ -2,6 +2,8 @@
 // (CommonJS, self-contained: sandboxed preloads cannot load ESM or packages)
 // and the renderer (the renderer engineer's Vite config, built to out/renderer).
 
+import { join } from 'node:path'
+
 import { defineConfig } from 'electron-vite'
 
 import { rendererConfig } from './vite.renderer.config'
@@ -38,6 +40,7 @@ export default defineConfig({
     build: {
       ...rendererConfig.build,
       outDir: 'out/renderer',
+      rolldownOptions: { input: join(rendererConfig.root, 'index.html') },
     },
   },
 })

@@ -30,7 +30,7 @@ import {
   APP_ENTRY_URL,
   APP_SCHEME,
   APP_SCHEME_PRIVILEGES,
-  kioskWindowOptions,
+  createKioskWindow,
   SESSION_PARTITION,
 } from './shell/window-options'
 
@@ -103,13 +103,11 @@ async function launch(): Promise<void> {
     afterSignOut: () => clearRendererStorage(kioskSession),
   })
 
-  const win = new BrowserWindow(
-    kioskWindowOptions({
-      preloadPath: PRELOAD_PATH,
-      kiosk: config.kiosk,
-      isPackaged: app.isPackaged,
-    }),
-  )
+  const win = createKioskWindow(BrowserWindow, {
+    preloadPath: PRELOAD_PATH,
+    kiosk: config.kiosk,
+    isPackaged: app.isPackaged,
+  })
   kioskWindow = win
   win.once('ready-to-show', () => win.show())
   win.on('closed', () => {

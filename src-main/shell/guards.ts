@@ -38,24 +38,21 @@ export interface GuardLog {
   warn(message: string, fields?: Record<string, unknown>): void
 }
 
-/** The kiosk never navigates: the UI is one page that routes in place. */
-export const BLOCKED_NAVIGATION_EVENTS = [
-  'will-navigate',
-  'will-frame-navigate',
-  'will-redirect',
-  'will-attach-webview',
-] as const
-
+/** The kiosk never navigates or opens windows: the UI is one page that routes in place. */
 export function guardWebContents(
   contents: GuardedContents,
   options: { isPackaged: boolean; log: GuardLog },
 ): void {
-  for (const name of BLOCKED_NAVIGATION_EVENTS) {
-    contents.on(name, (event) => {
+  const refuse =
+    (what: string) =>
+    (event: PreventableEvent): void => {
       event.preventDefault()
-      options.log.warn('Blocked a navigation attempt', { event: name })
-    })
-  }
+      options.log.warn('Blocked a navigation attempt', { event: what })
+    }
+  contents.on('will-navigate', refuse('will-navigate'))
+  contents.on('will-frame-navigate', refuse('will-frame-navigate'))
+  contents.on('will-redirect', refuse('will-redirect'))
+  contents.on('will-attach-webview', refuse('will-attach-webview'))
   contents.setWindowOpenHandler(() => {
     options.log.warn('Blocked a new window')
     return { action: 'deny' }

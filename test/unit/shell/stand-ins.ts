@@ -1,0 +1,100 @@
+// In-memory stand-ins for the Electron objects the shell modules use.
+
+import { ok, type Result } from '../../../src-main/contract/errors'
+import type { Api } from '../../../src-main/contract/dispatch'
+import type { Input, MethodName } from '../../../src-main/contract/methods'
+import type { Logger } from '../../../src-main/log'
+import type { FrameLike, IpcInvokeEventLike, IpcMainLike } from '../../../src-main/shell/ipc'
+
+export interface LogEntry {
+  level: 'info' | 'warn' | 'error'
+  message: string
+  fields: Record<string, unknown> | undefined
+}
+
+export function recordingLogger(): Logger & { entries: LogEntry[] } {
+  const entries: LogEntry[] = []
+  const at =
+    (level: LogEntry['level']) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      entries.push({ level, message, fields })
+    }
+  return { entries, info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+export class FakeFrame implements FrameLike {
+  constructor(
+    public url: string,
+    public parent: FakeFrame | null = null,
+  ) {}
+}
+
+type Listener<F> = (event: IpcInvokeEventLike<F>, ...args: unknown[]) => Promise<unknown>
+
+/** ipcMain in memory: `invoke` delivers an event with the given senderFrame. */
+export class FakeIpcMain<F> implements IpcMainLike<F> {
+  readonly handlers = new Map<string, Listener<F>>()
+
+  handle(channel: string, listener: Listener<F>): void {
+    if (this.handlers.has(channel)) throw new Error(`second handler for ${channel}`)
+    this.handlers.set(channel, listener)
+  }
+
+  removeHandler(channel: string): void {
+    this.handlers.delete(channel)
+  }
+
+  async invoke(channel: string, senderFrame: F | null, ...args: unknown[]): Promise<unknown> {
+    const listener = this.handlers.get(channel)
+    if (!listener) throw new Error(`No handler registered for '${channel}'`)
+    return listener({ senderFrame }, ...args)
+  }
+}
+
+/** An engine whose every method records its calls and answers `ok(value)`. */
+export function fakeApi(): { api: Api; calls: { method: string; input: unknown }[] } {
+  const calls: { method: string; input: unknown }[] = []
+  const answer =
+    (method: string, value: unknown) =>
+    async (input: unknown): Promise<Result<never>> => {
+      calls.push({ method, input })
+      return ok(value) as Result<never>
+    }
+  const session = { name: 'Ada', email: 'ada@mairie.fr', factor: 'app', mustEnroll: false }
+  const factors = { email: 'ada@mairie.fr', app: null, keys: [] }
+  const api: Api = {
+    getStatus: answer('getStatus', { firstStart: false }),
+    beginSetup: answer('beginSetup', { uri: 'otpauth://totp/x' }),
+    confirmSetup: answer('confirmSetup', session),
+    signIn: answer('signIn', { factor: 'email' }),
+    resendCode: answer('resendCode', { factor: 'email' }),
+    verifyCode: answer('verifyCode', session),
+    cancelSignIn: answer('cancelSignIn', {}),
+    signOut: answer('signOut', {}),
+    listFactors: answer('listFactors', factors),
+    beginAppEnrollment: answer('beginAppEnrollment', { uri: 'otpauth://totp/y' }),
+    confirmAppEnrollment: answer('confirmAppEnrollment', factors),
+    removeApp: answer('removeApp', factors),
+  }
+  return { api, calls }
+}
+
+/** A valid payload for every contract method (a method missing here fails tsc). */
+export const VALID_INPUTS: { [M in MethodName]: Input<M> } = {
+  getStatus: {},
+  beginSetup: {
+    email: 'Ada@Mairie.fr',
+    name: 'Ada Lovelace',
+    password: 'a long enough passphrase',
+  },
+  confirmSetup: { code: '123456', deviceName: 'Téléphone' },
+  signIn: { email: 'Ada@Mairie.fr', password: 'a long enough passphrase' },
+  resendCode: {},
+  verifyCode: { code: '654321' },
+  cancelSignIn: {},
+  signOut: {},
+  listFactors: {},
+  beginAppEnrollment: {},
+  confirmAppEnrollment: { code: '000000', deviceName: 'Pixel' },
+  removeApp: {},
+}
