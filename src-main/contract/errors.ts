@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   // input and protocol
   'VALIDATION', // the payload does not match the method's schema
   'UNKNOWN_METHOD',
+  'FORBIDDEN', // web host: wrong Host, Origin or per-launch secret
   'INTERNAL', // unexpected failure in main; details are logged, never sent
   'SERVICE_UNAVAILABLE', // the account store cannot be reached
   // password stage

@@ -1,0 +1,77 @@
+// npm run web -- --config FILE --port N
+// The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for a browser.
+
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { ConfigError, configPathFromArgs, loadConfigFile } from '../config'
+import type { EventName, EventPayload } from '../contract/methods'
+import { createLogger } from '../log'
+import { openRuntime, StartupError } from '../runtime'
+import { buildRendererIfNeeded } from './build'
+import { startWebHost, type WebHost } from './server'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const USAGE = 'Usage: npm run web -- --config FILE [--port N]   (N = 0 picks a free port; default 4780)'
+
+async function main(argv: string[]): Promise<number> {
+  let values
+  try {
+    values = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } } }).values
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const port = Number(values.port ?? '4780')
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`--port must be a number from 0 to 65535.\n${USAGE}\n`)
+    return 2
+  }
+  const log = createLogger()
+  try {
+    const path = configPathFromArgs(argv)
+    if (!path) {
+      process.stderr.write(`No configuration: pass --config FILE or set GUICHET_CONFIG.\n${USAGE}\n`)
+      return 2
+    }
+    const config = loadConfigFile(path)
+    const rendererDir = join(ROOT, 'out', 'renderer')
+    await buildRendererIfNeeded(ROOT, rendererDir, (l) => process.stdout.write(`${l}\n`))
+    let host: WebHost | undefined
+    const runtime = await openRuntime(config, {
+      log,
+      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => host?.emit(event, payload),
+    })
+    host = await startWebHost({ api: runtime.api, rendererDir, port, log })
+    process.stdout.write(`Guichet web host on ${host.url}\n`)
+    const stop = (): void => {
+      void (async () => {
+        await host?.close()
+        await runtime.close()
+        process.exit(0)
+      })()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    return -1 // keep running
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof StartupError) {
+      process.stderr.write(`${error.message}\n`)
+      return 1
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`Port ${port} on 127.0.0.1 is already in use: choose another with --port.\n`)
+      return 1
+    }
+    process.stderr.write(`${(error as Error).message}\n`)
+    return 1
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  if (code >= 0) process.exitCode = code
+})

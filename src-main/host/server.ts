@@ -1,0 +1,256 @@
+// The web host: the built kiosk UI and the engine's contract over loopback
+// HTTP, for a browser on machines where Electron cannot start (and for the
+// end-to-end tests). A thin adapter like the Electron IPC binding: it checks
+// who is calling, reads a bounded body, and hands the rest to `dispatch`.
+//
+// Who may call: only a page this host served in this launch. Each request
+// must name this host in `Host`, come from this origin (`Origin`), carry the
+// per-launch secret that the page received in its HTML, and send JSON.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { extname, join, normalize, sep } from 'node:path'
+import { TOKEN_HEADER, TOKEN_META_NAME } from '../contract/bridge'
+import { dispatch, type Api } from '../contract/dispatch'
+import type { ErrorCode } from '../contract/errors'
+import { events as contractEvents, MAX_PAYLOAD_BYTES, type EventName, type EventPayload } from '../contract/methods'
+import type { Logger } from '../log'
+import { CONTENT_SECURITY_POLICY } from '../shell/window-options'
+
+export interface WebHostOptions {
+  api: Api
+  /** Folder of the built renderer (out/renderer). */
+  rendererDir: string
+  /** 0 picks a free port. */
+  port: number
+  log: Logger
+  /** Milliseconds a client has to send its whole request. */
+  requestTimeoutMs?: number
+  /** Most simultaneous connections; more are closed at once. */
+  maxConnections?: number
+  /** Most simultaneous event streams. */
+  maxEventStreams?: number
+}
+
+export interface WebHost {
+  url: string
+  port: number
+  /** The per-launch secret (tests drive the API with it). */
+  token: string
+  /** Sends a main → renderer event to every open page. */
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void
+  close(): Promise<void>
+}
+
+const LOOPBACK = '127.0.0.1'
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+}
+
+const SECURITY_HEADERS: Record<string, string> = {
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=(), usb=(), hid=()',
+  'Cache-Control': 'no-store',
+}
+
+class HttpRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+  ) {
+    super(code)
+  }
+}
+
+function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
+  if (res.headersSent) return
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
+}
+
+function sameSecret(given: string | undefined, expected: Buffer): boolean {
+  if (!given) return false
+  const g = Buffer.from(given)
+  return g.length === expected.length && timingSafeEqual(g, expected)
+}
+
+/** Reads at most MAX_PAYLOAD_BYTES; refuses more without reading it all. */
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0')
+    if (declared > MAX_PAYLOAD_BYTES) return reject(new HttpRefusal(413, 'VALIDATION'))
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_PAYLOAD_BYTES) {
+        req.removeAllListeners('data')
+        reject(new HttpRefusal(413, 'VALIDATION'))
+        req.resume()
+        return
+      }
+      chunks.push(chunk)
+    })
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
+  const { api, rendererDir, log } = options
+  const token = randomBytes(32).toString('base64url')
+  const tokenBytes = Buffer.from(token)
+  const indexTemplate = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
+    throw new Error(`The built kiosk UI is missing (${join(rendererDir, 'index.html')}): run "npm run build:renderer".`)
+  })
+  const metaPattern = new RegExp(`(<meta name="${TOKEN_META_NAME}" content=")[^"]*(")`)
+  if (!metaPattern.test(indexTemplate)) throw new Error(`${rendererDir}/index.html has no ${TOKEN_META_NAME} meta tag.`)
+  const indexHtml = indexTemplate.replace(metaPattern, `$1${token}$2`)
+  const streams = new Set<ServerResponse>()
+  const sockets = new Set<Socket>()
+  let origin = ''
+  let hostHeader = ''
+
+  function checkCaller(req: IncomingMessage, needsOrigin: boolean): void {
+    if (req.headers.host !== hostHeader) throw new HttpRefusal(403, 'FORBIDDEN')
+    const from = req.headers.origin
+    if (needsOrigin ? from !== origin : from !== undefined && from !== origin) {
+      throw new HttpRefusal(403, 'FORBIDDEN')
+    }
+  }
+
+  async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+    if (req.headers.host !== hostHeader) throw new HttpRefusal(403, 'FORBIDDEN')
+    if (pathname === '/favicon.ico') {
+      res.writeHead(204, SECURITY_HEADERS).end()
+      return
+    }
+    if (pathname === '/' || pathname === '/index.html') {
+      send(res, 200, indexHtml, MIME['.html']!)
+      return
+    }
+    const file = normalize(join(rendererDir, decodeURIComponent(pathname)))
+    if (!file.startsWith(rendererDir + sep)) throw new HttpRefusal(404, 'UNKNOWN_METHOD')
+    const body = await readFile(file).catch(() => undefined)
+    if (!body) {
+      send(res, 404, 'Not found', 'text/plain; charset=utf-8')
+      return
+    }
+    send(res, 200, body, MIME[extname(file)] ?? 'application/octet-stream')
+  }
+
+  async function serveApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    checkCaller(req, true)
+    if (!sameSecret(req.headers[TOKEN_HEADER] as string | undefined, tokenBytes)) throw new HttpRefusal(403, 'FORBIDDEN')
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new HttpRefusal(415, 'VALIDATION')
+    const body = await readBody(req)
+    let payload: unknown
+    try {
+      payload = body.length === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
+    } catch {
+      throw new HttpRefusal(400, 'VALIDATION')
+    }
+    const result = await dispatch(api, method, payload, {
+      onInternalError: (m, error) => log.error('internal error', { method: m, error }),
+    })
+    if (!result.ok && result.error.code === 'UNKNOWN_METHOD') return sendJson(res, 404, result)
+    if (!result.ok && result.error.code === 'VALIDATION') return sendJson(res, 400, result)
+    sendJson(res, 200, result)
+  }
+
+  function serveEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+    checkCaller(req, false)
+    if (!sameSecret(query.get('token') ?? undefined, tokenBytes)) throw new HttpRefusal(403, 'FORBIDDEN')
+    if (streams.size >= (options.maxEventStreams ?? 4)) throw new HttpRefusal(429, 'FORBIDDEN')
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' })
+    res.write(': guichet\n\n')
+    streams.add(res)
+    req.socket.setTimeout(0)
+    res.on('close', () => streams.delete(res))
+  }
+
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://invalid')
+    const route = url.pathname
+    const work = (async () => {
+      if (route.startsWith('/api/')) {
+        if (route === '/api/events' && req.method === 'GET') return serveEvents(req, res, url.searchParams)
+        if (req.method !== 'POST') throw new HttpRefusal(405, 'UNKNOWN_METHOD')
+        return serveApi(req, res, route.slice('/api/'.length))
+      }
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpRefusal(405, 'UNKNOWN_METHOD')
+      return serveStatic(req, res, route)
+    })()
+    work.catch((error: unknown) => {
+      if (error instanceof HttpRefusal) {
+        sendJson(res, error.status, { ok: false, error: { code: error.code } })
+        if (error.status === 413) res.once('finish', () => req.destroy())
+        return
+      }
+      log.error('web host request failed', { route, error })
+      sendJson(res, 500, { ok: false, error: { code: 'INTERNAL' } })
+    })
+  })
+  // Bounded in time and count: a slow-drip client is cut off, a flood is refused.
+  server.requestTimeout = options.requestTimeoutMs ?? 10_000
+  server.headersTimeout = Math.min(server.requestTimeout, 5_000)
+  server.keepAliveTimeout = 5_000
+  server.maxHeadersCount = 50
+  server.maxConnections = options.maxConnections ?? 256
+  server.on('connection', (socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n')
+    else socket.destroy()
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, LOOPBACK, () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  const port = (server.address() as AddressInfo).port
+  hostHeader = `${LOOPBACK}:${port}`
+  origin = `http://${hostHeader}`
+
+  return {
+    url: `${origin}/`,
+    port,
+    token,
+    emit(event, payload) {
+      const checked = contractEvents[event].parse(payload)
+      const frame = `event: ${event}\ndata: ${JSON.stringify(checked)}\n\n`
+      for (const s of streams) s.write(frame)
+    },
+    close() {
+      for (const s of streams) s.end()
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        for (const socket of sockets) socket.destroy()
+      })
+    },
+  }
+}
