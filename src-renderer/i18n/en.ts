@@ -36,6 +36,8 @@ export const en: MessageSchema = {
   errors: {
     VALIDATION: 'Some information you entered is not valid. Check it and try again.',
     UNKNOWN_METHOD: 'This action is not available on this kiosk. Please tell IT.',
+    FORBIDDEN:
+      'This kiosk page was not recognised by the sign-in service. Reload the page; if it continues, please tell IT.',
     INTERNAL: 'Something unexpected went wrong. Try again; if it happens again, please tell IT.',
     SERVICE_UNAVAILABLE:
       'The sign-in service is not responding. Try again in a moment; if it lasts, please tell IT.',

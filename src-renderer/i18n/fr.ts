@@ -11,6 +11,8 @@ const errors = {
   VALIDATION: "Une information saisie n'est pas valide. Vérifiez-la et réessayez.",
   UNKNOWN_METHOD:
     "Cette action n'est pas disponible sur ce guichet. Prévenez le service informatique.",
+  FORBIDDEN:
+    "Cette page du guichet n'a pas été reconnue par le service de connexion. Rechargez la page ; si cela continue, prévenez le service informatique.",
   INTERNAL:
     "Une erreur inattendue s'est produite. Réessayez ; si elle se reproduit, prévenez le service informatique.",
   SERVICE_UNAVAILABLE:

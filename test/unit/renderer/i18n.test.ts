@@ -1,0 +1,106 @@
+// Both languages have the same keys and the same placeholders, every error code
+// has a sentence, and every message compiles and renders without leftovers.
+
+import { describe, expect, it } from 'vitest'
+import { createGuichetI18n, messages } from '../../../src-renderer/i18n'
+
+// The list of codes is the contract's; the renderer may only import its types, the
+// test may import the values.
+import { ERROR_CODES, PASSWORD_REJECTIONS } from '../../../src-main/contract/errors'
+
+type Tree = { [key: string]: string | Tree }
+
+function leaves(tree: Tree, prefix = ''): Map<string, string> {
+  const out = new Map<string, string>()
+  for (const [key, value] of Object.entries(tree)) {
+    const path = prefix ? `${prefix}.${key}` : key
+    if (typeof value === 'string') out.set(path, value)
+    else for (const [inner, text] of leaves(value, path)) out.set(inner, text)
+  }
+  return out
+}
+
+function placeholders(message: string): string[] {
+  return [...message.matchAll(/\{\s*(\w+)\s*\}/g)].map((match) => match[1]!).sort()
+}
+
+const fr = leaves(messages.fr as unknown as Tree)
+const en = leaves(messages.en as unknown as Tree)
+
+describe('message files', () => {
+  it('have the same keys in French and English', () => {
+    expect([...en.keys()].sort()).toEqual([...fr.keys()].sort())
+    expect(fr.size).toBeGreaterThan(100)
+  })
+
+  it('have the same placeholders for every key', () => {
+    for (const [key, text] of fr) {
+      expect(placeholders(en.get(key) ?? ''), key).toEqual(placeholders(text))
+    }
+  })
+
+  it('use no reserved character as plain text (linked messages, plurals)', () => {
+    for (const [key, text] of [...fr, ...en]) {
+      expect(text, key).not.toMatch(/[@|]/)
+      expect(text.replace(/\{\s*\w+\s*\}/g, ''), key).not.toMatch(/[{}]/)
+    }
+  })
+
+  it('have a sentence for every error code and every password rule, in both languages', () => {
+    for (const code of ERROR_CODES) {
+      expect(fr.get(`errors.${code}`), code).toBeTruthy()
+      expect(en.get(`errors.${code}`), code).toBeTruthy()
+    }
+    for (const reason of PASSWORD_REJECTIONS) {
+      expect(fr.get(`passwordRejection.${reason}`), reason).toBeTruthy()
+      expect(en.get(`passwordRejection.${reason}`), reason).toBeTruthy()
+    }
+    expect([...fr.keys()].filter((key) => key.startsWith('errors.'))).toHaveLength(
+      ERROR_CODES.length,
+    )
+  })
+
+  it('never show an error code or a technical word in a sentence', () => {
+    for (const code of ERROR_CODES) {
+      for (const text of [fr.get(`errors.${code}`)!, en.get(`errors.${code}`)!]) {
+        expect(text).not.toContain(code)
+        expect(text).not.toMatch(/error|erreur \d|exception|stack|undefined|null/i)
+      }
+    }
+  })
+
+  it('render every message in both languages with its placeholders filled', () => {
+    const i18n = createGuichetI18n('fr')
+    for (const locale of ['fr', 'en'] as const) {
+      i18n.global.locale.value = locale
+      for (const [key, text] of locale === 'fr' ? fr : en) {
+        const params = Object.fromEntries(placeholders(text).map((name) => [name, `<${name}>`]))
+        const rendered = i18n.global.t(key, params)
+        expect(rendered, key).not.toBe(key)
+        expect(rendered, key).not.toMatch(/[{}]/)
+        for (const name of placeholders(text)) expect(rendered, key).toContain(`<${name}>`)
+      }
+    }
+  })
+
+  it('keep DESIGN.md labels to the letter in French', () => {
+    expect(messages.fr.signIn.email).toBe('Adresse de connexion')
+    expect(messages.fr.signIn.password).toBe('Mot de passe')
+    expect(messages.fr.signIn.submit).toBe('Se connecter')
+    expect(messages.fr.code.title).toBe('Saisissez votre code')
+    expect(messages.fr.code.label).toBe("Code d'authentification")
+    expect(messages.fr.code.submit).toBe('Valider')
+    expect(messages.fr.code.resend).toBe('Renvoyer un code')
+    expect(messages.fr.home.account).toBe('Mon compte')
+    expect(messages.fr.home.factors).toBe("Mes facteurs d'authentification")
+    expect(messages.fr.home.changeAddress).toBe('Changer mon adresse de connexion')
+    expect(messages.fr.home.signOut).toBe('Se déconnecter')
+    expect(messages.fr.factors.section).toBe('Paramètres de connexion')
+    expect(messages.fr.factors.addApp).toBe('Ajouter une application')
+    expect(messages.fr.addApp.step2).toBe("Ouvrez l'application et scannez le QR ou entrez la clé.")
+    expect(messages.fr.addApp.code).toBe('Code unique')
+    expect(messages.fr.addApp.deviceName).toBe("Nom de l'appareil")
+    expect(messages.fr.addApp.submit).toBe("Ajouter l'application")
+    expect(messages.fr.addApp.qrAlt).toBe('QR code à scanner')
+  })
+})
