@@ -93,13 +93,18 @@ function sameSecret(given: string | undefined, expected: Buffer): boolean {
   return g.length === expected.length && timingSafeEqual(g, expected)
 }
 
-/** Reads at most MAX_PAYLOAD_BYTES; refuses more without reading it all. */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Reads at most MAX_PAYLOAD_BYTES within `timeoutMs`; refuses more, or slower, without waiting. */
+function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? '0')
     if (declared > MAX_PAYLOAD_BYTES) return reject(new HttpRefusal(413, 'VALIDATION'))
     const chunks: Buffer[] = []
     let size = 0
+    const timer = setTimeout(() => {
+      req.removeAllListeners('data')
+      reject(new HttpRefusal(408, 'VALIDATION'))
+    }, timeoutMs)
+    req.on('close', () => clearTimeout(timer))
     req.on('data', (chunk: Buffer) => {
       size += chunk.length
       if (size > MAX_PAYLOAD_BYTES) {
@@ -110,7 +115,10 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
       }
       chunks.push(chunk)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('end', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks))
+    })
     req.on('error', reject)
   })
 }
@@ -125,6 +133,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const metaPattern = new RegExp(`(<meta name="${TOKEN_META_NAME}" content=")[^"]*(")`)
   if (!metaPattern.test(indexTemplate)) throw new Error(`${rendererDir}/index.html has no ${TOKEN_META_NAME} meta tag.`)
   const indexHtml = indexTemplate.replace(metaPattern, `$1${token}$2`)
+  const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
   const streams = new Set<ServerResponse>()
   const sockets = new Set<Socket>()
   let origin = ''
@@ -162,7 +171,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     checkCaller(req, true)
     if (!sameSecret(req.headers[TOKEN_HEADER] as string | undefined, tokenBytes)) throw new HttpRefusal(403, 'FORBIDDEN')
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new HttpRefusal(415, 'VALIDATION')
-    const body = await readBody(req)
+    const body = await readBody(req, requestTimeoutMs)
     let payload: unknown
     try {
       payload = body.length === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
@@ -188,7 +197,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     res.on('close', () => streams.delete(res))
   }
 
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://invalid')
     const route = url.pathname
     const work = (async () => {
@@ -202,8 +211,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     })()
     work.catch((error: unknown) => {
       if (error instanceof HttpRefusal) {
+        // After a refused body, close rather than read the rest of it.
+        if (error.status === 413 || error.status === 408) res.setHeader('Connection', 'close')
         sendJson(res, error.status, { ok: false, error: { code: error.code } })
-        if (error.status === 413) res.once('finish', () => req.destroy())
         return
       }
       log.error('web host request failed', { route, error })
@@ -211,7 +221,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     })
   })
   // Bounded in time and count: a slow-drip client is cut off, a flood is refused.
-  server.requestTimeout = options.requestTimeoutMs ?? 10_000
+  server.requestTimeout = requestTimeoutMs
   server.headersTimeout = Math.min(server.requestTimeout, 5_000)
   server.keepAliveTimeout = 5_000
   server.maxHeadersCount = 50
