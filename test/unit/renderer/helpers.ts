@@ -1,13 +1,22 @@
 // Mounting the whole kiosk on a fake Bridge, and finding things the way a person
 // with a screen reader does: a field by its <label>, a button by its name.
 
-import { flushPromises, mount, type DOMWrapper, type VueWrapper } from '@vue/test-utils'
-import { expect } from 'vitest'
+import {
+  enableAutoUnmount,
+  flushPromises,
+  mount,
+  type DOMWrapper,
+  type VueWrapper,
+} from '@vue/test-utils'
+import { afterEach, expect } from 'vitest'
 import { createGuichetI18n, messages, type Locale } from '../../../src-renderer/i18n'
 import type { MessageSchema } from '../../../src-renderer/i18n/fr'
 import { BRIDGE } from '../../../src-renderer/injection'
 import Root from '../../../src-renderer/Root.vue'
 import type { FakeBridge } from './fakeBridge'
+
+// Every mounted kiosk goes after its test: no listener or timer of one test survives.
+enableAutoUnmount(afterEach)
 
 export const LOCALES: Locale[] = ['fr', 'en']
 

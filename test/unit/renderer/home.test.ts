@@ -1,0 +1,126 @@
+// 3 and 7. Home with the menu, « Mon compte », « Changer mon adresse de connexion »,
+// « Se déconnecter », and the policy screen « Sécurisez votre compte ».
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeBridge } from './fakeBridge'
+import {
+  LOCALES,
+  alerts,
+  button,
+  field,
+  fill,
+  findButton,
+  heading,
+  m,
+  mountKiosk,
+  press,
+  settle,
+  signInByEmail,
+  statuses,
+} from './helpers'
+
+describe.each(LOCALES)('home and account (%s)', (locale) => {
+  const t = m(locale)
+  let bridge: FakeBridge
+
+  beforeEach(() => {
+    bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+  })
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('greets the clerk by name with the menu in a navigation landmark', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+    expect(document.activeElement).toBe(wrapper.find('h1').element)
+    const nav = wrapper.find('nav')
+    expect(nav.attributes('aria-label')).toBe(t.home.menu)
+    expect(nav.findAll('button').map((item) => item.text())).toEqual([
+      t.home.account,
+      t.home.factors,
+      t.home.changeAddress,
+      t.home.signOut,
+    ])
+    // No language switch once a clerk is signed in.
+    expect(findButton(wrapper, 'English')).toBeNull()
+  })
+
+  it('shows « Mon compte » with the name and the address, and goes back with Escape', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    await button(wrapper, t.home.account).trigger('click')
+    expect(heading(wrapper)).toBe(t.account.title)
+    const rows = wrapper
+      .findAll('.details__row')
+      .map((row) => [row.find('dt').text(), row.find('dd').text()])
+    expect(rows).toEqual([
+      [t.account.name, 'Agnès Martin'],
+      [t.account.email, 'agnes@mairie.fr'],
+    ])
+    await press(window, 'Escape')
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+  })
+
+  it('shows the current address and who changes it, with no fake form', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    await button(wrapper, t.home.changeAddress).trigger('click')
+    expect(heading(wrapper)).toBe(t.changeAddress.title)
+    expect(wrapper.text()).toContain('agnes@mairie.fr')
+    expect(wrapper.text()).toContain(t.changeAddress.text)
+    expect(wrapper.findAll('input')).toHaveLength(0)
+    await button(wrapper, t.common.backHome).trigger('click')
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+  })
+
+  it('signs out with « Se déconnecter » and says the kiosk is ready for the next person', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    await button(wrapper, t.home.signOut).trigger('click')
+    await settle()
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(statuses(wrapper)).toEqual([t.notices.signedOut])
+    expect(wrapper.text()).not.toContain('Agnès')
+  })
+
+  it('goes back to sign-in with a sentence when the session has ended', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    bridge.failNext('listFactors', 'NOT_SIGNED_IN')
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(alerts(wrapper)).toEqual([t.errors.NOT_SIGNED_IN])
+    expect(field(wrapper, t.signIn.email).element.value).toBe('')
+  })
+
+  it('shows home at start when a session is open', async () => {
+    await bridge.signIn({ email: 'agnes@mairie.fr', password: 'correct horse battery' })
+    await bridge.verifyCode({ code: '123456' })
+    const wrapper = await mountKiosk(bridge)
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+  })
+
+  it('offers only to add an app when the policy requires it', async () => {
+    bridge.accounts.get('agnes@mairie.fr')!.mustEnroll = true
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    expect(heading(wrapper)).toBe(t.enroll.title)
+    expect(wrapper.find('nav').exists()).toBe(false)
+    await button(wrapper, t.enroll.add).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.addApp.title)
+    await field(wrapper, t.addApp.code).setValue('246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.appAdded.title)
+    await button(wrapper, t.appAdded.continue).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+  })
+})
