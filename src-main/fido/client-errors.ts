@@ -1,0 +1,63 @@
+/**
+ * The one place where errors of the lower layers become client errors (the closed FidoErrorCode
+ * set), as python-fido2's `_ctap2client_err` does.
+ */
+import { STATUS, statusName } from './ctap2-constants'
+import { ApduStatusError, CtapHidError, CtapStatusError, FidoError, FidoProtocolError } from './errors'
+import type { FidoErrorCode } from './errors'
+
+/** CTAP2 status → client error code (CTAP 2.1 §8.2). */
+export function fidoErrorCodeForStatus(status: number): FidoErrorCode {
+  switch (status) {
+    case STATUS.PIN_INVALID:
+    case STATUS.PIN_POLICY_VIOLATION:
+      return 'FIDO_PIN_INVALID'
+    case STATUS.PIN_BLOCKED:
+      return 'FIDO_PIN_BLOCKED'
+    case STATUS.PIN_AUTH_BLOCKED:
+      return 'FIDO_PIN_AUTH_BLOCKED'
+    case STATUS.PIN_NOT_SET:
+      return 'FIDO_PIN_NOT_SET'
+    case STATUS.PUAT_REQUIRED:
+      return 'FIDO_PIN_REQUIRED'
+    case STATUS.CREDENTIAL_EXCLUDED:
+      return 'FIDO_CREDENTIAL_EXCLUDED'
+    case STATUS.NO_CREDENTIALS:
+      return 'FIDO_NO_CREDENTIALS'
+    case STATUS.TIMEOUT:
+    case STATUS.USER_ACTION_TIMEOUT:
+    case STATUS.ACTION_TIMEOUT:
+      return 'FIDO_TIMEOUT'
+    case STATUS.KEEPALIVE_CANCEL:
+    case STATUS.OPERATION_DENIED:
+      return 'FIDO_CANCELLED'
+    default:
+      return 'FIDO_DEVICE_ERROR'
+  }
+}
+
+export function toFidoError(error: unknown): FidoError {
+  if (error instanceof FidoError) return error
+  if (error instanceof CtapHidError) {
+    switch (error.failure) {
+      case 'timeout':
+        return new FidoError('FIDO_TIMEOUT', error.message, { cause: error })
+      case 'cancelled':
+        return new FidoError('FIDO_CANCELLED', error.message, { cause: error })
+      case 'disconnected':
+        return new FidoError('FIDO_NO_DEVICE', `the security key went away: ${error.message}`, { cause: error })
+      case 'protocol':
+      case 'device-error':
+        return new FidoError('FIDO_DEVICE_ERROR', error.message, { cause: error })
+    }
+  }
+  if (error instanceof CtapStatusError) {
+    return new FidoError(fidoErrorCodeForStatus(error.status), `authenticator: ${statusName(error.status)}`, {
+      cause: error,
+    })
+  }
+  if (error instanceof ApduStatusError || error instanceof FidoProtocolError) {
+    return new FidoError('FIDO_DEVICE_ERROR', error.message, { cause: error })
+  }
+  return new FidoError('FIDO_DEVICE_ERROR', 'unexpected error in the security key stack', { cause: error })
+}
