@@ -5,6 +5,7 @@
 
 import { fail, type Result } from './errors'
 import {
+  type Input,
   isMethodName,
   MAX_PAYLOAD_BYTES,
   methods,
@@ -20,7 +21,7 @@ export type Api = {
 
 /** What the renderer calls: the same methods, with the input as typed before parsing. */
 export type Client = {
-  [M in MethodName]: (input: import('./methods').Input<M>) => Promise<Result<Output<M>>>
+  [M in MethodName]: (input: Input<M>) => Promise<Result<Output<M>>>
 }
 
 export interface DispatchOptions {

@@ -41,16 +41,18 @@ async function main(argv: string[]): Promise<number> {
     const config = loadConfigFile(path)
     const rendererDir = join(ROOT, 'out', 'renderer')
     await buildRendererIfNeeded(ROOT, rendererDir, (l) => process.stdout.write(`${l}\n`))
-    let host: WebHost | undefined
+    // The engine emits events before the host exists; they go nowhere until it does.
+    const target: { host?: WebHost } = {}
     const runtime = await openRuntime(config, {
       log,
-      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => host?.emit(event, payload),
+      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => target.host?.emit(event, payload),
     })
-    host = await startWebHost({ api: runtime.api, rendererDir, port, log })
+    const host = await startWebHost({ api: runtime.api, rendererDir, port, log })
+    target.host = host
     process.stdout.write(`Guichet web host on ${host.url}\n`)
     const stop = (): void => {
       void (async () => {
-        await host?.close()
+        await host.close()
         await runtime.close()
         process.exit(0)
       })()

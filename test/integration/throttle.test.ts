@@ -1,10 +1,11 @@
+import type * as Argon2 from '@node-rs/argon2'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 // Count argon2 verifications without changing them.
 const argon = vi.hoisted(() => ({ verifications: 0 }))
 vi.mock('@node-rs/argon2', async (importOriginal) => {
-  const real = await importOriginal<typeof import('@node-rs/argon2')>()
+  const real = await importOriginal<typeof Argon2>()
   return {
     ...real,
     verify: (...args: Parameters<typeof real.verify>) => {
