@@ -22,8 +22,6 @@ import type { HidTransport } from './hid-transport'
 
 /** How long one transport read may block, so an abort is noticed promptly. */
 const READ_SLICE_MS = 100
-/** After CTAPHID_CANCEL, how long to wait for the device's final answer (drained, then dropped). */
-const CANCEL_DRAIN_MS = 300
 const BUSY_RETRY_MS = 100
 
 export interface CtapHidDeviceInfo {
@@ -90,6 +88,7 @@ class Connection implements CtapHidConnection {
   readonly info: CtapHidDeviceInfo
   private readonly transport: HidTransport
   private closed = false
+  private outOfStep = false
 
   constructor(transport: HidTransport, info: CtapHidDeviceInfo) {
     this.transport = transport
@@ -102,6 +101,7 @@ class Connection implements CtapHidConnection {
 
   async call(cmd: number, payload: Uint8Array, options: CtapHidCallOptions): Promise<Uint8Array> {
     if (this.closed) throw new CtapHidError('disconnected', 'CTAPHID connection is closed')
+    if (this.outOfStep) throw new CtapHidError('protocol', 'CTAPHID channel out of step after a cancel')
     if (cmd === CTAPHID.CBOR && !this.hasCapability(CAPABILITY.CBOR)) {
       throw new CtapHidError('device-error', 'device has no CBOR capability', {
         hidError: CTAPHID_ERR.INVALID_CMD,
@@ -127,23 +127,26 @@ class Connection implements CtapHidConnection {
           continue
         }
         if (error instanceof CtapHidError && (error.failure === 'cancelled' || error.failure === 'timeout')) {
-          await this.cancel(cmd)
+          await this.cancel()
         }
         throw error
       }
     }
   }
 
-  /** CTAPHID_CANCEL, then drain the device's final answer (CTAP2_ERR_KEEPALIVE_CANCEL) (§11.2.9.1.5). */
-  private async cancel(cmd: number): Promise<void> {
-    const cid = this.info.channelId
+  /**
+   * CTAPHID_CANCEL (§11.2.9.1.5), so the key stops waiting for a touch. Its final answer
+   * (CTAP2_ERR_KEEPALIVE_CANCEL) is not awaited, so that a timeout ends at the deadline; the
+   * channel is out of step from then on and refuses further calls (open a new one).
+   */
+  private async cancel(): Promise<void> {
+    this.outOfStep = true
     try {
-      for (const frame of encodeFrames(cid, CTAPHID.CANCEL, new Uint8Array(0))) {
+      for (const frame of encodeFrames(this.info.channelId, CTAPHID.CANCEL, new Uint8Array(0))) {
         await this.transport.write(frame)
       }
-      await receiveMessage(this.transport, { cid, cmd, deadline: Date.now() + CANCEL_DRAIN_MS })
     } catch {
-      // The device may be gone or silent; the caller's error is what matters.
+      // The device may be gone; the caller's error is what matters.
     }
   }
 

@@ -107,6 +107,7 @@ export class VirtualKey {
   private touchRequestWaiters: (() => void)[] = []
   private u2fTouchUntil = 0
   private u2fTouchRequested = false
+  private u2fApproveAt: number | undefined
   private u2fPresenceCheck: Promise<void> | undefined
 
   constructor(options: VirtualKeyOptions = {}) {
@@ -181,6 +182,7 @@ export class VirtualKey {
     this.pendingTouch = undefined
     this.u2fTouchUntil = 0
     this.u2fTouchRequested = false
+    this.u2fApproveAt = undefined
     this.ctap2.powerUp()
   }
 
@@ -437,7 +439,15 @@ export class VirtualKey {
   /** U2F: the host polls; a touch is latched for a while (CTAP 2.1 §10.2, U2F raw messages). */
   private consumeU2fPresence(): boolean {
     const presence = this.userPresence
-    if (presence === 'approve') return true
+    if (presence === 'approve') {
+      // The virtual user takes presenceDelayMs to touch: the host sees SW_CONDITIONS_NOT_SATISFIED meanwhile.
+      const delay = this.options.presenceDelayMs ?? 0
+      if (delay <= 0) return true
+      if (this.u2fApproveAt === undefined) this.u2fApproveAt = Date.now() + delay
+      if (Date.now() < this.u2fApproveAt) return false
+      this.u2fApproveAt = undefined
+      return true
+    }
     if (presence === 'deny') return false
     if (Date.now() < this.u2fTouchUntil) {
       this.u2fTouchUntil = 0
