@@ -152,20 +152,19 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     expect(code.element.value).toBe('')
   })
 
-  it.each([
-    ['CODE_EXPIRED', 'email'],
-    ['CODE_ATTEMPTS_EXHAUSTED', 'email'],
-    ['MAIL_UNAVAILABLE', 'email'],
-  ] as const)('turns %s into a sentence with the next step', async (code) => {
-    const wrapper = await mountKiosk(bridge)
-    await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')
-    bridge.failNext('verifyCode', code)
-    await type(field(wrapper, t.code.label), '123456')
-    await button(wrapper, t.code.submit).trigger('click')
-    await settle()
-    expect(alerts(wrapper)).toEqual([t.errors[code]])
-    expect(wrapper.text()).not.toContain(code)
-  })
+  it.each(['CODE_EXPIRED', 'CODE_ATTEMPTS_EXHAUSTED', 'MAIL_UNAVAILABLE'] as const)(
+    'turns %s into a sentence with the next step',
+    async (code) => {
+      const wrapper = await mountKiosk(bridge)
+      await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')
+      bridge.failNext('verifyCode', code)
+      await type(field(wrapper, t.code.label), '123456')
+      await button(wrapper, t.code.submit).trigger('click')
+      await settle()
+      expect(alerts(wrapper)).toEqual([t.errors[code]])
+      expect(wrapper.text()).not.toContain(code)
+    },
+  )
 
   it('says when the mail server is down on resend', async () => {
     const wrapper = await mountKiosk(bridge)

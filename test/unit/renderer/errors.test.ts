@@ -1,0 +1,78 @@
+// Every error code of the contract reads as a sentence in both languages, with its
+// parameters, and never as a code.
+
+import { describe, expect, it } from 'vitest'
+import { ERROR_CODES, type ErrorCode } from '../../../src-main/contract/errors'
+import { createGuichetI18n, messages } from '../../../src-renderer/i18n'
+import { describeError } from '../../../src-renderer/state/errors'
+import { formatClockTime, formatDuration, normalizeCode } from '../../../src-renderer/state/format'
+import { LOCALES } from './helpers'
+
+describe.each(LOCALES)('error sentences (%s)', (locale) => {
+  const i18n = createGuichetI18n(locale)
+  const t = (key: string, params?: Record<string, unknown>) =>
+    params ? i18n.global.t(key, params) : i18n.global.t(key)
+  const has = (key: string) => i18n.global.te(key)
+  const text = messages[locale]
+
+  it.each(ERROR_CODES)('%s has its own sentence', (code) => {
+    const description = describeError({ code }, { t, has })
+    expect(description.key).toBe(`errors.${code}`)
+    const sentence = t(description.key, { wait: text.duration.unknown })
+    expect(sentence).toBe(text.errors[code as ErrorCode].replace('{wait}', text.duration.unknown))
+    expect(sentence).not.toContain(code)
+    expect(sentence).toMatch(/[.!]$/)
+  })
+
+  it('adds the attempts left, the password rule and the field to check', () => {
+    expect(
+      describeError({ code: 'CODE_INVALID', params: { attemptsLeft: 2 } }, { t, has }).extras,
+    ).toEqual([text.errorExtra.attemptsLeft.replace('{attemptsLeft}', '2')])
+    expect(
+      describeError({ code: 'PASSWORD_REJECTED', params: { reason: 'too-common' } }, { t, has })
+        .extras,
+    ).toEqual([text.passwordRejection['too-common']])
+    expect(
+      describeError({ code: 'VALIDATION', params: { field: 'deviceName' } }, { t, has }).extras,
+    ).toEqual([text.errorExtra.field.replace('{field}', text.fields.deviceName)])
+    expect(
+      describeError({ code: 'VALIDATION', params: { field: 'other' } }, { t, has }).extras,
+    ).toEqual([])
+  })
+
+  it('gives the app next step for app codes, and marks the waits', () => {
+    expect(describeError({ code: 'CODE_EXPIRED' }, { t, has, source: 'app' }).key).toBe(
+      'errorsApp.CODE_EXPIRED',
+    )
+    expect(describeError({ code: 'CODE_EXPIRED' }, { t, has, source: 'email' }).key).toBe(
+      'errors.CODE_EXPIRED',
+    )
+    expect(describeError({ code: 'ACCOUNT_LOCKED' }, { t, has }).hasWait).toBe(true)
+    expect(describeError({ code: 'CODE_QUOTA_EXCEEDED' }, { t, has }).hasWait).toBe(true)
+    expect(describeError({ code: 'CODE_INVALID' }, { t, has }).hasWait).toBe(false)
+  })
+
+  it('reads an unknown code (a newer main process) as the generic sentence', () => {
+    const description = describeError({ code: 'SOMETHING_NEW' as ErrorCode }, { t, has })
+    expect(description.key).toBe('errors.INTERNAL')
+  })
+
+  it('formats waits and times', () => {
+    expect(formatDuration(t, 270)).toBe(
+      text.duration.minutes.replace('{min}', '4').replace('{sec}', '30'),
+    )
+    expect(formatDuration(t, 9.2)).toBe(text.duration.seconds.replace('{sec}', '10'))
+    expect(formatDuration(t, -3)).toBe(text.duration.seconds.replace('{sec}', '0'))
+    const at = new Date(2024, 8, 18, 9, 5).getTime()
+    expect(formatClockTime(t, at)).toBe(locale === 'fr' ? '9 h 05' : '9:05')
+  })
+})
+
+describe('code normalisation', () => {
+  it('keeps six digits at most and strips everything else', () => {
+    expect(normalizeCode(' 123 456 ')).toBe('123456')
+    expect(normalizeCode('123-456')).toBe('123456')
+    expect(normalizeCode('12a34b')).toBe('1234')
+    expect(normalizeCode('1234567')).toBe('123456')
+  })
+})

@@ -1,0 +1,148 @@
+// 9. First start with an empty store: IT's account, its app enrolled on the spot
+// with the same QR screen, then home.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { FakeBridge } from './fakeBridge'
+import {
+  LOCALES,
+  alerts,
+  button,
+  field,
+  fill,
+  findButton,
+  heading,
+  m,
+  mountKiosk,
+  settle,
+  statuses,
+  type,
+} from './helpers'
+import type { VueWrapper } from '@vue/test-utils'
+import type { Locale } from '../../../src-renderer/i18n'
+
+async function fillAccount(
+  wrapper: VueWrapper,
+  locale: Locale,
+  password = 'une phrase de passe solide',
+  confirm = password,
+): Promise<void> {
+  const t = m(locale).firstStart
+  await type(field(wrapper, t.email), 'dsi@mairie.fr')
+  await type(field(wrapper, t.name), 'Service informatique')
+  await type(field(wrapper, t.password), password)
+  await type(field(wrapper, t.confirm), confirm)
+  await button(wrapper, t.submit).trigger('click')
+  await settle()
+}
+
+describe.each(LOCALES)('first start (%s)', (locale) => {
+  const t = m(locale)
+  let bridge: FakeBridge
+
+  beforeEach(() => {
+    bridge = new FakeBridge()
+    bridge.locale = locale
+  })
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('creates IT’s account, enrolls its app on the same QR screen, and lands on home', async () => {
+    const wrapper = await mountKiosk(bridge)
+    expect(heading(wrapper)).toBe(t.firstStart.title)
+    for (const label of [
+      t.firstStart.email,
+      t.firstStart.name,
+      t.firstStart.password,
+      t.firstStart.confirm,
+    ]) {
+      expect(field(wrapper, label).attributes('autocomplete')).toBe('off')
+    }
+    const password = field(wrapper, t.firstStart.password)
+    const hintId = wrapper
+      .findAll('p')
+      .find((p) => p.text() === t.firstStart.passwordHint)!
+      .attributes('id')
+    expect(password.attributes('aria-describedby')).toContain(hintId)
+    button(wrapper, 'English')
+
+    await fillAccount(wrapper, locale)
+    expect(bridge.callsOf('beginSetup')).toEqual([
+      {
+        email: 'dsi@mairie.fr',
+        name: 'Service informatique',
+        password: 'une phrase de passe solide',
+      },
+    ])
+    expect(heading(wrapper)).toBe(t.addApp.setupTitle)
+    expect(wrapper.find('img').attributes('alt')).toBe(t.addApp.qrAlt)
+    expect(wrapper.findAll('.enroll__group').map((group) => group.text())).toEqual([
+      'SETU',
+      'PKEY',
+      'ABCD',
+      'EFGH',
+    ])
+    // Nothing to go back to: the account is being created.
+    expect(findButton(wrapper, t.common.cancel)).toBeNull()
+    await type(field(wrapper, t.addApp.code), '246810')
+    await type(field(wrapper, t.addApp.deviceName), 'Téléphone DSI')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    expect(bridge.callsOf('confirmSetup')).toEqual([
+      { code: '246810', deviceName: 'Téléphone DSI' },
+    ])
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Service informatique' }))
+    expect(statuses(wrapper)).toEqual([t.home.setupDone])
+  })
+
+  it('refuses two different passwords before calling the engine', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await fillAccount(wrapper, locale, 'une phrase de passe solide', 'une autre phrase')
+    expect(bridge.callsOf('beginSetup')).toHaveLength(0)
+    expect(alerts(wrapper)).toEqual([t.firstStart.mismatch])
+    const confirm = field(wrapper, t.firstStart.confirm)
+    expect(confirm.attributes('aria-invalid')).toBe('true')
+    expect(confirm.attributes('aria-describedby')).toBe(
+      wrapper.find('[role="alert"]').attributes('id'),
+    )
+    expect(document.activeElement).toBe(confirm.element)
+  })
+
+  it('explains a refused password with its rule, tied to the password field', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await fillAccount(wrapper, locale, 'court')
+    expect(alerts(wrapper)).toEqual([
+      `${t.errors.PASSWORD_REJECTED} ${t.passwordRejection['too-short']}`,
+    ])
+    const password = field(wrapper, t.firstStart.password)
+    expect(password.attributes('aria-invalid')).toBe('true')
+    expect(password.attributes('aria-describedby')).toContain(
+      wrapper.find('[role="alert"]').attributes('id'),
+    )
+    expect(password.element.value).toBe('')
+    expect(document.activeElement).toBe(password.element)
+  })
+
+  it('goes to sign-in with a sentence when the kiosk was set up meanwhile', async () => {
+    const wrapper = await mountKiosk(bridge)
+    bridge.addAccount({ email: 'autre@mairie.fr', name: 'Autre' })
+    await fillAccount(wrapper, locale)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(alerts(wrapper)).toEqual([t.errors.SETUP_ALREADY_DONE])
+  })
+
+  it('starts over when the setup QR code expired', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await fillAccount(wrapper, locale)
+    bridge.failNext('confirmSetup', 'NO_PENDING_ENROLLMENT')
+    await type(field(wrapper, t.addApp.code), '246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)).toEqual([t.errors.NO_PENDING_ENROLLMENT])
+    await button(wrapper, t.addApp.newQr).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.firstStart.title)
+    expect(alerts(wrapper)).toEqual([t.errors.NO_PENDING_ENROLLMENT])
+    expect(field(wrapper, t.firstStart.email).element.value).toBe('')
+  })
+})

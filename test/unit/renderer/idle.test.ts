@@ -1,0 +1,124 @@
+// 8. The idle lock: after idleLockSeconds without input, « Toujours là ? » counts
+// down 30 s in an alert dialog, then signs out; any input before that postpones it.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { FakeBridge } from './fakeBridge'
+import {
+  LOCALES,
+  button,
+  field,
+  fill,
+  heading,
+  m,
+  mountKiosk,
+  press,
+  settle,
+  signInByEmail,
+  statuses,
+  type,
+} from './helpers'
+
+describe.each(LOCALES)('idle lock (%s)', (locale) => {
+  const t = m(locale)
+  let bridge: FakeBridge
+
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    })
+    vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
+    bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.idleLockSeconds = 60
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    document.body.innerHTML = ''
+  })
+
+  it('warns after the idle time, counts down 30 s, then signs out and forgets the clerk', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    await vi.advanceTimersByTimeAsync(1_000)
+    const dialog = wrapper.find('[role="alertdialog"]')
+    expect(dialog.exists()).toBe(true)
+    expect(dialog.attributes('aria-modal')).toBe('true')
+    expect(wrapper.find(`#${dialog.attributes('aria-labelledby')}`).text()).toBe(t.idle.title)
+    expect(wrapper.find(`#${dialog.attributes('aria-describedby')}`).text()).toBe(
+      fill(t.idle.text, { wait: fill(t.duration.seconds, { sec: 30 }) }),
+    )
+    expect(document.activeElement?.textContent?.trim()).toBe(t.idle.stay)
+    expect(wrapper.find('main').attributes('inert')).toBeDefined()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(wrapper.find(`#${dialog.attributes('aria-describedby')}`).text()).toBe(
+      fill(t.idle.text, { wait: fill(t.duration.seconds, { sec: 20 }) }),
+    )
+    // Moving the pointer does not dismiss the warning: only the button does.
+    window.dispatchEvent(new Event('pointermove'))
+    await vi.advanceTimersByTimeAsync(21_000)
+    await settle()
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(statuses(wrapper)).toEqual([t.notices.idle])
+    expect(wrapper.text()).not.toContain('Agnès')
+  })
+
+  it('keeps the session with « Je suis toujours là » (or Escape) and starts counting again', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    await vi.advanceTimersByTimeAsync(61_000)
+    await button(wrapper, t.idle.stay).trigger('click')
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(wrapper.find('main').attributes('inert')).toBeUndefined()
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(true)
+    await press(document.activeElement!, 'Escape')
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+    expect(bridge.callsOf('signOut')).toHaveLength(0)
+  })
+
+  it.each(['pointerdown', 'keydown', 'touchstart', 'wheel', 'pointermove'])(
+    'counts %s as activity',
+    async (name) => {
+      const wrapper = await mountKiosk(bridge)
+      await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+      await vi.advanceTimersByTimeAsync(50_000)
+      window.dispatchEvent(new Event(name))
+      await vi.advanceTimersByTimeAsync(50_000)
+      expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+      await vi.advanceTimersByTimeAsync(11_000)
+      expect(wrapper.find('[role="alertdialog"]').exists()).toBe(true)
+    },
+  )
+
+  it('leaves an untouched sign-in screen alone, but clears a half-typed one', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await vi.advanceTimersByTimeAsync(600_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await vi.advanceTimersByTimeAsync(91_000)
+    await settle()
+    expect(field(wrapper, t.signIn.email).element.value).toBe('')
+    expect(statuses(wrapper)).toEqual([t.notices.idle])
+  })
+
+  it('cancels a pending sign-in on the code screen', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await type(field(wrapper, t.signIn.password), 'correct horse battery')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.code.title)
+    await vi.advanceTimersByTimeAsync(91_000)
+    await settle()
+    expect(bridge.callsOf('cancelSignIn')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+  })
+})
