@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest'
+import { toHex } from '../../../src-main/fido/bytes'
+import { CborError, decodeCbor, decodeCborPrefix, encodeCbor } from '../../../src-main/fido/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
+import { hex } from './helpers'
+
+describe('CTAP2 canonical CBOR (CTAP 2.1 §8)', () => {
+  it('sorts integer keys by major type, then length, then value', () => {
+    const map = new Map<CborKey, CborValue>([
+      [-1, 1],
+      [24, 2],
+      [3, 3],
+      [1, 4],
+      [-25, 5],
+    ])
+    // 1, 3 (major 0, one byte), 24 (major 0, two bytes), -1 (major 1), -25 (major 1, two bytes)
+    expect(toHex(encodeCbor(map))).toBe('a5' + '0104' + '0303' + '181802' + '2001' + '381805')
+  })
+
+  it('sorts text keys shorter first, then bytewise', () => {
+    const map = new Map<CborKey, CborValue>([
+      ['type', 'public-key'],
+      ['alg', -7],
+      ['id', new Uint8Array(0)],
+    ])
+    expect(toHex(encodeCbor(map))).toBe('a3' + '626964' + '40' + '63616c67' + '26' + '6474797065' + '6a7075626c69632d6b6579')
+  })
+
+  it('decodes maps as Maps with their integer keys', () => {
+    const value = decodeCbor(hex('a2 01 63 616263 02 42 0102'))
+    expect(value).toEqual(
+      new Map<CborKey, CborValue>([
+        [1, 'abc'],
+        [2, Uint8Array.of(1, 2)],
+      ]),
+    )
+  })
+
+  it.each([
+    ['an integer in a longer form than needed', '1801'],
+    ['a length in a longer form than needed', '580100'],
+    ['map keys out of order', 'a2 02 00 01 00'],
+    ['text keys out of order', 'a2 6474797065 00 63616c67 00'],
+    ['duplicate map keys', 'a2 01 00 01 00'],
+    ['an indefinite-length array', '9f 01 ff'],
+    ['an indefinite-length byte string', '5f 41 00 ff'],
+    ['a tag', 'c1 1a 00000000'],
+    ['undefined', 'f7'],
+    ['a float that fits a shorter form', 'fb 3ff0000000000000'],
+    ['trailing bytes', '01 02'],
+    ['a truncated string', '63 6162'],
+    ['a truncated map', 'a2 01 02'],
+    ['nothing at all', ''],
+    ['a reserved additional-information value', '1c'],
+  ])('rejects %s', (_, bytes) => {
+    expect(() => decodeCbor(hex(bytes))).toThrow(CborError)
+  })
+
+  it('decodes a prefix and returns the rest (authenticator data credential keys)', () => {
+    const { value, rest } = decodeCborPrefix(hex('a1 01 02 ffee'))
+    expect(value).toEqual(new Map([[1, 2]]))
+    expect(rest).toEqual(hex('ffee'))
+    expect(() => decodeCborPrefix(hex('a2 02 00 01 00 ff'))).toThrow(CborError)
+  })
+
+  it('encodes then decodes to the same value', () => {
+    const value = new Map<CborKey, CborValue>([
+      [1, [true, false, null, 'é', -1000000, 4294967296]],
+      [2, new Map<CborKey, CborValue>([['x', new Uint8Array(300)]])],
+    ])
+    expect(decodeCbor(encodeCbor(value))).toEqual(value)
+  })
+})
