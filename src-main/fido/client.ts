@@ -395,11 +395,13 @@ export function createKeyClient(options: { origin: string; transport: DeviceSour
   return {
     async makeCredential(request: MakeCredentialOptions): Promise<RegistrationResponseJSON> {
       checkChallenge(request.challenge)
+      decodeIds(request.excludeCredentialIDs, 'excludeCredentialIDs')
       const clientDataJSON = buildClientDataJSON({ type: 'webauthn.create', challenge: request.challenge, origin })
       return run(request, (key, operation) => makeCredentialWith(key, request, clientDataJSON, operation))
     },
     async getAssertion(request: GetAssertionOptions): Promise<AuthenticationResponseJSON> {
       checkChallenge(request.challenge)
+      decodeIds(request.allowCredentialIDs, 'allowCredentialIDs')
       const clientDataJSON = buildClientDataJSON({ type: 'webauthn.get', challenge: request.challenge, origin })
       return run(request, (key, operation) => getAssertionWith(key, request, clientDataJSON, operation))
     },

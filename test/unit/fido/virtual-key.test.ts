@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, readUint32BE, utf8 } from '../../../src-main/fido/bytes'
 import { encodeCbor } from '../../../src-main/fido/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
 import { Ctap2, encodeMakeCredential } from '../../../src-main/fido/ctap2'
 import { STATUS } from '../../../src-main/fido/ctap2-constants'
 import { openCtapHid } from '../../../src-main/fido/ctaphid'
@@ -175,7 +176,7 @@ describe('the virtual key against bad CTAP2 input', () => {
     expect(await status(key, concatBytes(Uint8Array.of(0x01), encodeCbor(new Map([[1, new Uint8Array(32)]]))))).toBe(
       STATUS.MISSING_PARAMETER,
     )
-    expect(await status(key, concatBytes(Uint8Array.of(0x02), encodeCbor(new Map([[1, 7], [2, new Uint8Array(32)]]))))).toBe(
+    expect(await status(key, concatBytes(Uint8Array.of(0x02), encodeCbor(new Map<CborKey, CborValue>([[1, 7], [2, new Uint8Array(32)]]))))).toBe(
       STATUS.CBOR_UNEXPECTED_TYPE,
     )
     expect(await status(key, Uint8Array.of(0x01, 0x01))).toBe(STATUS.CBOR_UNEXPECTED_TYPE)
