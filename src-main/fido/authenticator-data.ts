@@ -71,7 +71,8 @@ export function encodeAuthenticatorData(data: AuthenticatorData): Uint8Array {
 
 /** COSE_Key for an ES256 public key given as an uncompressed P-256 point (RFC 9053 §7.1.1). */
 export function es256CoseKey(point: Uint8Array): Map<CborKey, CborValue> {
-  if (point.length !== 65 || point[0] !== 0x04) throw new FidoProtocolError('not an uncompressed P-256 point')
+  if (point.length !== 65 || point[0] !== 0x04)
+    throw new FidoProtocolError('not an uncompressed P-256 point')
   return new Map<CborKey, CborValue>([
     [COSE.KTY, COSE.KTY_EC2],
     [COSE.ALG, COSE.ALG_ES256],

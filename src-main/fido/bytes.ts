@@ -58,5 +58,10 @@ export function uint16BE(value: number): Uint8Array {
 }
 
 export function uint32BE(value: number): Uint8Array {
-  return Uint8Array.of((value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff)
+  return Uint8Array.of(
+    (value >>> 24) & 0xff,
+    (value >>> 16) & 0xff,
+    (value >>> 8) & 0xff,
+    value & 0xff,
+  )
 }

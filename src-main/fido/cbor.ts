@@ -14,13 +14,7 @@ import { FidoProtocolError } from './errors'
 
 export type CborKey = number | string
 export type CborValue =
-  | number
-  | string
-  | boolean
-  | null
-  | Uint8Array
-  | CborValue[]
-  | Map<CborKey, CborValue>
+  number | string | boolean | null | Uint8Array | CborValue[] | Map<CborKey, CborValue>
 
 const STRICT_DECODE: DecodeOptions = {
   strict: true,

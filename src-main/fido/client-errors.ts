@@ -3,7 +3,13 @@
  * set), as python-fido2's `_ctap2client_err` does.
  */
 import { STATUS, statusName } from './ctap2-constants'
-import { ApduStatusError, CtapHidError, CtapStatusError, FidoError, FidoProtocolError } from './errors'
+import {
+  ApduStatusError,
+  CtapHidError,
+  CtapStatusError,
+  FidoError,
+  FidoProtocolError,
+} from './errors'
 import type { FidoErrorCode } from './errors'
 
 /** CTAP2 status → client error code (CTAP 2.1 §8.2). */
@@ -45,19 +51,27 @@ export function toFidoError(error: unknown): FidoError {
       case 'cancelled':
         return new FidoError('FIDO_CANCELLED', error.message, { cause: error })
       case 'disconnected':
-        return new FidoError('FIDO_NO_DEVICE', `the security key went away: ${error.message}`, { cause: error })
+        return new FidoError('FIDO_NO_DEVICE', `the security key went away: ${error.message}`, {
+          cause: error,
+        })
       case 'protocol':
       case 'device-error':
         return new FidoError('FIDO_DEVICE_ERROR', error.message, { cause: error })
     }
   }
   if (error instanceof CtapStatusError) {
-    return new FidoError(fidoErrorCodeForStatus(error.status), `authenticator: ${statusName(error.status)}`, {
-      cause: error,
-    })
+    return new FidoError(
+      fidoErrorCodeForStatus(error.status),
+      `authenticator: ${statusName(error.status)}`,
+      {
+        cause: error,
+      },
+    )
   }
   if (error instanceof ApduStatusError || error instanceof FidoProtocolError) {
     return new FidoError('FIDO_DEVICE_ERROR', error.message, { cause: error })
   }
-  return new FidoError('FIDO_DEVICE_ERROR', 'unexpected error in the security key stack', { cause: error })
+  return new FidoError('FIDO_DEVICE_ERROR', 'unexpected error in the security key stack', {
+    cause: error,
+  })
 }

@@ -48,17 +48,24 @@ export class ClientPin {
     this.platformKey = options.platformKey ?? ((): ECDH => createKeyAgreementKey())
   }
 
-  static forVersion(ctap2: Ctap2, version: PinUvAuthProtocolVersion, options: ClientPinOptions = {}): ClientPin {
+  static forVersion(
+    ctap2: Ctap2,
+    version: PinUvAuthProtocolVersion,
+    options: ClientPinOptions = {},
+  ): ClientPin {
     return new ClientPin(ctap2, createPinUvAuthProtocol(version), options)
   }
 
   /** getPINRetries (§6.5.5.2). */
-  async getRetries(options: Ctap2CallOptions): Promise<{ retries: number; powerCycleState?: boolean }> {
+  async getRetries(
+    options: Ctap2CallOptions,
+  ): Promise<{ retries: number; powerCycleState?: boolean }> {
     const response = await this.ctap2.clientPin(
       { pinUvAuthProtocol: this.protocol.version, subCommand: CP_SUBCMD.GET_PIN_RETRIES },
       options,
     )
-    if (response.pinRetries === undefined) throw new FidoProtocolError('getPINRetries: no pinRetries')
+    if (response.pinRetries === undefined)
+      throw new FidoProtocolError('getPINRetries: no pinRetries')
     return response.powerCycleState === undefined
       ? { retries: response.pinRetries }
       : { retries: response.pinRetries, powerCycleState: response.powerCycleState }

@@ -97,7 +97,8 @@ function startOperation(options: {
   onStatus?: (status: KeyStatus) => void
 }): Operation {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError('timeoutMs must be positive')
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
+    throw new RangeError('timeoutMs must be positive')
   let last: KeyStatus | undefined
   return {
     deadline: Date.now() + timeoutMs,
@@ -137,11 +138,17 @@ type UserVerification =
  */
 async function verifyUser(
   key: ConnectedKey,
-  request: { pin?: string | undefined; permission: number; rpId: string; clientDataHash: Uint8Array },
+  request: {
+    pin?: string | undefined
+    permission: number
+    rpId: string
+    clientDataHash: Uint8Array
+  },
   operation: Operation,
 ): Promise<UserVerification> {
   const ctap2 = key.ctap2
-  if (!ctap2) throw new FidoError('FIDO_DEVICE_ERROR', 'this security key cannot verify the user (U2F only)')
+  if (!ctap2)
+    throw new FidoError('FIDO_DEVICE_ERROR', 'this security key cannot verify the user (U2F only)')
   const { info, session } = ctap2
   if (info.options['clientPin'] !== true) {
     if (info.options['uv'] === true) return { kind: 'builtin' }
@@ -162,7 +169,9 @@ async function verifyUser(
       : await clientPin.getPinToken(request.pin, callOptions(operation, true))
   } catch (error) {
     if (error instanceof CtapStatusError && error.status === STATUS.PIN_INVALID) {
-      const retries = await clientPin.getRetries(callOptions(operation, true)).catch(() => undefined)
+      const retries = await clientPin
+        .getRetries(callOptions(operation, true))
+        .catch(() => undefined)
       throw new FidoError('FIDO_PIN_INVALID', 'wrong security key PIN', {
         cause: error,
         ...(retries ? { attemptsLeft: retries.retries } : {}),
@@ -199,7 +208,12 @@ async function fitCredentialList(
     const chunk = usable.slice(start, start + maxCount)
     try {
       const response = await ctap2.session.getAssertion(
-        { rpId, clientDataHash: new Uint8Array(32), allowList: chunk.map((id) => ({ id })), options: { up: false } },
+        {
+          rpId,
+          clientDataHash: new Uint8Array(32),
+          allowList: chunk.map((id) => ({ id })),
+          options: { up: false },
+        },
         callOptions(operation, true),
       )
       found.push(response.credentialId ?? chunk[0] ?? new Uint8Array(0))
@@ -212,14 +226,21 @@ async function fitCredentialList(
 
 /** A touch that leads nowhere, so that "excluded" and "no credentials" are not revealed silently (CTAP 2.1 §10.2). */
 async function u2fDummyTouch(key: ConnectedKey, operation: Operation): Promise<void> {
-  await untilTouched((call) => key.ctap1.register(new Uint8Array(32), new Uint8Array(32).fill(0x41), call), {
-    deadline: operation.deadline,
-    ...(operation.signal ? { signal: operation.signal } : {}),
-    onTouchNeeded: () => operation.onStatus('touch'),
-  })
+  await untilTouched(
+    (call) => key.ctap1.register(new Uint8Array(32), new Uint8Array(32).fill(0x41), call),
+    {
+      deadline: operation.deadline,
+      ...(operation.signal ? { signal: operation.signal } : {}),
+      onTouchNeeded: () => operation.onStatus('touch'),
+    },
+  )
 }
 
-function u2fPoll(operation: Operation): { deadline: number; signal?: AbortSignal; onTouchNeeded: () => void } {
+function u2fPoll(operation: Operation): {
+  deadline: number
+  signal?: AbortSignal
+  onTouchNeeded: () => void
+} {
   return {
     deadline: operation.deadline,
     ...(operation.signal ? { signal: operation.signal } : {}),
@@ -239,17 +260,26 @@ async function makeCredentialWith(
   if (ctap2) {
     const { info, session } = ctap2
     if (options.residentKey && info.options['rk'] !== true) {
-      throw new FidoError('FIDO_DEVICE_ERROR', 'this security key cannot store discoverable credentials')
+      throw new FidoError(
+        'FIDO_DEVICE_ERROR',
+        'this security key cannot store discoverable credentials',
+      )
     }
     // CTAP 2.0 keys with a PIN want it for every registration; 2.1 keys with makeCredUvNotRqd
     // only for discoverable credentials (CTAP 2.1 §6.1.2 step 6).
     const pinNeeded =
       options.userVerification ||
-      (info.options['clientPin'] === true && (options.residentKey || info.options['makeCredUvNotRqd'] !== true))
+      (info.options['clientPin'] === true &&
+        (options.residentKey || info.options['makeCredUvNotRqd'] !== true))
     const uv = pinNeeded
       ? await verifyUser(
           key,
-          { pin: options.pin, permission: PERMISSION.MAKE_CREDENTIAL, rpId: options.rp.id, clientDataHash },
+          {
+            pin: options.pin,
+            permission: PERMISSION.MAKE_CREDENTIAL,
+            rpId: options.rp.id,
+            clientDataHash,
+          },
           operation,
         )
       : ({ kind: 'none' } as const)
@@ -265,7 +295,9 @@ async function makeCredentialWith(
           ...(options.residentKey ? { rk: true } : {}),
           ...(uv.kind === 'builtin' ? { uv: true } : {}),
         },
-        ...(uv.kind === 'pin' ? { pinUvAuthParam: uv.pinUvAuthParam, pinUvAuthProtocol: uv.pinUvAuthProtocol } : {}),
+        ...(uv.kind === 'pin'
+          ? { pinUvAuthParam: uv.pinUvAuthParam, pinUvAuthProtocol: uv.pinUvAuthProtocol }
+          : {}),
       },
       callOptions(operation, false),
     )
@@ -280,7 +312,9 @@ async function makeCredentialWith(
   }
   const application = sha256(new TextEncoder().encode(options.rp.id))
   for (const keyHandle of excludeIds.filter((id) => id.length <= 255)) {
-    if (await key.ctap1.isKeyHandleKnown({ application, keyHandle }, callOptions(operation, true))) {
+    if (
+      await key.ctap1.isKeyHandleKnown({ application, keyHandle }, callOptions(operation, true))
+    ) {
       await u2fDummyTouch(key, operation)
       throw new FidoError('FIDO_CREDENTIAL_EXCLUDED', 'this security key is already registered')
     }
@@ -308,7 +342,12 @@ async function getAssertionWith(
     const uv = options.userVerification
       ? await verifyUser(
           key,
-          { pin: options.pin, permission: PERMISSION.GET_ASSERTION, rpId: options.rpId, clientDataHash },
+          {
+            pin: options.pin,
+            permission: PERMISSION.GET_ASSERTION,
+            rpId: options.rpId,
+            clientDataHash,
+          },
           operation,
         )
       : ({ kind: 'none' } as const)
@@ -322,13 +361,16 @@ async function getAssertionWith(
         clientDataHash,
         allowList: allowList.map((id) => ({ id })),
         ...(uv.kind === 'builtin' ? { options: { uv: true } } : {}),
-        ...(uv.kind === 'pin' ? { pinUvAuthParam: uv.pinUvAuthParam, pinUvAuthProtocol: uv.pinUvAuthProtocol } : {}),
+        ...(uv.kind === 'pin'
+          ? { pinUvAuthParam: uv.pinUvAuthParam, pinUvAuthProtocol: uv.pinUvAuthProtocol }
+          : {}),
       },
       callOptions(operation, false),
     )
     // With several discoverable credentials the key answers the most recent first (§6.2.2);
     // the others would come from authenticatorGetNextAssertion.
-    const credentialId = response.credentialId ?? (allowList.length === 1 ? allowList[0] : undefined)
+    const credentialId =
+      response.credentialId ?? (allowList.length === 1 ? allowList[0] : undefined)
     if (!credentialId) throw new FidoError('FIDO_DEVICE_ERROR', 'assertion without a credential id')
     return toAuthenticationResponseJSON({
       credentialId,
@@ -339,17 +381,26 @@ async function getAssertionWith(
     })
   }
   // CTAP1/U2F (CTAP 2.1 §10.2.2).
-  if (options.userVerification) throw new FidoError('FIDO_DEVICE_ERROR', 'this U2F key cannot verify the user')
+  if (options.userVerification)
+    throw new FidoError('FIDO_DEVICE_ERROR', 'this U2F key cannot verify the user')
   if (allowIds.length === 0) {
     throw new FidoError('FIDO_NO_CREDENTIALS', 'a U2F key holds no discoverable credentials')
   }
   const application = sha256(new TextEncoder().encode(options.rpId))
   for (const keyHandle of allowIds.filter((id) => id.length <= 255)) {
-    if (!(await key.ctap1.isKeyHandleKnown({ application, keyHandle }, callOptions(operation, true)))) continue
+    if (
+      !(await key.ctap1.isKeyHandleKnown({ application, keyHandle }, callOptions(operation, true)))
+    )
+      continue
     const signature = await untilTouched(
       (call) =>
         key.ctap1.authenticate(
-          { challenge: clientDataHash, application, keyHandle, control: U2F_AUTH.ENFORCE_USER_PRESENCE_AND_SIGN },
+          {
+            challenge: clientDataHash,
+            application,
+            keyHandle,
+            control: U2F_AUTH.ENFORCE_USER_PRESENCE_AND_SIGN,
+          },
           call,
         ),
       u2fPoll(operation),
@@ -396,14 +447,26 @@ export function createKeyClient(options: { origin: string; transport: DeviceSour
     async makeCredential(request: MakeCredentialOptions): Promise<RegistrationResponseJSON> {
       checkChallenge(request.challenge)
       decodeIds(request.excludeCredentialIDs, 'excludeCredentialIDs')
-      const clientDataJSON = buildClientDataJSON({ type: 'webauthn.create', challenge: request.challenge, origin })
-      return run(request, (key, operation) => makeCredentialWith(key, request, clientDataJSON, operation))
+      const clientDataJSON = buildClientDataJSON({
+        type: 'webauthn.create',
+        challenge: request.challenge,
+        origin,
+      })
+      return run(request, (key, operation) =>
+        makeCredentialWith(key, request, clientDataJSON, operation),
+      )
     },
     async getAssertion(request: GetAssertionOptions): Promise<AuthenticationResponseJSON> {
       checkChallenge(request.challenge)
       decodeIds(request.allowCredentialIDs, 'allowCredentialIDs')
-      const clientDataJSON = buildClientDataJSON({ type: 'webauthn.get', challenge: request.challenge, origin })
-      return run(request, (key, operation) => getAssertionWith(key, request, clientDataJSON, operation))
+      const clientDataJSON = buildClientDataJSON({
+        type: 'webauthn.get',
+        challenge: request.challenge,
+        origin,
+      })
+      return run(request, (key, operation) =>
+        getAssertionWith(key, request, clientDataJSON, operation),
+      )
     },
   }
 }

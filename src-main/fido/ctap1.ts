@@ -61,13 +61,15 @@ export function decodeApdu(bytes: Uint8Array): Apdu {
   if (body.length === 0) return { cla, ins, p1, p2, data: new Uint8Array(0) }
   if (body[0] === 0x00 && body.length >= 3) {
     const lc = ((body[1] ?? 0) << 8) | (body[2] ?? 0)
-    if (lc === 0 && (body.length === 3 || body.length === 5)) return { cla, ins, p1, p2, data: new Uint8Array(0) }
+    if (lc === 0 && (body.length === 3 || body.length === 5))
+      return { cla, ins, p1, p2, data: new Uint8Array(0) }
     if (body.length === 3 + lc || body.length === 5 + lc) {
       return { cla, ins, p1, p2, data: body.subarray(3, 3 + lc) }
     }
   }
   const lc = body[0] ?? 0
-  if (body.length === 1 + lc || body.length === 2 + lc) return { cla, ins, p1, p2, data: body.subarray(1, 1 + lc) }
+  if (body.length === 1 + lc || body.length === 2 + lc)
+    return { cla, ins, p1, p2, data: body.subarray(1, 1 + lc) }
   throw new ApduStatusError(SW.WRONG_LENGTH, 'APDU length does not match its Lc')
 }
 
@@ -93,7 +95,8 @@ export function derElementLength(bytes: Uint8Array): number {
   const first = bytes[1] ?? 0
   if (first < 0x80) return 2 + first
   const count = first & 0x7f
-  if (count === 0 || count > 3 || bytes.length < 2 + count) throw new FidoProtocolError('DER: bad length')
+  if (count === 0 || count > 3 || bytes.length < 2 + count)
+    throw new FidoProtocolError('DER: bad length')
   let length = 0
   for (let i = 0; i < count; i++) length = (length << 8) | (bytes[2 + i] ?? 0)
   return 2 + count + length
@@ -101,7 +104,8 @@ export function derElementLength(bytes: Uint8Array): number {
 
 /** U2F registration response message. */
 export function parseRegistration(data: Uint8Array): U2fRegistration {
-  if (data[0] !== U2F_REGISTER_ID || data.length < 67) throw new FidoProtocolError('U2F register: bad response')
+  if (data[0] !== U2F_REGISTER_ID || data.length < 67)
+    throw new FidoProtocolError('U2F register: bad response')
   const publicKey = data.subarray(1, 66)
   const handleLength = data[66] ?? 0
   const keyHandle = data.subarray(67, 67 + handleLength)
@@ -111,7 +115,8 @@ export function parseRegistration(data: Uint8Array): U2fRegistration {
   }
   const certLength = derElementLength(rest)
   if (certLength >= rest.length) throw new FidoProtocolError('U2F register: truncated certificate')
-  if (publicKey[0] !== 0x04) throw new FidoProtocolError('U2F register: public key is not an uncompressed point')
+  if (publicKey[0] !== 0x04)
+    throw new FidoProtocolError('U2F register: public key is not an uncompressed point')
   return {
     publicKey,
     keyHandle,
@@ -148,11 +153,18 @@ export class Ctap1 {
   }
 
   async version(options: Ctap1CallOptions): Promise<string> {
-    const data = await this.send({ cla: 0, ins: U2F_INS.VERSION, p1: 0, p2: 0, data: new Uint8Array(0) }, options)
+    const data = await this.send(
+      { cla: 0, ins: U2F_INS.VERSION, p1: 0, p2: 0, data: new Uint8Array(0) },
+      options,
+    )
     return new TextDecoder().decode(data)
   }
 
-  async register(challenge: Uint8Array, application: Uint8Array, options: Ctap1CallOptions): Promise<U2fRegistration> {
+  async register(
+    challenge: Uint8Array,
+    application: Uint8Array,
+    options: Ctap1CallOptions,
+  ): Promise<U2fRegistration> {
     const data = await this.send(
       { cla: 0, ins: U2F_INS.REGISTER, p1: 0, p2: 0, data: concatBytes(challenge, application) },
       options,
@@ -161,7 +173,12 @@ export class Ctap1 {
   }
 
   async authenticate(
-    request: { challenge: Uint8Array; application: Uint8Array; keyHandle: Uint8Array; control: number },
+    request: {
+      challenge: Uint8Array
+      application: Uint8Array
+      keyHandle: Uint8Array
+      control: number
+    },
     options: Ctap1CallOptions,
   ): Promise<U2fSignature> {
     const data = await this.send(
@@ -216,14 +233,16 @@ export async function untilTouched<T>(
   for (;;) {
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
     const remaining = options.deadline - Date.now()
-    if (remaining <= 0) throw new CtapHidError('timeout', 'the security key was not touched in time')
+    if (remaining <= 0)
+      throw new CtapHidError('timeout', 'the security key was not touched in time')
     try {
       const callOptions: Ctap1CallOptions = options.signal
         ? { timeoutMs: remaining, signal: options.signal }
         : { timeoutMs: remaining }
       return await attempt(callOptions)
     } catch (error) {
-      if (!(error instanceof ApduStatusError) || error.sw !== SW.CONDITIONS_NOT_SATISFIED) throw error
+      if (!(error instanceof ApduStatusError) || error.sw !== SW.CONDITIONS_NOT_SATISFIED)
+        throw error
       if (!announced) {
         announced = true
         options.onTouchNeeded?.()

@@ -121,7 +121,9 @@ function descriptor(credential: PublicKeyCredentialDescriptor): Map<CborKey, Cbo
   ])
 }
 
-function optionsMap(options: Record<string, boolean | undefined>): Map<CborKey, CborValue> | undefined {
+function optionsMap(
+  options: Record<string, boolean | undefined>,
+): Map<CborKey, CborValue> | undefined {
   const map = new Map<CborKey, CborValue>()
   for (const [key, value] of Object.entries(options)) if (value !== undefined) map.set(key, value)
   return map.size > 0 ? map : undefined
@@ -168,7 +170,8 @@ export function encodeMakeCredential(request: MakeCredentialRequest): Uint8Array
   const options = optionsMap({ rk: request.options?.rk, uv: request.options?.uv })
   if (options) params.set(MC.OPTIONS, options)
   if (request.pinUvAuthParam) params.set(MC.PIN_UV_AUTH_PARAM, request.pinUvAuthParam)
-  if (request.pinUvAuthProtocol !== undefined) params.set(MC.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
+  if (request.pinUvAuthProtocol !== undefined)
+    params.set(MC.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
   return encodeCommand(CTAP2_CMD.MAKE_CREDENTIAL, params)
 }
 
@@ -184,14 +187,16 @@ export function encodeGetAssertion(request: GetAssertionRequest): Uint8Array {
   const options = optionsMap({ up: request.options?.up, uv: request.options?.uv })
   if (options) params.set(GA.OPTIONS, options)
   if (request.pinUvAuthParam) params.set(GA.PIN_UV_AUTH_PARAM, request.pinUvAuthParam)
-  if (request.pinUvAuthProtocol !== undefined) params.set(GA.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
+  if (request.pinUvAuthProtocol !== undefined)
+    params.set(GA.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
   return encodeCommand(CTAP2_CMD.GET_ASSERTION, params)
 }
 
 /** authenticatorClientPIN request (§6.5.5). */
 export function encodeClientPin(request: ClientPinRequest): Uint8Array {
   const params = new Map<CborKey, CborValue>()
-  if (request.pinUvAuthProtocol !== undefined) params.set(CP.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
+  if (request.pinUvAuthProtocol !== undefined)
+    params.set(CP.PIN_UV_AUTH_PROTOCOL, request.pinUvAuthProtocol)
   params.set(CP.SUB_COMMAND, request.subCommand)
   if (request.keyAgreement) params.set(CP.KEY_AGREEMENT, request.keyAgreement)
   if (request.pinUvAuthParam) params.set(CP.PIN_UV_AUTH_PARAM, request.pinUvAuthParam)
@@ -211,7 +216,8 @@ function stringList(value: CborValue[] | undefined, what: string): string[] {
 
 function intList(value: CborValue[] | undefined, what: string): number[] {
   return (value ?? []).map((item) => {
-    if (typeof item !== 'number' || !Number.isInteger(item)) throw new CborError(`${what}: expected integers`)
+    if (typeof item !== 'number' || !Number.isInteger(item))
+      throw new CborError(`${what}: expected integers`)
     return item
   })
 }
@@ -224,17 +230,28 @@ export function parseGetInfo(body: Map<CborKey, CborValue>): AuthenticatorInfo {
   }
   const info: AuthenticatorInfo = {
     versions: stringList(getOptionalArray(body, INFO.VERSIONS, 'getInfo versions'), 'versions'),
-    extensions: stringList(getOptionalArray(body, INFO.EXTENSIONS, 'getInfo extensions'), 'extensions'),
+    extensions: stringList(
+      getOptionalArray(body, INFO.EXTENSIONS, 'getInfo extensions'),
+      'extensions',
+    ),
     aaguid: getBytes(body, INFO.AAGUID, 'getInfo aaguid'),
     options,
-    maxMsgSize: getOptionalInt(body, INFO.MAX_MSG_SIZE, 'getInfo maxMsgSize') ?? DEFAULT_MAX_MSG_SIZE,
+    maxMsgSize:
+      getOptionalInt(body, INFO.MAX_MSG_SIZE, 'getInfo maxMsgSize') ?? DEFAULT_MAX_MSG_SIZE,
     pinUvAuthProtocols: intList(
       getOptionalArray(body, INFO.PIN_UV_AUTH_PROTOCOLS, 'getInfo pinUvAuthProtocols'),
       'pinUvAuthProtocols',
     ),
-    transports: stringList(getOptionalArray(body, INFO.TRANSPORTS, 'getInfo transports'), 'transports'),
+    transports: stringList(
+      getOptionalArray(body, INFO.TRANSPORTS, 'getInfo transports'),
+      'transports',
+    ),
   }
-  const maxCount = getOptionalInt(body, INFO.MAX_CREDENTIAL_COUNT_IN_LIST, 'maxCredentialCountInList')
+  const maxCount = getOptionalInt(
+    body,
+    INFO.MAX_CREDENTIAL_COUNT_IN_LIST,
+    'maxCredentialCountInList',
+  )
   if (maxCount !== undefined) info.maxCredentialCountInList = maxCount
   const maxIdLength = getOptionalInt(body, INFO.MAX_CREDENTIAL_ID_LENGTH, 'maxCredentialIdLength')
   if (maxIdLength !== undefined) info.maxCredentialIdLength = maxIdLength
@@ -264,7 +281,9 @@ export function parseGetAssertion(body: Map<CborKey, CborValue>): GetAssertionRe
   if (credential) response.credentialId = getBytes(credential, 'id', 'getAssertion credential id')
   const user = getOptionalMap(body, GA_RESPONSE.USER, 'getAssertion user')
   if (user) {
-    const entity: NonNullable<GetAssertionResponse['user']> = { id: getBytes(user, 'id', 'user id') }
+    const entity: NonNullable<GetAssertionResponse['user']> = {
+      id: getBytes(user, 'id', 'user id'),
+    }
     const name = getOptionalText(user, 'name', 'user name')
     if (name !== undefined) entity.name = name
     const displayName = getOptionalText(user, 'displayName', 'user displayName')
@@ -315,7 +334,10 @@ export class Ctap2 {
   /** Sends an encoded command over CTAPHID_CBOR and returns the decoded response body. */
   async send(request: Uint8Array, options: Ctap2CallOptions): Promise<Map<CborKey, CborValue>> {
     if (request.length > this.maxMsgSize) {
-      throw new CtapStatusError(STATUS.REQUEST_TOO_LARGE, `request of ${request.length} bytes exceeds maxMsgSize`)
+      throw new CtapStatusError(
+        STATUS.REQUEST_TOO_LARGE,
+        `request of ${request.length} bytes exceeds maxMsgSize`,
+      )
     }
     return decodeResponse(await this.connection.call(CTAPHID.CBOR, request, options))
   }
@@ -326,11 +348,17 @@ export class Ctap2 {
     return info
   }
 
-  async makeCredential(request: MakeCredentialRequest, options: Ctap2CallOptions): Promise<MakeCredentialResponse> {
+  async makeCredential(
+    request: MakeCredentialRequest,
+    options: Ctap2CallOptions,
+  ): Promise<MakeCredentialResponse> {
     return parseMakeCredential(await this.send(encodeMakeCredential(request), options))
   }
 
-  async getAssertion(request: GetAssertionRequest, options: Ctap2CallOptions): Promise<GetAssertionResponse> {
+  async getAssertion(
+    request: GetAssertionRequest,
+    options: Ctap2CallOptions,
+  ): Promise<GetAssertionResponse> {
     return parseGetAssertion(await this.send(encodeGetAssertion(request), options))
   }
 
@@ -338,7 +366,10 @@ export class Ctap2 {
     return parseGetAssertion(await this.send(encodeCommand(CTAP2_CMD.GET_NEXT_ASSERTION), options))
   }
 
-  async clientPin(request: ClientPinRequest, options: Ctap2CallOptions): Promise<ClientPinResponse> {
+  async clientPin(
+    request: ClientPinRequest,
+    options: Ctap2CallOptions,
+  ): Promise<ClientPinResponse> {
     return parseClientPin(await this.send(encodeClientPin(request), options))
   }
 

@@ -74,7 +74,10 @@ export type Frame =
 /** Splits a message into 64-byte reports; rejects messages that do not fit 128 continuations. */
 export function encodeFrames(cid: number, cmd: number, payload: Uint8Array): Uint8Array[] {
   if (payload.length > MAX_MESSAGE_SIZE) {
-    throw new CtapHidError('protocol', `message of ${payload.length} bytes exceeds ${MAX_MESSAGE_SIZE}`)
+    throw new CtapHidError(
+      'protocol',
+      `message of ${payload.length} bytes exceeds ${MAX_MESSAGE_SIZE}`,
+    )
   }
   const frames: Uint8Array[] = []
   const first = new Uint8Array(HID_REPORT_SIZE)
@@ -101,7 +104,10 @@ export function encodeFrames(cid: number, cmd: number, payload: Uint8Array): Uin
 /** Parses one report. A report of the wrong size is a truncated/garbled frame. */
 export function parseFrame(report: Uint8Array): Frame {
   if (report.length !== HID_REPORT_SIZE) {
-    throw new CtapHidError('protocol', `HID report of ${report.length} bytes, expected ${HID_REPORT_SIZE}`)
+    throw new CtapHidError(
+      'protocol',
+      `HID report of ${report.length} bytes, expected ${HID_REPORT_SIZE}`,
+    )
   }
   const cid = readUint32BE(report, 0)
   const type = report[4] ?? 0

@@ -73,7 +73,10 @@ export async function openCtapHid(
   })
   const channelId = readUint32BE(response, 8)
   if (channelId === BROADCAST_CID || channelId === 0) {
-    throw new CtapHidError('protocol', `CTAPHID_INIT allocated invalid channel 0x${channelId.toString(16)}`)
+    throw new CtapHidError(
+      'protocol',
+      `CTAPHID_INIT allocated invalid channel 0x${channelId.toString(16)}`,
+    )
   }
   const info: CtapHidDeviceInfo = {
     channelId,
@@ -101,7 +104,8 @@ class Connection implements CtapHidConnection {
 
   async call(cmd: number, payload: Uint8Array, options: CtapHidCallOptions): Promise<Uint8Array> {
     if (this.closed) throw new CtapHidError('disconnected', 'CTAPHID connection is closed')
-    if (this.outOfStep) throw new CtapHidError('protocol', 'CTAPHID channel out of step after a cancel')
+    if (this.outOfStep)
+      throw new CtapHidError('protocol', 'CTAPHID channel out of step after a cancel')
     if (cmd === CTAPHID.CBOR && !this.hasCapability(CAPABILITY.CBOR)) {
       throw new CtapHidError('device-error', 'device has no CBOR capability', {
         hidError: CTAPHID_ERR.INVALID_CMD,
@@ -126,7 +130,10 @@ class Connection implements CtapHidConnection {
           await sleep(BUSY_RETRY_MS + Math.floor(Math.random() * 50))
           continue
         }
-        if (error instanceof CtapHidError && (error.failure === 'cancelled' || error.failure === 'timeout')) {
+        if (
+          error instanceof CtapHidError &&
+          (error.failure === 'cancelled' || error.failure === 'timeout')
+        ) {
           await this.cancel()
         }
         throw error
@@ -171,7 +178,10 @@ interface ReceiveOptions {
  * device, §11.2.3); KEEPALIVE is reported on change; ERROR throws; anything else is a protocol
  * error. Gives up at the deadline.
  */
-async function receiveMessage(transport: HidTransport, options: ReceiveOptions): Promise<Uint8Array> {
+async function receiveMessage(
+  transport: HidTransport,
+  options: ReceiveOptions,
+): Promise<Uint8Array> {
   let lastKeepalive = -1
   for (;;) {
     const report = await readReport(transport, options)
@@ -187,9 +197,13 @@ async function receiveMessage(transport: HidTransport, options: ReceiveOptions):
     }
     if (frame.cmd === CTAPHID.ERROR) {
       const code = frame.data[0] ?? CTAPHID_ERR.OTHER
-      throw new CtapHidError('device-error', `device answered CTAPHID_ERROR ${ctapHidErrorName(code)}`, {
-        hidError: code,
-      })
+      throw new CtapHidError(
+        'device-error',
+        `device answered CTAPHID_ERROR ${ctapHidErrorName(code)}`,
+        {
+          hidError: code,
+        },
+      )
     }
     if (frame.cmd !== options.cmd) {
       throw new CtapHidError(

@@ -8,9 +8,13 @@ export interface FidoTransportConfig {
   udp?: string
 }
 
-export function createDeviceSourceFromConfig(config: FidoTransportConfig | undefined): DeviceSource {
+export function createDeviceSourceFromConfig(
+  config: FidoTransportConfig | undefined,
+): DeviceSource {
   if (config?.transport === 'udp') {
-    const address = config.udp ? parseUdpAddress(config.udp) : { host: '127.0.0.1', port: UDP_AUTHENTICATOR_PORT }
+    const address = config.udp
+      ? parseUdpAddress(config.udp)
+      : { host: '127.0.0.1', port: UDP_AUTHENTICATOR_PORT }
     return createUdpDeviceSource(address)
   }
   return createHidDeviceSource()

@@ -7,11 +7,12 @@ import type { DeviceHandle, DeviceSource } from './device-source'
 import { CtapHidError } from './errors'
 import { HID_REPORT_SIZE } from './hid-transport'
 import type { HidTransport } from './hid-transport'
+import type * as NodeHidModule from 'node-hid'
 
 export const FIDO_USAGE_PAGE = 0xf1d0
 export const FIDO_USAGE_CTAPHID = 0x01
 
-type NodeHid = typeof import('node-hid')
+type NodeHid = typeof NodeHidModule
 
 let nodeHid: Promise<NodeHid> | undefined
 
@@ -30,7 +31,9 @@ export interface HidDeviceInfo {
 }
 
 /** Keeps the FIDO interfaces of a device list (pure, tested without hardware). */
-export function filterFidoDevices<T extends HidDeviceInfo>(devices: readonly T[]): (T & { path: string })[] {
+export function filterFidoDevices<T extends HidDeviceInfo>(
+  devices: readonly T[],
+): (T & { path: string })[] {
   return devices.filter(
     (device): device is T & { path: string } =>
       device.usagePage === FIDO_USAGE_PAGE &&
@@ -46,7 +49,9 @@ async function openHidTransport(path: string): Promise<HidTransport> {
   try {
     device = await HIDAsync.open(path)
   } catch (error) {
-    throw new CtapHidError('disconnected', `cannot open HID device: ${(error as Error).message}`, { cause: error })
+    throw new CtapHidError('disconnected', `cannot open HID device: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   let closed = false
   return {
@@ -56,7 +61,9 @@ async function openHidTransport(path: string): Promise<HidTransport> {
         // Report id 0 first: FIDO devices use unnumbered reports (hidapi convention).
         await device.write(Buffer.concat([Buffer.of(0), report]))
       } catch (error) {
-        throw new CtapHidError('disconnected', `HID write failed: ${(error as Error).message}`, { cause: error })
+        throw new CtapHidError('disconnected', `HID write failed: ${(error as Error).message}`, {
+          cause: error,
+        })
       }
     },
     async read(timeoutMs: number): Promise<Uint8Array | undefined> {
@@ -65,7 +72,9 @@ async function openHidTransport(path: string): Promise<HidTransport> {
         if (!data || data.length === 0) return undefined
         return new Uint8Array(data)
       } catch (error) {
-        throw new CtapHidError('disconnected', `HID read failed: ${(error as Error).message}`, { cause: error })
+        throw new CtapHidError('disconnected', `HID read failed: ${(error as Error).message}`, {
+          cause: error,
+        })
       }
     },
     async close(): Promise<void> {

@@ -60,7 +60,8 @@ export function createMemoryDeviceSource(
         id: entry.id,
         description: `virtual key ${entry.id}${key.u2fOnly ? ' (U2F only)' : ''}`,
         async open(): Promise<HidTransport> {
-          if (plugged.get(key) !== entry) throw new CtapHidError('disconnected', 'the security key was unplugged')
+          if (plugged.get(key) !== entry)
+            throw new CtapHidError('disconnected', 'the security key was unplugged')
           const transport = createMemoryTransport(key)
           entry.transports.add(transport)
           return transport

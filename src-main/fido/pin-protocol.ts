@@ -44,7 +44,8 @@ function defaultRandom(length: number): Uint8Array {
 }
 
 function aesCbc(encrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  if (data.length % 16 !== 0) throw new FidoProtocolError('PIN protocol: data is not a multiple of 16')
+  if (data.length % 16 !== 0)
+    throw new FidoProtocolError('PIN protocol: data is not a multiple of 16')
   const cipher = encrypt
     ? createCipheriv('aes-256-cbc', key, iv).setAutoPadding(false)
     : createDecipheriv('aes-256-cbc', key, iv).setAutoPadding(false)
@@ -67,7 +68,8 @@ function protocolOne(): PinUvAuthProtocol {
     encrypt: (key, plaintext) => aesCbc(true, key, ZERO_IV, plaintext),
     decrypt: (key, ciphertext) => aesCbc(false, key, ZERO_IV, ciphertext),
     authenticate: (key, message) => hmacSha256(key, message).subarray(0, 16),
-    verify: (key, message, signature) => safeEqual(hmacSha256(key, message).subarray(0, 16), signature),
+    verify: (key, message, signature) =>
+      safeEqual(hmacSha256(key, message).subarray(0, 16), signature),
   }
 }
 
@@ -87,7 +89,8 @@ function protocolTwo(random: (length: number) => Uint8Array): PinUvAuthProtocol 
       return concatBytes(iv, aesCbc(true, aesKey(key), iv, plaintext))
     },
     decrypt: (key, ciphertext) => {
-      if (ciphertext.length < 16) throw new FidoProtocolError('PIN protocol 2: ciphertext too short')
+      if (ciphertext.length < 16)
+        throw new FidoProtocolError('PIN protocol 2: ciphertext too short')
       return aesCbc(false, aesKey(key), ciphertext.subarray(0, 16), ciphertext.subarray(16))
     },
     authenticate: (key, message) => hmacSha256(hmacKey(key), message),
@@ -124,11 +127,14 @@ export function keyAgreementToCose(ecdh: ECDH): Map<CborKey, CborValue> {
 
 /** Uncompressed P-256 point from a COSE_Key; checks kty and crv (the point itself is checked by ECDH). */
 export function pointFromCose(key: Map<CborKey, CborValue>): Uint8Array {
-  if (getInt(key, COSE.KTY, 'COSE kty') !== COSE.KTY_EC2) throw new FidoProtocolError('COSE key: not EC2')
-  if (getInt(key, COSE.CRV, 'COSE crv') !== COSE.CRV_P256) throw new FidoProtocolError('COSE key: not P-256')
+  if (getInt(key, COSE.KTY, 'COSE kty') !== COSE.KTY_EC2)
+    throw new FidoProtocolError('COSE key: not EC2')
+  if (getInt(key, COSE.CRV, 'COSE crv') !== COSE.CRV_P256)
+    throw new FidoProtocolError('COSE key: not P-256')
   const x = getBytes(key, COSE.X, 'COSE x')
   const y = getBytes(key, COSE.Y, 'COSE y')
-  if (x.length !== 32 || y.length !== 32) throw new FidoProtocolError('COSE key: bad coordinate length')
+  if (x.length !== 32 || y.length !== 32)
+    throw new FidoProtocolError('COSE key: bad coordinate length')
   return concatBytes(Uint8Array.of(0x04), x, y)
 }
 
@@ -150,7 +156,9 @@ export function sharedSecret(
 
 /** LEFT(SHA-256(pin), 16), what pinHashEnc carries (§6.5.5.7). */
 export function pinHash(pin: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(pin.normalize('NFC'), 'utf8').digest()).subarray(0, 16)
+  return new Uint8Array(
+    createHash('sha256').update(pin.normalize('NFC'), 'utf8').digest(),
+  ).subarray(0, 16)
 }
 
 /** The PIN as UTF-8 padded with zeros to 64 bytes, what newPinEnc carries (§6.5.5.5). */

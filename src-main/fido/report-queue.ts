@@ -1,5 +1,5 @@
 /** An input-report queue with timed reads, shared by the UDP and in-memory transports. */
-import { CtapHidError } from './errors'
+import type { CtapHidError } from './errors'
 
 export class ReportQueue {
   private readonly reports: Uint8Array[] = []
@@ -37,10 +37,13 @@ export class ReportQueue {
     if (next) return Promise.resolve(next)
     if (this.waiter) return Promise.reject(new Error('ReportQueue: concurrent reads'))
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = undefined
-        resolve(undefined)
-      }, Math.max(0, timeoutMs))
+      const timer = setTimeout(
+        () => {
+          this.waiter = undefined
+          resolve(undefined)
+        },
+        Math.max(0, timeoutMs),
+      )
       this.waiter = (report): void => {
         clearTimeout(timer)
         if (report === undefined && this.failure) reject(this.failure)

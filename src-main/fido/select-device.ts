@@ -42,8 +42,14 @@ function remaining(deadline: number): number {
   return Math.max(0, deadline - Date.now())
 }
 
-async function probe(handle: DeviceHandle, options: ConnectOptions): Promise<ConnectedKey | undefined> {
-  const probeTimeout = Math.min(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS, remaining(options.deadline))
+async function probe(
+  handle: DeviceHandle,
+  options: ConnectOptions,
+): Promise<ConnectedKey | undefined> {
+  const probeTimeout = Math.min(
+    options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+    remaining(options.deadline),
+  )
   if (probeTimeout <= 0) return undefined
   let transport
   try {
@@ -86,7 +92,11 @@ async function probe(handle: DeviceHandle, options: ConnectOptions): Promise<Con
 }
 
 /** Waits for the user's touch on one key (the selection gesture). Resolves when touched. */
-async function waitForTouch(key: ConnectedKey, deadline: number, signal: AbortSignal): Promise<void> {
+async function waitForTouch(
+  key: ConnectedKey,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<void> {
   if (key.ctap2) {
     const { session, info } = key.ctap2
     if (info.versions.includes('FIDO_2_1')) {
@@ -116,10 +126,13 @@ async function waitForTouch(key: ConnectedKey, deadline: number, signal: AbortSi
     return
   }
   // U2F: a registration for a bogus application, repeated until touched.
-  await untilTouched((call) => key.ctap1.register(new Uint8Array(32), new Uint8Array(32).fill(0x41), call), {
-    deadline,
-    signal,
-  })
+  await untilTouched(
+    (call) => key.ctap1.register(new Uint8Array(32), new Uint8Array(32).fill(0x41), call),
+    {
+      deadline,
+      signal,
+    },
+  )
 }
 
 /** Runs the selection gesture on every key; the first touched wins, the others are cancelled. */
@@ -130,7 +143,11 @@ async function selectByTouch(keys: ConnectedKey[], options: ConnectOptions): Pro
   options.signal?.addEventListener('abort', onAbort)
   try {
     const attempts = keys.map(async (key, index) => {
-      await waitForTouch(key, options.deadline, controllers[index]?.signal ?? new AbortController().signal)
+      await waitForTouch(
+        key,
+        options.deadline,
+        controllers[index]?.signal ?? new AbortController().signal,
+      )
       return key
     })
     const winner = await Promise.any(attempts)
@@ -143,7 +160,8 @@ async function selectByTouch(keys: ConnectedKey[], options: ConnectOptions): Pro
   } catch (error) {
     const errors = error instanceof AggregateError ? (error.errors as unknown[]) : [error]
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
-    const first = errors.find((e) => !(e instanceof CtapHidError && e.failure === 'cancelled')) ?? errors[0]
+    const first =
+      errors.find((e) => !(e instanceof CtapHidError && e.failure === 'cancelled')) ?? errors[0]
     throw first
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
@@ -166,7 +184,9 @@ export async function connectToKey(options: ConnectOptions): Promise<ConnectedKe
     if (keys.length > 1) {
       try {
         const winner = await selectByTouch(keys, options)
-        await Promise.all(keys.filter((key) => key !== winner).map((key) => key.close().catch(() => undefined)))
+        await Promise.all(
+          keys.filter((key) => key !== winner).map((key) => key.close().catch(() => undefined)),
+        )
         return winner
       } catch (error) {
         await Promise.all(keys.map((key) => key.close().catch(() => undefined)))

@@ -37,11 +37,13 @@ function checkPort(port: number, what: string, allowZero: boolean): void {
 /** Parses "127.0.0.1:8111" (the `fido.udp` configuration value). Refuses non-loopback hosts. */
 export function parseUdpAddress(text: string): { host: string; port: number } {
   const match = /^\[?([^\]]+?)\]?:(\d+)$/.exec(text.trim())
-  if (!match?.[1] || !match[2]) throw new RangeError(`invalid UDP address "${text}", expected host:port`)
+  if (!match?.[1] || !match[2])
+    throw new RangeError(`invalid UDP address "${text}", expected host:port`)
   const host = match[1]
   const port = Number(match[2])
   checkPort(port, 'fido.udp', false)
-  if (!isLoopbackAddress(host)) throw new RangeError(`fido.udp must be a loopback address, not "${host}"`)
+  if (!isLoopbackAddress(host))
+    throw new RangeError(`fido.udp must be a loopback address, not "${host}"`)
   return { host, port }
 }
 
@@ -63,34 +65,43 @@ export function openUdpTransport(address: UdpAddress): Promise<HidTransport> {
   return new Promise((resolve, reject) => {
     const onBindError = (error: Error): void => {
       socket.close()
-      reject(new CtapHidError('disconnected', `cannot bind UDP ${localPort}: ${error.message}`, { cause: error }))
+      reject(
+        new CtapHidError('disconnected', `cannot bind UDP ${localPort}: ${error.message}`, {
+          cause: error,
+        }),
+      )
     }
     socket.once('error', onBindError)
-    socket.bind({ port: localPort, address: family === 'udp6' ? '::1' : '127.0.0.1', exclusive: true }, () => {
-      socket.off('error', onBindError)
-      socket.on('error', (error) => queue.fail(new CtapHidError('disconnected', error.message, { cause: error })))
-      let closed = false
-      resolve({
-        write(report: Uint8Array): Promise<void> {
-          if (closed) return Promise.reject(new CtapHidError('disconnected', 'transport closed'))
-          return new Promise((done, fail) => {
-            socket.send(report, address.port, address.host, (error) => {
-              if (error) fail(new CtapHidError('disconnected', error.message, { cause: error }))
-              else done()
+    socket.bind(
+      { port: localPort, address: family === 'udp6' ? '::1' : '127.0.0.1', exclusive: true },
+      () => {
+        socket.off('error', onBindError)
+        socket.on('error', (error) =>
+          queue.fail(new CtapHidError('disconnected', error.message, { cause: error })),
+        )
+        let closed = false
+        resolve({
+          write(report: Uint8Array): Promise<void> {
+            if (closed) return Promise.reject(new CtapHidError('disconnected', 'transport closed'))
+            return new Promise((done, fail) => {
+              socket.send(report, address.port, address.host, (error) => {
+                if (error) fail(new CtapHidError('disconnected', error.message, { cause: error }))
+                else done()
+              })
             })
-          })
-        },
-        read(timeoutMs: number): Promise<Uint8Array | undefined> {
-          return queue.read(timeoutMs)
-        },
-        close(): Promise<void> {
-          if (closed) return Promise.resolve()
-          closed = true
-          queue.fail(new CtapHidError('disconnected', 'transport closed'))
-          return new Promise((done) => socket.close(() => done()))
-        },
-      })
-    })
+          },
+          read(timeoutMs: number): Promise<Uint8Array | undefined> {
+            return queue.read(timeoutMs)
+          },
+          close(): Promise<void> {
+            if (closed) return Promise.resolve()
+            closed = true
+            queue.fail(new CtapHidError('disconnected', 'transport closed'))
+            return new Promise((done) => socket.close(() => done()))
+          },
+        })
+      },
+    )
   })
 }
 

@@ -25,11 +25,14 @@ async function main(): Promise<void> {
     strict: true,
   })
   if (values.help) {
-    process.stdout.write('usage: npm run virtual-key -- [--port N] [--pin PIN] [--u2f-only] [--state FILE]\n')
+    process.stdout.write(
+      'usage: npm run virtual-key -- [--port N] [--pin PIN] [--u2f-only] [--state FILE]\n',
+    )
     return
   }
   const port = values.port === undefined ? UDP_AUTHENTICATOR_PORT : Number(values.port)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port "${values.port}"`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`invalid --port "${values.port}"`)
   const key = new VirtualKey({
     ...(values.pin !== undefined ? { pin: values.pin } : {}),
     ...(values['u2f-only'] ? { u2fOnly: true } : {}),

@@ -143,7 +143,10 @@ function arrayParam(map: Map<CborKey, CborValue>, key: CborKey): CborValue[] | u
   return value
 }
 
-function boolOption(options: Map<CborKey, CborValue> | undefined, key: string): boolean | undefined {
+function boolOption(
+  options: Map<CborKey, CborValue> | undefined,
+  key: string,
+): boolean | undefined {
   const value = options?.get(key)
   if (value === undefined) return undefined
   if (typeof value !== 'boolean') fail(STATUS.CBOR_UNEXPECTED_TYPE)
@@ -184,7 +187,8 @@ export class VirtualCtap2 {
 
   constructor(options: VirtualCtap2Options) {
     this.options = options
-    this.random = options.random ?? ((length: number): Uint8Array => new Uint8Array(randomBytes(length)))
+    this.random =
+      options.random ?? ((length: number): Uint8Array => new Uint8Array(randomBytes(length)))
     for (const version of options.pinUvAuthProtocols) {
       this.protocols.set(version, createPinUvAuthProtocol(version, { random: this.random }))
     }
@@ -206,7 +210,9 @@ export class VirtualCtap2 {
   private regenerateKeyAgreement(version: PinUvAuthProtocolVersion): void {
     this.keyAgreementKeys.set(
       version,
-      this.options.keyAgreementKey ? this.options.keyAgreementKey(version) : createKeyAgreementKey(),
+      this.options.keyAgreementKey
+        ? this.options.keyAgreementKey(version)
+        : createKeyAgreementKey(),
     )
   }
 
@@ -313,7 +319,8 @@ export class VirtualCtap2 {
     rpId: string,
   ): void {
     const token = this.token
-    if (!token || !protocol.verify(token.token, clientDataHash, param)) fail(STATUS.PIN_AUTH_INVALID)
+    if (!token || !protocol.verify(token.token, clientDataHash, param))
+      fail(STATUS.PIN_AUTH_INVALID)
     if ((token.permissions & permission) === 0) fail(STATUS.PIN_AUTH_INVALID)
     if (token.rpId !== undefined && token.rpId !== rpId) fail(STATUS.PIN_AUTH_INVALID)
     token.rpId = rpId
@@ -341,7 +348,9 @@ export class VirtualCtap2 {
     if (userId.length > 64) fail(STATUS.INVALID_LENGTH)
 
     if (pinUvAuthParam !== undefined && pinUvAuthParam.length === 0) await this.probe(context)
-    const protocol = pinUvAuthParam ? this.protocolParam(params, MC.PIN_UV_AUTH_PROTOCOL) : undefined
+    const protocol = pinUvAuthParam
+      ? this.protocolParam(params, MC.PIN_UV_AUTH_PROTOCOL)
+      : undefined
 
     const es256 = credParams.some((item) => {
       if (!(item instanceof Map)) fail(STATUS.CBOR_UNEXPECTED_TYPE)
@@ -355,7 +364,13 @@ export class VirtualCtap2 {
 
     let flags = AUTH_DATA_FLAG.UP | AUTH_DATA_FLAG.AT
     if (protocol && pinUvAuthParam) {
-      this.verifyPinUvAuthParam(protocol, pinUvAuthParam, clientDataHash, PERMISSION.MAKE_CREDENTIAL, rpId)
+      this.verifyPinUvAuthParam(
+        protocol,
+        pinUvAuthParam,
+        clientDataHash,
+        PERMISSION.MAKE_CREDENTIAL,
+        rpId,
+      )
       flags |= AUTH_DATA_FLAG.UV
     } else if (this.state.pin && rk) {
       // makeCredUvNotRqd covers non-discoverable credentials only (§6.1.2 step 6).
@@ -391,7 +406,12 @@ export class VirtualCtap2 {
     if (rk) {
       // A new discoverable credential replaces one for the same RP and user (§6.1.2 step 17).
       this.state.credentials = this.state.credentials.filter(
-        (other) => !(other.discoverable && equalBytes(other.rpIdHash, rpIdHash) && equalBytes(other.userId ?? new Uint8Array(0), userId)),
+        (other) =>
+          !(
+            other.discoverable &&
+            equalBytes(other.rpIdHash, rpIdHash) &&
+            equalBytes(other.userId ?? new Uint8Array(0), userId)
+          ),
       )
     }
     this.state.credentials.push(credential)
@@ -422,7 +442,9 @@ export class VirtualCtap2 {
   }
 
   findCredential(rpIdHash: Uint8Array, id: Uint8Array): StoredCredential | undefined {
-    return this.state.credentials.find((c) => equalBytes(c.id, id) && equalBytes(c.rpIdHash, rpIdHash))
+    return this.state.credentials.find(
+      (c) => equalBytes(c.id, id) && equalBytes(c.rpIdHash, rpIdHash),
+    )
   }
 
   /** authenticatorGetAssertion (§6.2.2). */
@@ -436,13 +458,21 @@ export class VirtualCtap2 {
     const options = mapParam(params, GA.OPTIONS)
     const pinUvAuthParam = bytesParam(params, GA.PIN_UV_AUTH_PARAM)
     if (pinUvAuthParam !== undefined && pinUvAuthParam.length === 0) await this.probe(context)
-    const protocol = pinUvAuthParam ? this.protocolParam(params, GA.PIN_UV_AUTH_PROTOCOL) : undefined
+    const protocol = pinUvAuthParam
+      ? this.protocolParam(params, GA.PIN_UV_AUTH_PROTOCOL)
+      : undefined
     if (boolOption(options, 'uv') === true) fail(STATUS.INVALID_OPTION)
     const up = boolOption(options, 'up') ?? true
 
     let flags = 0
     if (protocol && pinUvAuthParam) {
-      this.verifyPinUvAuthParam(protocol, pinUvAuthParam, clientDataHash, PERMISSION.GET_ASSERTION, rpId)
+      this.verifyPinUvAuthParam(
+        protocol,
+        pinUvAuthParam,
+        clientDataHash,
+        PERMISSION.GET_ASSERTION,
+        rpId,
+      )
       flags |= AUTH_DATA_FLAG.UV
     }
     const rpIdHash = sha256(rpId)
@@ -500,7 +530,9 @@ export class VirtualCtap2 {
   ): Map<CborKey, CborValue> {
     const authData = encodeAuthenticatorData({ rpIdHash, flags, signCount: this.nextSignCount() })
     this.options.persist()
-    const signature = new Uint8Array(sign('sha256', concatBytes(authData, clientDataHash), credential.privateKey))
+    const signature = new Uint8Array(
+      sign('sha256', concatBytes(authData, clientDataHash), credential.privateKey),
+    )
     const response = new Map<CborKey, CborValue>([
       [
         GA_RESPONSE.CREDENTIAL,
@@ -546,12 +578,19 @@ export class VirtualCtap2 {
         this.changePin(params)
         return new Map()
       case CP_SUBCMD.GET_PIN_TOKEN:
-        return this.getPinToken(params, PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION, undefined)
+        return this.getPinToken(
+          params,
+          PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION,
+          undefined,
+        )
       case CP_SUBCMD.GET_PIN_UV_AUTH_TOKEN_USING_PIN_WITH_PERMISSIONS: {
         const permissions = need(intParam(params, CP.PERMISSIONS))
         if (permissions === 0) fail(STATUS.INVALID_PARAMETER)
         const rpId = textParam(params, CP.RP_ID)
-        if ((permissions & (PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION)) !== 0 && rpId === undefined) {
+        if (
+          (permissions & (PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION)) !== 0 &&
+          rpId === undefined
+        ) {
           fail(STATUS.MISSING_PARAMETER)
         }
         return this.getPinToken(params, permissions, rpId)
@@ -572,7 +611,11 @@ export class VirtualCtap2 {
     }
   }
 
-  private decryptPin(protocol: PinUvAuthProtocol, shared: Uint8Array, newPinEnc: Uint8Array): string {
+  private decryptPin(
+    protocol: PinUvAuthProtocol,
+    shared: Uint8Array,
+    newPinEnc: Uint8Array,
+  ): string {
     let padded: Uint8Array
     try {
       padded = protocol.decrypt(shared, newPinEnc)
@@ -613,14 +656,19 @@ export class VirtualCtap2 {
     if (!this.state.pin) fail(STATUS.PIN_NOT_SET)
     if (this.state.pinRetries === 0) fail(STATUS.PIN_BLOCKED)
     const shared = this.shared(params, protocol)
-    if (!protocol.verify(shared, concatBytes(newPinEnc, pinHashEnc), param)) fail(STATUS.PIN_AUTH_INVALID)
+    if (!protocol.verify(shared, concatBytes(newPinEnc, pinHashEnc), param))
+      fail(STATUS.PIN_AUTH_INVALID)
     this.checkPinHash(protocol, shared, pinHashEnc)
     this.storePin(this.decryptPin(protocol, shared, newPinEnc))
     this.token = undefined
   }
 
   /** The PIN check shared by changePIN and the token subcommands (§6.5.5.7.2 steps 4 to 7). */
-  private checkPinHash(protocol: PinUvAuthProtocol, shared: Uint8Array, pinHashEnc: Uint8Array): void {
+  private checkPinHash(
+    protocol: PinUvAuthProtocol,
+    shared: Uint8Array,
+    pinHashEnc: Uint8Array,
+  ): void {
     const pin = this.state.pin
     if (!pin) fail(STATUS.PIN_NOT_SET)
     this.state.pinRetries -= 1
@@ -660,7 +708,9 @@ export class VirtualCtap2 {
     const token: PinUvAuthTokenState = { token: this.random(32), permissions }
     if (rpId !== undefined) token.rpId = rpId
     this.token = token
-    return new Map<CborKey, CborValue>([[CP_RESPONSE.PIN_UV_AUTH_TOKEN, protocol.encrypt(shared, token.token)]])
+    return new Map<CborKey, CborValue>([
+      [CP_RESPONSE.PIN_UV_AUTH_TOKEN, protocol.encrypt(shared, token.token)],
+    ])
   }
 
   /** authenticatorReset (§6.6): after a touch, forget every credential and the PIN. */
@@ -677,7 +727,8 @@ export class VirtualCtap2 {
 
   /** Sets the PIN directly (the CLI's --pin, tests). */
   setPinDirectly(pin: string): void {
-    if ([...pin].length < MIN_PIN_LENGTH) throw new Error(`PIN must have at least ${MIN_PIN_LENGTH} characters`)
+    if ([...pin].length < MIN_PIN_LENGTH)
+      throw new Error(`PIN must have at least ${MIN_PIN_LENGTH} characters`)
     this.storePin(pin.normalize('NFC'))
   }
 }

@@ -86,7 +86,11 @@ export function createVirtualKeyState(): VirtualKeyState {
     nextCreated: 1,
     attestation: {
       privateKey,
-      certificate: createSelfSignedCertificate({ publicKey, privateKey, commonName: 'Guichet Virtual Key' }),
+      certificate: createSelfSignedCertificate({
+        publicKey,
+        privateKey,
+        commonName: 'Guichet Virtual Key',
+      }),
     },
   }
 }

@@ -20,7 +20,8 @@ export function startVirtualKeyUdpServer(options: {
   port?: number
 }): Promise<VirtualKeyUdpServer> {
   const host = options.host ?? '127.0.0.1'
-  if (!isLoopbackAddress(host)) return Promise.reject(new RangeError(`the virtual key listens on loopback only, not "${host}"`))
+  if (!isLoopbackAddress(host))
+    return Promise.reject(new RangeError(`the virtual key listens on loopback only, not "${host}"`))
   const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
   socket.on('message', (message, remote) => {
     if (!isLoopbackAddress(remote.address)) return
@@ -30,14 +31,17 @@ export function startVirtualKeyUdpServer(options: {
   })
   return new Promise((resolve, reject) => {
     socket.once('error', reject)
-    socket.bind({ port: options.port ?? UDP_AUTHENTICATOR_PORT, address: host, exclusive: true }, () => {
-      socket.off('error', reject)
-      socket.on('error', () => undefined)
-      resolve({
-        host,
-        port: socket.address().port,
-        close: () => new Promise((done) => socket.close(() => done())),
-      })
-    })
+    socket.bind(
+      { port: options.port ?? UDP_AUTHENTICATOR_PORT, address: host, exclusive: true },
+      () => {
+        socket.off('error', reject)
+        socket.on('error', () => undefined)
+        resolve({
+          host,
+          port: socket.address().port,
+          close: () => new Promise((done) => socket.close(() => done())),
+        })
+      },
+    )
   })
 }

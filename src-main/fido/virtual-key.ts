@@ -42,7 +42,8 @@ export interface PresenceRequest {
 }
 
 /** How the virtual user answers "touch your key". */
-export type UserPresence = 'approve' | 'deny' | 'wait' | ((request: PresenceRequest) => Promise<boolean>)
+export type UserPresence =
+  'approve' | 'deny' | 'wait' | ((request: PresenceRequest) => Promise<boolean>)
 
 export interface VirtualKeyOptions {
   /** A PIN to set at creation (ignored when a persisted state already has one). */
@@ -114,7 +115,8 @@ export class VirtualKey {
     this.options = options
     this.u2fOnly = options.u2fOnly ?? false
     this.userPresence = options.userPresence ?? 'approve'
-    this.random = options.random ?? ((length: number): Uint8Array => new Uint8Array(randomBytes(length)))
+    this.random =
+      options.random ?? ((length: number): Uint8Array => new Uint8Array(randomBytes(length)))
     this.state = options.statePath
       ? loadOrCreateStateFile(options.statePath)
       : (options.state ?? createVirtualKeyState())
@@ -357,7 +359,9 @@ export class VirtualKey {
       keepalive: setInterval(() => {
         const sink = this.sinks.get(cid)
         if (!sink || this.transaction !== transaction) return
-        const status = transaction.waitingForUser ? KEEPALIVE_STATUS.UPNEEDED : KEEPALIVE_STATUS.PROCESSING
+        const status = transaction.waitingForUser
+          ? KEEPALIVE_STATUS.UPNEEDED
+          : KEEPALIVE_STATUS.PROCESSING
         this.send(cid, CTAPHID.KEEPALIVE, Uint8Array.of(status), sink)
       }, KEEPALIVE_INTERVAL_MS),
     }

@@ -65,7 +65,9 @@ function spkiOfCoseKey(key: Map<CborKey, CborValue>): Uint8Array | undefined {
     return undefined
   }
   const jwk = { kty: 'EC', crv: 'P-256', x: toBase64Url(x), y: toBase64Url(y) }
-  return new Uint8Array(createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' }))
+  return new Uint8Array(
+    createPublicKey({ key: jwk, format: 'jwk' }).export({ format: 'der', type: 'spki' }),
+  )
 }
 
 export function toRegistrationResponseJSON(options: {
@@ -152,8 +154,15 @@ export function u2fRegistrationToAttestation(options: {
 }
 
 /** Authenticator data of a U2F signature: rpIdHash | user presence byte | counter (CTAP 2.1 §10.2.2). */
-export function u2fSignatureToAuthData(options: { signature: U2fSignature; rpIdHash: Uint8Array }): Uint8Array {
+export function u2fSignatureToAuthData(options: {
+  signature: U2fSignature
+  rpIdHash: Uint8Array
+}): Uint8Array {
   const counter = new Uint8Array(4)
   new DataView(counter.buffer).setUint32(0, options.signature.counter)
-  return concatBytes(options.rpIdHash, Uint8Array.of(options.signature.userPresence & 0xff), counter)
+  return concatBytes(
+    options.rpIdHash,
+    Uint8Array.of(options.signature.userPresence & 0xff),
+    counter,
+  )
 }

@@ -62,7 +62,9 @@ const OID_COMMON_NAME = '2.5.4.3'
 const OID_BASIC_CONSTRAINTS = '2.5.29.19'
 
 function name(attributes: [string, number, string][]): Uint8Array {
-  return sequence(...attributes.map(([id, tag, value]) => set(sequence(oid(id), der(tag, utf8(value))))))
+  return sequence(
+    ...attributes.map(([id, tag, value]) => set(sequence(oid(id), der(tag, utf8(value))))),
+  )
 }
 
 /** A self-signed X.509 v3 certificate (DER) for an EC P-256 key pair. */

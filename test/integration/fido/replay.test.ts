@@ -20,13 +20,21 @@ import {
   USER,
 } from '../../fixtures/fido/scenarios'
 
-function replayClient(fixture: string): { client: ReturnType<typeof createKeyClient>; replay: ReplayTransport } {
+function replayClient(fixture: string): {
+  client: ReturnType<typeof createKeyClient>
+  replay: ReplayTransport
+} {
   const replay = replayTransport(readFixture(fixture))
-  const client = createKeyClient({ origin: ORIGIN, transport: singleDeviceSource(async () => replay) })
+  const client = createKeyClient({
+    origin: ORIGIN,
+    transport: singleDeviceSource(async () => replay),
+  })
   return { client, replay }
 }
 
-function registrationOf(registration: RegistrationResponseJSON): ReturnType<typeof verifyRegistrationResponse> {
+function registrationOf(
+  registration: RegistrationResponseJSON,
+): ReturnType<typeof verifyRegistrationResponse> {
   return verifyRegistrationResponse({
     response: registration,
     expectedChallenge: toBase64Url(REGISTRATION_CHALLENGE),
@@ -37,8 +45,18 @@ function registrationOf(registration: RegistrationResponseJSON): ReturnType<type
 }
 
 describe.each([
-  { name: 'CTAP2', register: FIXTURES.ctap2MakeCredential, authenticate: FIXTURES.ctap2GetAssertion, u2f: false },
-  { name: 'U2F-only', register: FIXTURES.u2fRegister, authenticate: FIXTURES.u2fAuthenticate, u2f: true },
+  {
+    name: 'CTAP2',
+    register: FIXTURES.ctap2MakeCredential,
+    authenticate: FIXTURES.ctap2GetAssertion,
+    u2f: false,
+  },
+  {
+    name: 'U2F-only',
+    register: FIXTURES.u2fRegister,
+    authenticate: FIXTURES.u2fAuthenticate,
+    u2f: true,
+  },
 ])('replay of $name traffic', ({ register, authenticate, u2f }) => {
   it('replays registration with the same request bytes and a verifiable result', async () => {
     const { client, replay } = replayClient(register)

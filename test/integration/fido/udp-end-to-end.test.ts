@@ -30,7 +30,9 @@ afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
 })
 
-async function udpKey(options: VirtualKeyOptions = {}): Promise<{ client: KeyClient; key: VirtualKey }> {
+async function udpKey(
+  options: VirtualKeyOptions = {},
+): Promise<{ client: KeyClient; key: VirtualKey }> {
   const key = new VirtualKey(options)
   const server = await startVirtualKeyUdpServer({ key, port: 0 })
   servers.push(server)
@@ -93,13 +95,19 @@ describe('end to end over UDP against the virtual key', () => {
 
   it('passwordless: a discoverable credential and the key PIN', async () => {
     const { client } = await udpKey({ pin: '135790' })
-    const result = await registerAndSignIn(client, { residentKey: true, userVerification: true, pin: '135790' })
+    const result = await registerAndSignIn(client, {
+      residentKey: true,
+      userVerification: true,
+      pin: '135790',
+    })
     expect(result.userHandle).toBe(toBase64Url(utf8('clerk-42')))
   })
 
   it('a U2F-only key (fido-u2f attestation)', async () => {
     const { client } = await udpKey({ u2fOnly: true })
-    expect((await registerAndSignIn(client, { residentKey: false, userVerification: false })).fmt).toBe('fido-u2f')
+    expect(
+      (await registerAndSignIn(client, { residentKey: false, userVerification: false })).fmt,
+    ).toBe('fido-u2f')
   })
 
   it('a wrong PIN over UDP says how many attempts are left', async () => {
@@ -151,9 +159,15 @@ describe('npm run virtual-key', () => {
     const port = Number(match?.[1])
     const transport = createUdpDeviceSource({ host: '127.0.0.1', port, localPort: 0 })
     const client = createKeyClient({ origin: ORIGIN, transport })
-    const result = await registerAndSignIn(client, { residentKey: true, userVerification: true, pin: '8642' })
+    const result = await registerAndSignIn(client, {
+      residentKey: true,
+      userVerification: true,
+      pin: '8642',
+    })
     expect(result.userHandle).toBe(toBase64Url(utf8('clerk-42')))
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    const exited = new Promise<number | null>((resolve) =>
+      child.once('exit', (code) => resolve(code)),
+    )
     child.kill('SIGTERM')
     expect(await exited).toBe(0)
   })

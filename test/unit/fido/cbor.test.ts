@@ -23,7 +23,9 @@ describe('CTAP2 canonical CBOR (CTAP 2.1 §8)', () => {
       ['alg', -7],
       ['id', new Uint8Array(0)],
     ])
-    expect(toHex(encodeCbor(map))).toBe('a3' + '626964' + '40' + '63616c67' + '26' + '6474797065' + '6a7075626c69632d6b6579')
+    expect(toHex(encodeCbor(map))).toBe(
+      'a3' + '626964' + '40' + '63616c67' + '26' + '6474797065' + '6a7075626c69632d6b6579',
+    )
   })
 
   it('decodes maps as Maps with their integer keys', () => {

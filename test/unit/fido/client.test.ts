@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest'
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
 import { fromBase64Url, toBase64Url, utf8 } from '../../../src-main/fido/bytes'
 import { createKeyClient, FidoError } from '../../../src-main/fido/client'
-import type { FidoErrorCode, KeyClient, KeyStatus, MakeCredentialOptions } from '../../../src-main/fido/client'
+import type {
+  FidoErrorCode,
+  KeyClient,
+  KeyStatus,
+  MakeCredentialOptions,
+} from '../../../src-main/fido/client'
 import { STATUS } from '../../../src-main/fido/ctap2-constants'
-import { CTAPHID, CTAPHID_ERR, MAX_MESSAGE_SIZE, encodeFrames } from '../../../src-main/fido/ctaphid-frames'
+import {
+  CTAPHID,
+  CTAPHID_ERR,
+  MAX_MESSAGE_SIZE,
+  encodeFrames,
+} from '../../../src-main/fido/ctaphid-frames'
 import type { DeviceSource } from '../../../src-main/fido/device-source'
 import { createMemoryDeviceSource } from '../../../src-main/fido/memory-device-source'
 import { createVirtualKeyState } from '../../../src-main/fido/virtual-key-state'
@@ -32,7 +42,9 @@ function clientFor(source: DeviceSource): KeyClient {
   return createKeyClient({ origin: ORIGIN, transport: source })
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<{ code: FidoErrorCode; attemptsLeft?: number | undefined }> {
+async function codeOf(
+  promise: Promise<unknown>,
+): Promise<{ code: FidoErrorCode; attemptsLeft?: number | undefined }> {
   try {
     await promise
   } catch (error) {
@@ -46,9 +58,20 @@ describe('KeyClient over CTAP2', () => {
   it('builds clientDataJSON from its own origin and answers WebAuthn JSON that verifies', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
     const response = await client.makeCredential(registration())
-    const clientData = JSON.parse(new TextDecoder().decode(fromBase64Url(response.response.clientDataJSON)))
-    expect(clientData).toEqual({ type: 'webauthn.create', challenge: toBase64Url(CHALLENGE), origin: ORIGIN, crossOrigin: false })
-    expect(response).toMatchObject({ type: 'public-key', id: response.rawId, response: { transports: ['usb'], publicKeyAlgorithm: -7 } })
+    const clientData = JSON.parse(
+      new TextDecoder().decode(fromBase64Url(response.response.clientDataJSON)),
+    )
+    expect(clientData).toEqual({
+      type: 'webauthn.create',
+      challenge: toBase64Url(CHALLENGE),
+      origin: ORIGIN,
+      crossOrigin: false,
+    })
+    expect(response).toMatchObject({
+      type: 'public-key',
+      id: response.rawId,
+      response: { transports: ['usb'], publicKeyAlgorithm: -7 },
+    })
     const verification = await verifyRegistrationResponse({
       response,
       expectedChallenge: toBase64Url(CHALLENGE),
@@ -62,7 +85,9 @@ describe('KeyClient over CTAP2', () => {
   it('signs in passwordless with a PIN: UV flag set and userHandle returned', async () => {
     const key = new VirtualKey({ pin: '2468' })
     const client = clientFor(createMemoryDeviceSource({ keys: [key] }))
-    const made = await client.makeCredential(registration({ residentKey: true, userVerification: true, pin: '2468' }))
+    const made = await client.makeCredential(
+      registration({ residentKey: true, userVerification: true, pin: '2468' }),
+    )
     const { registrationInfo } = await verifyRegistrationResponse({
       response: made,
       expectedChallenge: toBase64Url(CHALLENGE),
@@ -92,9 +117,24 @@ describe('KeyClient over CTAP2', () => {
   })
 
   it.each<[string, () => VirtualKey, Partial<MakeCredentialOptions>, FidoErrorCode]>([
-    ['PIN wanted but not given', () => new VirtualKey({ pin: '1234' }), { userVerification: true }, 'FIDO_PIN_REQUIRED'],
-    ['PIN wanted, key has none', () => new VirtualKey(), { userVerification: true, pin: '1234' }, 'FIDO_PIN_NOT_SET'],
-    ['discoverable credential on a key with a PIN, no PIN given', () => new VirtualKey({ pin: '1234' }), { residentKey: true }, 'FIDO_PIN_REQUIRED'],
+    [
+      'PIN wanted but not given',
+      () => new VirtualKey({ pin: '1234' }),
+      { userVerification: true },
+      'FIDO_PIN_REQUIRED',
+    ],
+    [
+      'PIN wanted, key has none',
+      () => new VirtualKey(),
+      { userVerification: true, pin: '1234' },
+      'FIDO_PIN_NOT_SET',
+    ],
+    [
+      'discoverable credential on a key with a PIN, no PIN given',
+      () => new VirtualKey({ pin: '1234' }),
+      { residentKey: true },
+      'FIDO_PIN_REQUIRED',
+    ],
   ])('%s → %s', async (_, makeKey, overrides, expected) => {
     const client = clientFor(createMemoryDeviceSource({ keys: [makeKey()] }))
     expect((await codeOf(client.makeCredential(registration(overrides)))).code).toBe(expected)
@@ -105,15 +145,24 @@ describe('KeyClient over CTAP2', () => {
     const source = createMemoryDeviceSource({ keys: [key] })
     const client = clientFor(source)
     const wrong = registration({ userVerification: true, pin: '0000' })
-    expect(await codeOf(client.makeCredential(wrong))).toEqual({ code: 'FIDO_PIN_INVALID', attemptsLeft: 7 })
-    expect(await codeOf(client.makeCredential(wrong))).toEqual({ code: 'FIDO_PIN_INVALID', attemptsLeft: 6 })
+    expect(await codeOf(client.makeCredential(wrong))).toEqual({
+      code: 'FIDO_PIN_INVALID',
+      attemptsLeft: 7,
+    })
+    expect(await codeOf(client.makeCredential(wrong))).toEqual({
+      code: 'FIDO_PIN_INVALID',
+      attemptsLeft: 6,
+    })
     expect((await codeOf(client.makeCredential(wrong))).code).toBe('FIDO_PIN_AUTH_BLOCKED')
-    expect((await codeOf(client.makeCredential(registration({ userVerification: true, pin: '1234' })))).code).toBe(
-      'FIDO_PIN_AUTH_BLOCKED',
-    )
+    expect(
+      (await codeOf(client.makeCredential(registration({ userVerification: true, pin: '1234' }))))
+        .code,
+    ).toBe('FIDO_PIN_AUTH_BLOCKED')
     source.unplug(key)
     source.plug(key)
-    await expect(client.makeCredential(registration({ userVerification: true, pin: '1234' }))).resolves.toMatchObject({
+    await expect(
+      client.makeCredential(registration({ userVerification: true, pin: '1234' })),
+    ).resolves.toMatchObject({
       type: 'public-key',
     })
   })
@@ -124,20 +173,23 @@ describe('KeyClient over CTAP2', () => {
     state.pinRetries = 1
     const key = new VirtualKey({ state })
     const client = clientFor(createMemoryDeviceSource({ keys: [key] }))
-    expect((await codeOf(client.makeCredential(registration({ userVerification: true, pin: '9999' })))).code).toBe(
-      'FIDO_PIN_BLOCKED',
-    )
-    expect((await codeOf(client.makeCredential(registration({ userVerification: true, pin: '1234' })))).code).toBe(
-      'FIDO_PIN_BLOCKED',
-    )
+    expect(
+      (await codeOf(client.makeCredential(registration({ userVerification: true, pin: '9999' }))))
+        .code,
+    ).toBe('FIDO_PIN_BLOCKED')
+    expect(
+      (await codeOf(client.makeCredential(registration({ userVerification: true, pin: '1234' }))))
+        .code,
+    ).toBe('FIDO_PIN_BLOCKED')
   })
 
   it('refuses to register the same key twice (excludeCredentialIDs)', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
     const first = await client.makeCredential(registration())
-    expect((await codeOf(client.makeCredential(registration({ excludeCredentialIDs: [first.id] })))).code).toBe(
-      'FIDO_CREDENTIAL_EXCLUDED',
-    )
+    expect(
+      (await codeOf(client.makeCredential(registration({ excludeCredentialIDs: [first.id] }))))
+        .code,
+    ).toBe('FIDO_CREDENTIAL_EXCLUDED')
   })
 
   it('narrows an exclude list longer than maxCredentialCountInList with silent pre-flights', async () => {
@@ -145,9 +197,15 @@ describe('KeyClient over CTAP2', () => {
     const first = await client.makeCredential(registration())
     const others = Array.from({ length: 20 }, (_, i) => toBase64Url(new Uint8Array(32).fill(i)))
     expect(
-      (await codeOf(client.makeCredential(registration({ excludeCredentialIDs: [...others, first.id] })))).code,
+      (
+        await codeOf(
+          client.makeCredential(registration({ excludeCredentialIDs: [...others, first.id] })),
+        )
+      ).code,
     ).toBe('FIDO_CREDENTIAL_EXCLUDED')
-    await expect(client.makeCredential(registration({ excludeCredentialIDs: others }))).resolves.toMatchObject({
+    await expect(
+      client.makeCredential(registration({ excludeCredentialIDs: others })),
+    ).resolves.toMatchObject({
       type: 'public-key',
     })
   })
@@ -155,10 +213,16 @@ describe('KeyClient over CTAP2', () => {
   it('reports no credentials, discoverable or listed', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
     const get = { challenge: CHALLENGE, rpId: 'guichet', userVerification: false, timeoutMs: 3000 }
-    expect((await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [] }))).code).toBe('FIDO_NO_CREDENTIALS')
-    expect((await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [toBase64Url(new Uint8Array(32))] }))).code).toBe(
+    expect((await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [] }))).code).toBe(
       'FIDO_NO_CREDENTIALS',
     )
+    expect(
+      (
+        await codeOf(
+          client.getAssertion({ ...get, allowCredentialIDs: [toBase64Url(new Uint8Array(32))] }),
+        )
+      ).code,
+    ).toBe('FIDO_NO_CREDENTIALS')
   })
 
   it('reports "touch" and times out when the key is not touched', async () => {
@@ -166,7 +230,9 @@ describe('KeyClient over CTAP2', () => {
     const statuses: KeyStatus[] = []
     const started = Date.now()
     const client = clientFor(createMemoryDeviceSource({ keys: [key] }))
-    const result = await codeOf(client.makeCredential(registration({ timeoutMs: 600, onStatus: (s) => statuses.push(s) })))
+    const result = await codeOf(
+      client.makeCredential(registration({ timeoutMs: 600, onStatus: (s) => statuses.push(s) })),
+    )
     expect(result.code).toBe('FIDO_TIMEOUT')
     expect(Date.now() - started).toBeLessThan(1200)
     expect(statuses).toContain('touch')
@@ -183,15 +249,23 @@ describe('KeyClient over CTAP2', () => {
   })
 
   it('reports a refused touch as cancelled', async () => {
-    const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey({ userPresence: 'deny' })] }))
+    const client = clientFor(
+      createMemoryDeviceSource({ keys: [new VirtualKey({ userPresence: 'deny' })] }),
+    )
     expect((await codeOf(client.makeCredential(registration()))).code).toBe('FIDO_CANCELLED')
   })
 
   it('refuses misuse before touching any key', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
-    await expect(client.makeCredential(registration({ challenge: new Uint8Array(8) }))).rejects.toThrow(TypeError)
-    await expect(client.makeCredential(registration({ excludeCredentialIDs: ['not base64url!'] }))).rejects.toThrow(TypeError)
-    expect(() => createKeyClient({ origin: 'app://guichet/../x', transport: createMemoryDeviceSource() })).toThrow(TypeError)
+    await expect(
+      client.makeCredential(registration({ challenge: new Uint8Array(8) })),
+    ).rejects.toThrow(TypeError)
+    await expect(
+      client.makeCredential(registration({ excludeCredentialIDs: ['not base64url!'] })),
+    ).rejects.toThrow(TypeError)
+    expect(() =>
+      createKeyClient({ origin: 'app://guichet/../x', transport: createMemoryDeviceSource() }),
+    ).toThrow(TypeError)
   })
 })
 
@@ -199,7 +273,9 @@ describe('KeyClient: devices coming and going', () => {
   it('waits for a key to be plugged in', async () => {
     const source = createMemoryDeviceSource()
     const statuses: KeyStatus[] = []
-    const pending = clientFor(source).makeCredential(registration({ onStatus: (s) => statuses.push(s) }))
+    const pending = clientFor(source).makeCredential(
+      registration({ onStatus: (s) => statuses.push(s) }),
+    )
     await delay(150)
     source.plug(new VirtualKey())
     await expect(pending).resolves.toMatchObject({ type: 'public-key' })
@@ -208,9 +284,13 @@ describe('KeyClient: devices coming and going', () => {
 
   it('gives up with FIDO_NO_DEVICE when no key comes', async () => {
     const started = Date.now()
-    expect((await codeOf(clientFor(createMemoryDeviceSource()).makeCredential(registration({ timeoutMs: 300 })))).code).toBe(
-      'FIDO_NO_DEVICE',
-    )
+    expect(
+      (
+        await codeOf(
+          clientFor(createMemoryDeviceSource()).makeCredential(registration({ timeoutMs: 300 })),
+        )
+      ).code,
+    ).toBe('FIDO_NO_DEVICE')
     expect(Date.now() - started).toBeLessThan(800)
   })
 
@@ -243,7 +323,9 @@ describe('KeyClient: devices coming and going', () => {
   it('selects a U2F-only key among CTAP2 keys by a dummy registration', async () => {
     const ctap2Key = new VirtualKey({ userPresence: 'wait' })
     const u2fKey = new VirtualKey({ u2fOnly: true, userPresence: 'wait' })
-    const pending = clientFor(createMemoryDeviceSource({ keys: [ctap2Key, u2fKey] })).makeCredential(registration())
+    const pending = clientFor(
+      createMemoryDeviceSource({ keys: [ctap2Key, u2fKey] }),
+    ).makeCredential(registration())
     await Promise.all([ctap2Key.waitForTouchRequest(), u2fKey.waitForTouchRequest()])
     u2fKey.touch()
     await u2fKey.waitForTouchRequest()
@@ -266,16 +348,28 @@ describe('KeyClient over CTAP1/U2F', () => {
     const key = new VirtualKey({ u2fOnly: true })
     const client = clientFor(createMemoryDeviceSource({ keys: [key] }))
     const made = await client.makeCredential(registration())
-    expect((await codeOf(client.makeCredential(registration({ excludeCredentialIDs: [made.id] })))).code).toBe(
-      'FIDO_CREDENTIAL_EXCLUDED',
-    )
-    expect((await codeOf(client.makeCredential(registration({ residentKey: true })))).code).toBe('FIDO_DEVICE_ERROR')
-    expect((await codeOf(client.makeCredential(registration({ userVerification: true })))).code).toBe('FIDO_DEVICE_ERROR')
-    const get = { challenge: CHALLENGE, rpId: 'guichet', userVerification: false, timeoutMs: 3000 }
-    await expect(client.getAssertion({ ...get, allowCredentialIDs: [made.id] })).resolves.toMatchObject({ id: made.id })
-    expect((await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [] }))).code).toBe('FIDO_NO_CREDENTIALS')
     expect(
-      (await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [toBase64Url(new Uint8Array(64))] }))).code,
+      (await codeOf(client.makeCredential(registration({ excludeCredentialIDs: [made.id] })))).code,
+    ).toBe('FIDO_CREDENTIAL_EXCLUDED')
+    expect((await codeOf(client.makeCredential(registration({ residentKey: true })))).code).toBe(
+      'FIDO_DEVICE_ERROR',
+    )
+    expect(
+      (await codeOf(client.makeCredential(registration({ userVerification: true })))).code,
+    ).toBe('FIDO_DEVICE_ERROR')
+    const get = { challenge: CHALLENGE, rpId: 'guichet', userVerification: false, timeoutMs: 3000 }
+    await expect(
+      client.getAssertion({ ...get, allowCredentialIDs: [made.id] }),
+    ).resolves.toMatchObject({ id: made.id })
+    expect((await codeOf(client.getAssertion({ ...get, allowCredentialIDs: [] }))).code).toBe(
+      'FIDO_NO_CREDENTIALS',
+    )
+    expect(
+      (
+        await codeOf(
+          client.getAssertion({ ...get, allowCredentialIDs: [toBase64Url(new Uint8Array(64))] }),
+        )
+      ).code,
     ).toBe('FIDO_NO_CREDENTIALS')
   })
 })
@@ -285,28 +379,57 @@ describe('KeyClient against faulty devices', () => {
     const key = new VirtualKey()
     return clientFor(sourceOf(async () => faultyKeyTransport(key, fault)))
   }
-  const cbor = (cid: number, body: number[]): Uint8Array[] => encodeFrames(cid, CTAPHID.CBOR, Uint8Array.from(body))
+  const cbor = (cid: number, body: number[]): Uint8Array[] =>
+    encodeFrames(cid, CTAPHID.CBOR, Uint8Array.from(body))
 
   it.each<[string, FidoErrorCode, Parameters<typeof faultyKeyTransport>[1]]>([
     ['malformed CBOR', 'FIDO_DEVICE_ERROR', (cid) => cbor(cid, [0, 0xa1, 0x01])],
-    ['non-canonical CBOR', 'FIDO_DEVICE_ERROR', (cid) => cbor(cid, [0, 0xa2, 0x02, 0x40, 0x01, 0x60])],
+    [
+      'non-canonical CBOR',
+      'FIDO_DEVICE_ERROR',
+      (cid) => cbor(cid, [0, 0xa2, 0x02, 0x40, 0x01, 0x60]),
+    ],
     ['a response missing its fields', 'FIDO_DEVICE_ERROR', (cid) => cbor(cid, [0, 0xa0])],
-    ['an unexpected command', 'FIDO_DEVICE_ERROR', (cid) => encodeFrames(cid, CTAPHID.MSG, Uint8Array.of(0x90, 0))],
-    ['a length field over the maximum', 'FIDO_DEVICE_ERROR', (cid) => [initReport(cid, CTAPHID.CBOR, MAX_MESSAGE_SIZE + 1)]],
-    ['a truncated frame', 'FIDO_DEVICE_ERROR', (cid) => [initReport(cid, CTAPHID.CBOR, 1).subarray(0, 30)]],
-    ['CTAPHID_ERROR', 'FIDO_DEVICE_ERROR', (cid) => [initReport(cid, CTAPHID.ERROR, 1, Uint8Array.of(CTAPHID_ERR.OTHER))]],
+    [
+      'an unexpected command',
+      'FIDO_DEVICE_ERROR',
+      (cid) => encodeFrames(cid, CTAPHID.MSG, Uint8Array.of(0x90, 0)),
+    ],
+    [
+      'a length field over the maximum',
+      'FIDO_DEVICE_ERROR',
+      (cid) => [initReport(cid, CTAPHID.CBOR, MAX_MESSAGE_SIZE + 1)],
+    ],
+    [
+      'a truncated frame',
+      'FIDO_DEVICE_ERROR',
+      (cid) => [initReport(cid, CTAPHID.CBOR, 1).subarray(0, 30)],
+    ],
+    [
+      'CTAPHID_ERROR',
+      'FIDO_DEVICE_ERROR',
+      (cid) => [initReport(cid, CTAPHID.ERROR, 1, Uint8Array.of(CTAPHID_ERR.OTHER))],
+    ],
     ['an unknown CTAP2 status', 'FIDO_DEVICE_ERROR', (cid) => cbor(cid, [0xf3])],
-    ['CTAP2_ERR_USER_ACTION_TIMEOUT', 'FIDO_TIMEOUT', (cid) => cbor(cid, [STATUS.USER_ACTION_TIMEOUT])],
+    [
+      'CTAP2_ERR_USER_ACTION_TIMEOUT',
+      'FIDO_TIMEOUT',
+      (cid) => cbor(cid, [STATUS.USER_ACTION_TIMEOUT]),
+    ],
     ['an answer on a wrong channel only', 'FIDO_TIMEOUT', (cid) => cbor(cid ^ 0xff, [0, 0xa0])],
     ['silence', 'FIDO_TIMEOUT', () => 'silent'],
   ])('%s → %s within the timeout', async (_, expected, fault) => {
     const started = Date.now()
-    expect((await codeOf(faulty(fault).makeCredential(registration({ timeoutMs: 500 })))).code).toBe(expected)
+    expect(
+      (await codeOf(faulty(fault).makeCredential(registration({ timeoutMs: 500 })))).code,
+    ).toBe(expected)
     expect(Date.now() - started).toBeLessThan(1000)
   })
 
   it('a device that never answers CTAPHID_INIT is no device', async () => {
     const silent = sourceOf(async () => scriptedTransport(() => undefined))
-    expect((await codeOf(clientFor(silent).makeCredential(registration({ timeoutMs: 500 })))).code).toBe('FIDO_NO_DEVICE')
+    expect(
+      (await codeOf(clientFor(silent).makeCredential(registration({ timeoutMs: 500 })))).code,
+    ).toBe('FIDO_NO_DEVICE')
   })
 })

@@ -47,7 +47,8 @@ describe('CTAP2 requests, byte for byte (CTAP 2.1 §6)', () => {
       h(
         '01', // authenticatorMakeCredential
         'a5', // map(5)
-        '01 5820', HASH_11, // 1: clientDataHash
+        '01 5820',
+        HASH_11, // 1: clientDataHash
         '02 a2 62 6964 67 67756963686574 64 6e616d65 67 47756963686574', // 2: rp {id, name}
         '03 a3 62 6964 43 010203 64 6e616d65 61 61 6b 646973706c61794e616d65 61 41', // 3: user
         '04 81 a2 63 616c67 26 64 74797065 6a 7075626c69632d6b6579', // 4: [{alg: -7, type}]
@@ -69,12 +70,14 @@ describe('CTAP2 requests, byte for byte (CTAP 2.1 §6)', () => {
     expect(toHex(request)).toBe(
       h(
         '01 a7',
-        '01 5820', HASH_11,
+        '01 5820',
+        HASH_11,
         '02 a2 62 6964 61 67 64 6e616d65 61 47',
         '03 a3 62 6964 41 09 64 6e616d65 61 75 6b 646973706c61794e616d65 61 55',
         '04 82 a2 63 616c67 26 64 74797065 6a 7075626c69632d6b6579 a2 63 616c67 27 64 74797065 6a 7075626c69632d6b6579',
         '05 81 a2 62 6964 42 aabb 64 74797065 6a 7075626c69632d6b6579',
-        '08 50', '33'.repeat(16),
+        '08 50',
+        '33'.repeat(16),
         '09 01',
       ),
     )
@@ -92,9 +95,11 @@ describe('CTAP2 requests, byte for byte (CTAP 2.1 §6)', () => {
       h(
         '02 a5',
         '01 67 67756963686574',
-        '02 5820', HASH_22,
+        '02 5820',
+        HASH_22,
         '03 81 a2 62 6964 42 aabb 64 74797065 6a 7075626c69632d6b6579',
-        '06 5820', '44'.repeat(32),
+        '06 5820',
+        '44'.repeat(32),
         '07 02',
       ),
     )
@@ -107,16 +112,18 @@ describe('CTAP2 requests, byte for byte (CTAP 2.1 §6)', () => {
       allowList: [],
       options: { up: false },
     })
-    expect(toHex(request)).toBe(h('02 a3', '01 61 67', '02 5820', '00'.repeat(32), '05 a1 62 7570 f4'))
+    expect(toHex(request)).toBe(
+      h('02 a3', '01 61 67', '02 5820', '00'.repeat(32), '05 a1 62 7570 f4'),
+    )
   })
 
   it('authenticatorClientPIN getPINRetries and getKeyAgreement', () => {
-    expect(toHex(encodeClientPin({ pinUvAuthProtocol: 2, subCommand: CP_SUBCMD.GET_PIN_RETRIES }))).toBe(
-      '06a201020201',
-    )
-    expect(toHex(encodeClientPin({ pinUvAuthProtocol: 1, subCommand: CP_SUBCMD.GET_KEY_AGREEMENT }))).toBe(
-      '06a201010202',
-    )
+    expect(
+      toHex(encodeClientPin({ pinUvAuthProtocol: 2, subCommand: CP_SUBCMD.GET_PIN_RETRIES })),
+    ).toBe('06a201020201')
+    expect(
+      toHex(encodeClientPin({ pinUvAuthProtocol: 1, subCommand: CP_SUBCMD.GET_KEY_AGREEMENT })),
+    ).toBe('06a201010202')
   })
 
   it('authenticatorClientPIN getPinUvAuthTokenUsingPinWithPermissions', () => {
@@ -140,8 +147,12 @@ describe('CTAP2 requests, byte for byte (CTAP 2.1 §6)', () => {
         '06 a6',
         '01 02',
         '02 09',
-        '03 a5 01 02 03 38 18 20 01 21 5820', '0a'.repeat(32), '22 5820', '0b'.repeat(32),
-        '06 5820', '0c'.repeat(32),
+        '03 a5 01 02 03 38 18 20 01 21 5820',
+        '0a'.repeat(32),
+        '22 5820',
+        '0b'.repeat(32),
+        '06 5820',
+        '0c'.repeat(32),
         '09 01',
         '0a 67 67756963686574',
       ),
@@ -158,7 +169,9 @@ describe('CTAP2 responses', () => {
   })
 
   it('rejects a malformed or non-canonical body', () => {
-    expect(() => decodeResponse(Uint8Array.of(0, 0xa2, 0x02, 0x00, 0x01, 0x00))).toThrow(/canonical/)
+    expect(() => decodeResponse(Uint8Array.of(0, 0xa2, 0x02, 0x00, 0x01, 0x00))).toThrow(
+      /canonical/,
+    )
     expect(() => decodeResponse(Uint8Array.of(0, 0xa1, 0x01))).toThrow(/malformed/)
     expect(() => decodeResponse(Uint8Array.of(0, 0x01))).toThrow(/map/)
   })
@@ -170,14 +183,25 @@ describe('CTAP2 responses', () => {
         [3, new Uint8Array(16)],
       ]),
     )
-    expect(info).toMatchObject({ versions: ['FIDO_2_0'], maxMsgSize: 1024, pinUvAuthProtocols: [], options: {} })
+    expect(info).toMatchObject({
+      versions: ['FIDO_2_0'],
+      maxMsgSize: 1024,
+      pinUvAuthProtocols: [],
+      options: {},
+    })
     expect(() => parseGetInfo(new Map<CborKey, CborValue>([[1, ['FIDO_2_0']]]))).toThrow()
   })
 
   it('parses authenticatorGetAssertion user and count', () => {
     const parsed = parseGetAssertion(
       new Map<CborKey, CborValue>([
-        [1, new Map<CborKey, CborValue>([['id', Uint8Array.of(1)], ['type', 'public-key']])],
+        [
+          1,
+          new Map<CborKey, CborValue>([
+            ['id', Uint8Array.of(1)],
+            ['type', 'public-key'],
+          ]),
+        ],
         [2, new Uint8Array(37)],
         [3, Uint8Array.of(0x30)],
         [4, new Map<CborKey, CborValue>([['id', Uint8Array.of(7)]])],
@@ -195,7 +219,9 @@ describe('CTAP2 responses', () => {
   })
 })
 
-async function session(options: VirtualKeyOptions = {}): Promise<{ ctap2: Ctap2; key: VirtualKey }> {
+async function session(
+  options: VirtualKeyOptions = {},
+): Promise<{ ctap2: Ctap2; key: VirtualKey }> {
   const key = new VirtualKey(options)
   const connection = await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })
   return { ctap2: new Ctap2(connection), key }
@@ -208,7 +234,12 @@ describe('CTAP2 against the virtual key', () => {
     const { ctap2 } = await session({ pin: '1234' })
     const info = await ctap2.getInfo(CALL)
     expect(info.versions).toContain('FIDO_2_1')
-    expect(info.options).toMatchObject({ rk: true, up: true, clientPin: true, pinUvAuthToken: true })
+    expect(info.options).toMatchObject({
+      rk: true,
+      up: true,
+      clientPin: true,
+      pinUvAuthToken: true,
+    })
     expect(info.pinUvAuthProtocols).toEqual([2, 1])
     expect(info.aaguid).toHaveLength(16)
   })
@@ -227,7 +258,10 @@ describe('CTAP2 against the virtual key', () => {
         CALL,
       )
     }
-    const first = await ctap2.getAssertion({ rpId: 'guichet', clientDataHash: new Uint8Array(32) }, CALL)
+    const first = await ctap2.getAssertion(
+      { rpId: 'guichet', clientDataHash: new Uint8Array(32) },
+      CALL,
+    )
     expect(first.numberOfCredentials).toBe(2)
     expect(first.user?.id).toEqual(utf8('second'))
     // No user verification: no user-identifiable information (CTAP 2.1 §6.2.2).
@@ -236,7 +270,9 @@ describe('CTAP2 against the virtual key', () => {
     expect(next.user?.id).toEqual(utf8('first'))
     await expect(ctap2.getNextAssertion(CALL)).rejects.toMatchObject({ status: STATUS.NOT_ALLOWED })
     const authData = parseAuthenticatorData(next.authData)
-    expect(authData.rpIdHash).toEqual(new Uint8Array(createHash('sha256').update('guichet').digest()))
+    expect(authData.rpIdHash).toEqual(
+      new Uint8Array(createHash('sha256').update('guichet').digest()),
+    )
     expect(authData.signCount).toBeGreaterThan(parseAuthenticatorData(first.authData).signCount)
   })
 

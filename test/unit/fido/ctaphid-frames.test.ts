@@ -54,12 +54,16 @@ describe('CTAPHID packet structure (CTAP 2.1 §11.2.4)', () => {
   it('numbers continuation packets from 0 and ends at 0x7F for the largest message', () => {
     const frames = encodeFrames(CID, CTAPHID.PING, payload(MAX_MESSAGE_SIZE))
     expect(frames).toHaveLength(1 + 128)
-    expect(frames.slice(1).map((frame) => frame[4])).toEqual(Array.from({ length: 128 }, (_, i) => i))
+    expect(frames.slice(1).map((frame) => frame[4])).toEqual(
+      Array.from({ length: 128 }, (_, i) => i),
+    )
     expect(frames.at(-1)?.[4]).toBe(MAX_SEQ)
   })
 
   it('refuses a message that would need a sequence number past 0x7F', () => {
-    expect(() => encodeFrames(CID, CTAPHID.PING, payload(MAX_MESSAGE_SIZE + 1))).toThrow(CtapHidError)
+    expect(() => encodeFrames(CID, CTAPHID.PING, payload(MAX_MESSAGE_SIZE + 1))).toThrow(
+      CtapHidError,
+    )
   })
 
   it('parses what it writes', () => {
@@ -71,6 +75,8 @@ describe('CTAPHID packet structure (CTAP 2.1 §11.2.4)', () => {
   })
 
   it('rejects a truncated report as a protocol error', () => {
-    expect(() => parseFrame(new Uint8Array(63))).toThrow(expect.objectContaining({ failure: 'protocol' }))
+    expect(() => parseFrame(new Uint8Array(63))).toThrow(
+      expect.objectContaining({ failure: 'protocol' }),
+    )
   })
 })

@@ -15,7 +15,12 @@ export function hex(text: string): Uint8Array {
   return fromHex(text)
 }
 
-export function initReport(cid: number, cmd: number, length: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function initReport(
+  cid: number,
+  cmd: number,
+  length: number,
+  data: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const report = new Uint8Array(HID_REPORT_SIZE)
   report.set(uint32BE(cid))
   report[4] = TYPE_INIT | cmd
@@ -25,7 +30,11 @@ export function initReport(cid: number, cmd: number, length: number, data: Uint8
   return report
 }
 
-export function contReport(cid: number, seq: number, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+export function contReport(
+  cid: number,
+  seq: number,
+  data: Uint8Array = new Uint8Array(0),
+): Uint8Array {
   const report = new Uint8Array(HID_REPORT_SIZE)
   report.set(uint32BE(cid))
   report[4] = seq
@@ -35,7 +44,11 @@ export function contReport(cid: number, seq: number, data: Uint8Array = new Uint
 
 /** The CTAPHID_INIT answer for a nonce: channel CID, protocol 2, version 1.0.0, the capabilities. */
 export function initAnswer(nonce: Uint8Array, capabilities: number, cid = CID): Uint8Array[] {
-  return encodeFrames(0xffffffff, CTAPHID.INIT, concatBytes(nonce, uint32BE(cid), Uint8Array.of(2, 1, 0, 0, capabilities)))
+  return encodeFrames(
+    0xffffffff,
+    CTAPHID.INIT,
+    concatBytes(nonce, uint32BE(cid), Uint8Array.of(2, 1, 0, 0, capabilities)),
+  )
 }
 
 export interface ScriptedTransport extends HidTransport {
@@ -45,7 +58,9 @@ export interface ScriptedTransport extends HidTransport {
 }
 
 /** A fake device: `onWrite` sees each host report and may push answers. */
-export function scriptedTransport(onWrite: (report: Uint8Array, device: ScriptedTransport) => void): ScriptedTransport {
+export function scriptedTransport(
+  onWrite: (report: Uint8Array, device: ScriptedTransport) => void,
+): ScriptedTransport {
   const queue = new ReportQueue()
   const written: Uint8Array[] = []
   const device: ScriptedTransport = {
@@ -98,7 +113,11 @@ export function faultyKeyTransport(
 }
 
 export function sourceOf(...opens: (() => Promise<HidTransport>)[]): DeviceSource {
-  const handles: DeviceHandle[] = opens.map((open, index) => ({ id: `fake:${index}`, description: `fake ${index}`, open }))
+  const handles: DeviceHandle[] = opens.map((open, index) => ({
+    id: `fake:${index}`,
+    description: `fake ${index}`,
+    open,
+  }))
   return { kind: 'memory', pollIntervalMs: 20, list: async () => handles }
 }
 

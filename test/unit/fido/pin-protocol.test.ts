@@ -24,7 +24,9 @@ import { hex } from './helpers'
 
 // Fixed P-256 private keys (any scalar below the group order will do).
 const PLATFORM_PRIVATE = hex('7c1e0b2f6bd7c6e5a9f0c3d2b1a0998877665544332211ffeeddccbbaa998877')
-const AUTHENTICATOR_PRIVATE = hex('2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819')
+const AUTHENTICATOR_PRIVATE = hex(
+  '2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70819',
+)
 const FIXED_IV = hex('000102030405060708090a0b0c0d0e0f')
 
 /** Z computed independently of pin-protocol.ts. */
@@ -39,7 +41,11 @@ function ecdhX(privateKey: Uint8Array, peerPrivate: Uint8Array): Uint8Array {
 /** RFC 5869 HKDF-SHA-256 with one output block, written out. */
 function hkdfOneBlock(ikm: Uint8Array, info: string): Uint8Array {
   const prk = createHmac('sha256', new Uint8Array(32)).update(ikm).digest()
-  return new Uint8Array(createHmac('sha256', prk).update(Buffer.concat([Buffer.from(info), Buffer.of(1)])).digest())
+  return new Uint8Array(
+    createHmac('sha256', prk)
+      .update(Buffer.concat([Buffer.from(info), Buffer.of(1)]))
+      .digest(),
+  )
 }
 
 describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', () => {
@@ -56,7 +62,10 @@ describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', ()
 
   it('protocol 2: shared secret is HKDF(Z, "CTAP2 HMAC key") || HKDF(Z, "CTAP2 AES key")', () => {
     const two = createPinUvAuthProtocol(2)
-    const expected = concatBytes(hkdfOneBlock(z, 'CTAP2 HMAC key'), hkdfOneBlock(z, 'CTAP2 AES key'))
+    const expected = concatBytes(
+      hkdfOneBlock(z, 'CTAP2 HMAC key'),
+      hkdfOneBlock(z, 'CTAP2 AES key'),
+    )
     expect(sharedSecret(two, platform, keyAgreementToCose(authenticator))).toEqual(expected)
   })
 
@@ -67,12 +76,22 @@ describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', ()
     const ciphertext = one.encrypt(key, plaintext)
     expect(ciphertext).toHaveLength(16)
     const decipher = createDecipheriv('aes-256-cbc', key, new Uint8Array(16)).setAutoPadding(false)
-    expect(new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]))).toEqual(plaintext)
+    expect(new Uint8Array(Buffer.concat([decipher.update(ciphertext), decipher.final()]))).toEqual(
+      plaintext,
+    )
     expect(one.decrypt(key, ciphertext)).toEqual(plaintext)
     const mac = one.authenticate(key, plaintext)
-    expect(mac).toEqual(new Uint8Array(createHmac('sha256', key).update(plaintext).digest()).subarray(0, 16))
+    expect(mac).toEqual(
+      new Uint8Array(createHmac('sha256', key).update(plaintext).digest()).subarray(0, 16),
+    )
     expect(one.verify(key, plaintext, mac)).toBe(true)
-    expect(one.verify(key, plaintext, mac.map((b) => b ^ 1))).toBe(false)
+    expect(
+      one.verify(
+        key,
+        plaintext,
+        mac.map((b) => b ^ 1),
+      ),
+    ).toBe(false)
   })
 
   it('protocol 2: IV || ciphertext with the AES half, full HMAC with the HMAC half', () => {
@@ -84,14 +103,18 @@ describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', ()
     const ciphertext = two.encrypt(shared, plaintext)
     expect(ciphertext.subarray(0, 16)).toEqual(FIXED_IV)
     const decipher = createDecipheriv('aes-256-cbc', aesKey, FIXED_IV).setAutoPadding(false)
-    expect(new Uint8Array(Buffer.concat([decipher.update(ciphertext.subarray(16)), decipher.final()]))).toEqual(plaintext)
+    expect(
+      new Uint8Array(Buffer.concat([decipher.update(ciphertext.subarray(16)), decipher.final()])),
+    ).toEqual(plaintext)
     expect(two.decrypt(shared, ciphertext)).toEqual(plaintext)
     expect(two.authenticate(shared, plaintext)).toEqual(
       new Uint8Array(createHmac('sha256', hmacKey).update(plaintext).digest()),
     )
     // A 32-byte pinUvAuthToken is used whole.
     const token = new Uint8Array(32).fill(9)
-    expect(two.authenticate(token, plaintext)).toEqual(new Uint8Array(createHmac('sha256', token).update(plaintext).digest()))
+    expect(two.authenticate(token, plaintext)).toEqual(
+      new Uint8Array(createHmac('sha256', token).update(plaintext).digest()),
+    )
   })
 
   it('hashes and pads PINs as the spec says', () => {
@@ -105,7 +128,9 @@ describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', ()
   it('refuses a key-agreement key that is not on the curve', () => {
     const bad = keyAgreementToCose(platform)
     bad.set(-3, new Uint8Array(32).fill(0xff))
-    expect(() => sharedSecret(createPinUvAuthProtocol(2), authenticator, bad)).toThrow(/invalid peer/)
+    expect(() => sharedSecret(createPinUvAuthProtocol(2), authenticator, bad)).toThrow(
+      /invalid peer/,
+    )
   })
 })
 
@@ -130,96 +155,124 @@ async function pinSession(version: PinUvAuthProtocolVersion, options: { pin?: st
     keyAgreementKey: () => createKeyAgreementKey(AUTHENTICATOR_PRIVATE),
   })
   const requests: Uint8Array[] = []
-  const connection = recording(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 }), requests)
+  const connection = recording(
+    await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 }),
+    requests,
+  )
   const ctap2 = new Ctap2(connection)
-  const clientPin = new ClientPin(ctap2, createPinUvAuthProtocol(version, { random: () => FIXED_IV }), {
-    platformKey: () => createKeyAgreementKey(PLATFORM_PRIVATE),
-  })
+  const clientPin = new ClientPin(
+    ctap2,
+    createPinUvAuthProtocol(version, { random: () => FIXED_IV }),
+    {
+      platformKey: () => createKeyAgreementKey(PLATFORM_PRIVATE),
+    },
+  )
   return { key, ctap2, clientPin, requests }
 }
 
-describe.each([2, 1] as const)('authenticatorClientPIN, protocol %i, against the virtual key', (version) => {
-  it('sends the fixed platform key and the PIN hash encrypted under the shared secret', async () => {
-    const { clientPin, requests } = await pinSession(version, { pin: '1234' })
-    const token = await clientPin.getPinUvAuthTokenUsingPinWithPermissions(
-      '1234',
-      { permissions: PERMISSION.GET_ASSERTION, rpId: 'guichet' },
-      CALL,
-    )
-    expect(token).toHaveLength(32)
-    const request = requests.at(-1) ?? new Uint8Array(0)
-    expect(request[0]).toBe(0x06)
-    const params = decodeCbor(request.subarray(1)) as Map<CborKey, CborValue>
-    expect(params.get(CP.KEY_AGREEMENT)).toEqual(keyAgreementToCose(createKeyAgreementKey(PLATFORM_PRIVATE)))
-    const protocol = createPinUvAuthProtocol(version, { random: () => FIXED_IV })
-    const shared = sharedSecret(protocol, createKeyAgreementKey(PLATFORM_PRIVATE), keyAgreementToCose(createKeyAgreementKey(AUTHENTICATOR_PRIVATE)))
-    expect(params.get(CP.PIN_HASH_ENC)).toEqual(protocol.encrypt(shared, pinHash('1234')))
-    expect(params.get(CP.PERMISSIONS)).toBe(PERMISSION.GET_ASSERTION)
-    expect(params.get(CP.RP_ID)).toBe('guichet')
-    expect(params.get(0x01)).toBe(version)
-  })
+describe.each([2, 1] as const)(
+  'authenticatorClientPIN, protocol %i, against the virtual key',
+  (version) => {
+    it('sends the fixed platform key and the PIN hash encrypted under the shared secret', async () => {
+      const { clientPin, requests } = await pinSession(version, { pin: '1234' })
+      const token = await clientPin.getPinUvAuthTokenUsingPinWithPermissions(
+        '1234',
+        { permissions: PERMISSION.GET_ASSERTION, rpId: 'guichet' },
+        CALL,
+      )
+      expect(token).toHaveLength(32)
+      const request = requests.at(-1) ?? new Uint8Array(0)
+      expect(request[0]).toBe(0x06)
+      const params = decodeCbor(request.subarray(1)) as Map<CborKey, CborValue>
+      expect(params.get(CP.KEY_AGREEMENT)).toEqual(
+        keyAgreementToCose(createKeyAgreementKey(PLATFORM_PRIVATE)),
+      )
+      const protocol = createPinUvAuthProtocol(version, { random: () => FIXED_IV })
+      const shared = sharedSecret(
+        protocol,
+        createKeyAgreementKey(PLATFORM_PRIVATE),
+        keyAgreementToCose(createKeyAgreementKey(AUTHENTICATOR_PRIVATE)),
+      )
+      expect(params.get(CP.PIN_HASH_ENC)).toEqual(protocol.encrypt(shared, pinHash('1234')))
+      expect(params.get(CP.PERMISSIONS)).toBe(PERMISSION.GET_ASSERTION)
+      expect(params.get(CP.RP_ID)).toBe('guichet')
+      expect(params.get(0x01)).toBe(version)
+    })
 
-  it('sets a PIN, then a token from it gives UV in makeCredential', async () => {
-    const { clientPin, ctap2, key } = await pinSession(version)
-    await clientPin.setPin('4321', CALL)
-    expect(key.hasPin).toBe(true)
-    const token = await clientPin.getPinToken('4321', CALL)
-    const clientDataHash = new Uint8Array(32).fill(5)
-    const made = await ctap2.makeCredential(
-      {
-        clientDataHash,
-        rp: { id: 'guichet', name: 'Guichet' },
-        user: { id: Uint8Array.of(1), name: 'u', displayName: 'U' },
-        algorithms: [-7],
-        options: { rk: true },
-        pinUvAuthParam: clientPin.protocol.authenticate(token, clientDataHash),
-        pinUvAuthProtocol: version,
-      },
-      CALL,
-    )
-    expect(parseAuthenticatorData(made.authData).flags & 0x05).toBe(0x05) // UP and UV
-  })
+    it('sets a PIN, then a token from it gives UV in makeCredential', async () => {
+      const { clientPin, ctap2, key } = await pinSession(version)
+      await clientPin.setPin('4321', CALL)
+      expect(key.hasPin).toBe(true)
+      const token = await clientPin.getPinToken('4321', CALL)
+      const clientDataHash = new Uint8Array(32).fill(5)
+      const made = await ctap2.makeCredential(
+        {
+          clientDataHash,
+          rp: { id: 'guichet', name: 'Guichet' },
+          user: { id: Uint8Array.of(1), name: 'u', displayName: 'U' },
+          algorithms: [-7],
+          options: { rk: true },
+          pinUvAuthParam: clientPin.protocol.authenticate(token, clientDataHash),
+          pinUvAuthProtocol: version,
+        },
+        CALL,
+      )
+      expect(parseAuthenticatorData(made.authData).flags & 0x05).toBe(0x05) // UP and UV
+    })
 
-  it('changes the PIN', async () => {
-    const { clientPin } = await pinSession(version, { pin: '1234' })
-    await clientPin.changePin('1234', '98765', CALL)
-    await expect(clientPin.getPinToken('1234', CALL)).rejects.toMatchObject({ status: STATUS.PIN_INVALID })
-    await expect(clientPin.getPinToken('98765', CALL)).resolves.toHaveLength(32)
-  })
+    it('changes the PIN', async () => {
+      const { clientPin } = await pinSession(version, { pin: '1234' })
+      await clientPin.changePin('1234', '98765', CALL)
+      await expect(clientPin.getPinToken('1234', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_INVALID,
+      })
+      await expect(clientPin.getPinToken('98765', CALL)).resolves.toHaveLength(32)
+    })
 
-  it('counts retries down, blocks PIN auth after 3 mismatches until a power cycle, then blocks the PIN', async () => {
-    const { clientPin, key } = await pinSession(version, { pin: '1234' })
-    expect((await clientPin.getRetries(CALL)).retries).toBe(8)
-    await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({ status: STATUS.PIN_INVALID })
-    expect(await clientPin.getRetries(CALL)).toEqual({ retries: 7, powerCycleState: false })
-    await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({ status: STATUS.PIN_INVALID })
-    await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({ status: STATUS.PIN_AUTH_BLOCKED })
-    expect(await clientPin.getRetries(CALL)).toEqual({ retries: 5, powerCycleState: true })
-    // Even the right PIN is refused until the key is unplugged and plugged back.
-    await expect(clientPin.getPinToken('1234', CALL)).rejects.toMatchObject({ status: STATUS.PIN_AUTH_BLOCKED })
-    key.powerCycle()
-    const fresh = new ClientPin(
-      new Ctap2(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })),
-      createPinUvAuthProtocol(version),
-    )
-    await expect(fresh.getPinToken('1234', CALL)).resolves.toHaveLength(32)
-    expect((await fresh.getRetries(CALL)).retries).toBe(8)
-    // Eight wrong PINs in a row, with a replug before each: the eighth blocks the PIN for good.
-    for (let attempt = 1; attempt <= 8; attempt++) {
+    it('counts retries down, blocks PIN auth after 3 mismatches until a power cycle, then blocks the PIN', async () => {
+      const { clientPin, key } = await pinSession(version, { pin: '1234' })
+      expect((await clientPin.getRetries(CALL)).retries).toBe(8)
+      await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_INVALID,
+      })
+      expect(await clientPin.getRetries(CALL)).toEqual({ retries: 7, powerCycleState: false })
+      await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_INVALID,
+      })
+      await expect(clientPin.getPinToken('0000', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_AUTH_BLOCKED,
+      })
+      expect(await clientPin.getRetries(CALL)).toEqual({ retries: 5, powerCycleState: true })
+      // Even the right PIN is refused until the key is unplugged and plugged back.
+      await expect(clientPin.getPinToken('1234', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_AUTH_BLOCKED,
+      })
       key.powerCycle()
-      const session = new ClientPin(
+      const fresh = new ClientPin(
         new Ctap2(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })),
         createPinUvAuthProtocol(version),
       )
-      const expected = attempt === 8 ? STATUS.PIN_BLOCKED : STATUS.PIN_INVALID
-      await expect(session.getPinToken('0000', CALL)).rejects.toMatchObject({ status: expected })
-    }
-    expect(key.pinRetries).toBe(0)
-    key.powerCycle()
-    const blocked = new ClientPin(
-      new Ctap2(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })),
-      createPinUvAuthProtocol(version),
-    )
-    await expect(blocked.getPinToken('1234', CALL)).rejects.toMatchObject({ status: STATUS.PIN_BLOCKED })
-  })
-})
+      await expect(fresh.getPinToken('1234', CALL)).resolves.toHaveLength(32)
+      expect((await fresh.getRetries(CALL)).retries).toBe(8)
+      // Eight wrong PINs in a row, with a replug before each: the eighth blocks the PIN for good.
+      for (let attempt = 1; attempt <= 8; attempt++) {
+        key.powerCycle()
+        const session = new ClientPin(
+          new Ctap2(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })),
+          createPinUvAuthProtocol(version),
+        )
+        const expected = attempt === 8 ? STATUS.PIN_BLOCKED : STATUS.PIN_INVALID
+        await expect(session.getPinToken('0000', CALL)).rejects.toMatchObject({ status: expected })
+      }
+      expect(key.pinRetries).toBe(0)
+      key.powerCycle()
+      const blocked = new ClientPin(
+        new Ctap2(await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 })),
+        createPinUvAuthProtocol(version),
+      )
+      await expect(blocked.getPinToken('1234', CALL)).rejects.toMatchObject({
+        status: STATUS.PIN_BLOCKED,
+      })
+    })
+  },
+)

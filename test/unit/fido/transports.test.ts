@@ -39,13 +39,19 @@ describe('UDP transport (SoloKeys/CanoKey PC-build convention)', () => {
   })
 
   it('refuses to open towards a non-loopback peer', async () => {
-    await expect(openUdpTransport({ host: '8.8.8.8', port: 8111, localPort: 0 })).rejects.toThrow(RangeError)
+    await expect(openUdpTransport({ host: '8.8.8.8', port: 8111, localPort: 0 })).rejects.toThrow(
+      RangeError,
+    )
   })
 
-  it('sends one report a datagram and keeps only the peer\'s datagrams', async () => {
+  it("sends one report a datagram and keeps only the peer's datagrams", async () => {
     const peer = await bindPeer()
     const stranger = await bindPeer()
-    const transport = await openUdpTransport({ host: '127.0.0.1', port: peer.address().port, localPort: 0 })
+    const transport = await openUdpTransport({
+      host: '127.0.0.1',
+      port: peer.address().port,
+      localPort: 0,
+    })
     const received = new Promise<{ data: Buffer; port: number }>((resolve) =>
       peer.once('message', (data, remote) => resolve({ data, port: remote.port })),
     )
@@ -65,17 +71,27 @@ describe('UDP transport (SoloKeys/CanoKey PC-build convention)', () => {
   })
 
   it('chooses the back end from the fido configuration', () => {
-    expect(createDeviceSourceFromConfig({ transport: 'udp', udp: '127.0.0.1:9000' }).kind).toBe('udp')
+    expect(createDeviceSourceFromConfig({ transport: 'udp', udp: '127.0.0.1:9000' }).kind).toBe(
+      'udp',
+    )
     expect(createDeviceSourceFromConfig({ transport: 'udp' }).kind).toBe('udp')
     expect(createDeviceSourceFromConfig(undefined).kind).toBe('hid')
-    expect(() => createDeviceSourceFromConfig({ transport: 'udp', udp: '203.0.113.5:8111' })).toThrow(/loopback/)
+    expect(() =>
+      createDeviceSourceFromConfig({ transport: 'udp', udp: '203.0.113.5:8111' }),
+    ).toThrow(/loopback/)
   })
 })
 
 describe('HID enumeration', () => {
   it('keeps the interfaces on usage page 0xF1D0, usage 1', () => {
     const devices = [
-      { path: '/dev/hidraw0', usagePage: FIDO_USAGE_PAGE, usage: 1, vendorId: 0x1050, productId: 0x0407 },
+      {
+        path: '/dev/hidraw0',
+        usagePage: FIDO_USAGE_PAGE,
+        usage: 1,
+        vendorId: 0x1050,
+        productId: 0x0407,
+      },
       { path: '/dev/hidraw1', usagePage: 0x01, usage: 6, vendorId: 0x1050, productId: 0x0407 },
       { path: '/dev/hidraw2', usagePage: FIDO_USAGE_PAGE, usage: 2, vendorId: 1, productId: 2 },
       { usagePage: FIDO_USAGE_PAGE, usage: 1, vendorId: 1, productId: 2 },

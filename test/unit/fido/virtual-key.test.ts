@@ -135,7 +135,9 @@ describe('the virtual key against bad host input (CTAPHID, CTAP 2.1 §11.2)', ()
     host.sendMessage(cid, CTAPHID.CBOR, Uint8Array.of(0x0b))
     await key.waitForTouchRequest()
     await delay(250)
-    const keepalives = host.received.filter((frame) => frame.kind === 'init' && frame.cmd === CTAPHID.KEEPALIVE)
+    const keepalives = host.received.filter(
+      (frame) => frame.kind === 'init' && frame.cmd === CTAPHID.KEEPALIVE,
+    )
     expect(keepalives.length).toBeGreaterThanOrEqual(1)
     expect(keepalives[0]?.data[0]).toBe(KEEPALIVE_STATUS.UPNEEDED)
     // While busy, another channel gets CHANNEL_BUSY.
@@ -144,7 +146,9 @@ describe('the virtual key against bad host input (CTAPHID, CTAP 2.1 §11.2)', ()
     expect(host.lastError()).toBe(CTAPHID_ERR.CHANNEL_BUSY)
     host.send(initReport(cid, CTAPHID.CANCEL, 0))
     await delay(10)
-    const answer = host.received.filter((frame) => frame.kind === 'init' && frame.cmd === CTAPHID.CBOR).at(-1)
+    const answer = host.received
+      .filter((frame) => frame.kind === 'init' && frame.cmd === CTAPHID.CBOR)
+      .at(-1)
     expect(answer?.data[0]).toBe(STATUS.KEEPALIVE_CANCEL)
   })
 })
@@ -173,12 +177,26 @@ describe('the virtual key against bad CTAP2 input', () => {
   it('answers CTAP1_ERR_INVALID_COMMAND to an unknown command, MISSING_PARAMETER and CBOR_UNEXPECTED_TYPE', async () => {
     const key = new VirtualKey()
     expect(await status(key, Uint8Array.of(0x40))).toBe(STATUS.INVALID_COMMAND)
-    expect(await status(key, concatBytes(Uint8Array.of(0x01), encodeCbor(new Map([[1, new Uint8Array(32)]]))))).toBe(
-      STATUS.MISSING_PARAMETER,
-    )
-    expect(await status(key, concatBytes(Uint8Array.of(0x02), encodeCbor(new Map<CborKey, CborValue>([[1, 7], [2, new Uint8Array(32)]]))))).toBe(
-      STATUS.CBOR_UNEXPECTED_TYPE,
-    )
+    expect(
+      await status(
+        key,
+        concatBytes(Uint8Array.of(0x01), encodeCbor(new Map([[1, new Uint8Array(32)]]))),
+      ),
+    ).toBe(STATUS.MISSING_PARAMETER)
+    expect(
+      await status(
+        key,
+        concatBytes(
+          Uint8Array.of(0x02),
+          encodeCbor(
+            new Map<CborKey, CborValue>([
+              [1, 7],
+              [2, new Uint8Array(32)],
+            ]),
+          ),
+        ),
+      ),
+    ).toBe(STATUS.CBOR_UNEXPECTED_TYPE)
     expect(await status(key, Uint8Array.of(0x01, 0x01))).toBe(STATUS.CBOR_UNEXPECTED_TYPE)
   })
 

@@ -2,16 +2,29 @@ import { describe, expect, it } from 'vitest'
 import { decodeCbor } from '../../../src-main/fido/cbor'
 import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
 import { toHex, utf8 } from '../../../src-main/fido/bytes'
-import { encodeAuthenticatorData, parseAuthenticatorData, es256CoseKey } from '../../../src-main/fido/authenticator-data'
+import {
+  encodeAuthenticatorData,
+  parseAuthenticatorData,
+  es256CoseKey,
+} from '../../../src-main/fido/authenticator-data'
 import { buildClientDataJSON, encodeAttestationObject } from '../../../src-main/fido/webauthn-json'
 import { fidoErrorCodeForStatus, toFidoError } from '../../../src-main/fido/client-errors'
 import { STATUS } from '../../../src-main/fido/ctap2-constants'
-import { ApduStatusError, CtapHidError, CtapStatusError, FIDO_ERROR_CODES } from '../../../src-main/fido/errors'
+import {
+  ApduStatusError,
+  CtapHidError,
+  CtapStatusError,
+  FIDO_ERROR_CODES,
+} from '../../../src-main/fido/errors'
 import { CborError } from '../../../src-main/fido/cbor'
 
 describe('WebAuthn shapes', () => {
   it('serializes clientDataJSON in the WebAuthn order: type, challenge, origin, crossOrigin', () => {
-    const json = buildClientDataJSON({ type: 'webauthn.get', challenge: Uint8Array.of(0xfb, 0xff), origin: 'app://guichet' })
+    const json = buildClientDataJSON({
+      type: 'webauthn.get',
+      challenge: Uint8Array.of(0xfb, 0xff),
+      origin: 'app://guichet',
+    })
     expect(new TextDecoder().decode(json)).toBe(
       '{"type":"webauthn.get","challenge":"-_8","origin":"app://guichet","crossOrigin":false}',
     )
@@ -22,7 +35,9 @@ describe('WebAuthn shapes', () => {
       ['alg', -7],
       ['sig', Uint8Array.of(0x30)],
     ])
-    const object = decodeCbor(encodeAttestationObject({ fmt: 'packed', authData: Uint8Array.of(1, 2), attStmt }))
+    const object = decodeCbor(
+      encodeAttestationObject({ fmt: 'packed', authData: Uint8Array.of(1, 2), attStmt }),
+    )
     expect(object).toEqual(
       new Map<CborKey, CborValue>([
         ['fmt', 'packed'],
