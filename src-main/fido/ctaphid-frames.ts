@@ -35,7 +35,7 @@ export const CTAPHID_ERR = {
   OTHER: 0x7f,
 } as const
 
-/** CTAPHID_KEEPALIVE status bytes (CTAP 2.1 §11.2.9.2.1). */
+/** CTAPHID_KEEPALIVE status bytes (CTAP 2.1 §11.2.9.1.7). */
 export const KEEPALIVE_STATUS = {
   PROCESSING: 0x01,
   UPNEEDED: 0x02,

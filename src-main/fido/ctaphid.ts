@@ -34,7 +34,7 @@ export interface CtapHidDeviceInfo {
 export interface CtapHidCallOptions {
   timeoutMs: number
   signal?: AbortSignal
-  /** Called with the KEEPALIVE status byte each time it changes (§11.2.9.2.1). */
+  /** Called with the KEEPALIVE status byte each time it changes (§11.2.9.1.7). */
   onKeepalive?: (status: number) => void
 }
 
@@ -175,7 +175,7 @@ interface ReceiveOptions {
 
 /**
  * Reads one message for `cid`. Reports for other channels are skipped (other hosts share the
- * device, §11.2.3); KEEPALIVE is reported on change; ERROR throws; anything else is a protocol
+ * device); KEEPALIVE is reported on change; ERROR throws; anything else is a protocol
  * error. Gives up at the deadline.
  */
 async function receiveMessage(

@@ -1,6 +1,6 @@
 /**
  * USB HID back end through node-hid: FIDO devices are those with usage page 0xF1D0, usage 0x01
- * (CTAP 2.1 §11.2.8.1 "HID Report Descriptor"). Hot-plug is noticed by polling the device list.
+ * (CTAP 2.1 §11.2.8, HID device implementation). Hot-plug is noticed by polling the device list.
  * node-hid is loaded on first use so the rest of the stack works where it is not built.
  */
 import type { DeviceHandle, DeviceSource } from './device-source'

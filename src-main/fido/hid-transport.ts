@@ -1,7 +1,7 @@
 /**
- * The lowest layer: one FIDO HID device as a pipe of 64-byte reports (CTAP 2.1 §11.2.4,
- * "HID report descriptor": 64-byte input and output reports, no report-id byte here; the node-hid
- * back end adds the 0x00 report id that the OS wants on write).
+ * The lowest layer: one FIDO HID device as a pipe of 64-byte reports (CTAP 2.1 §11.2.4 and
+ * §11.2.8: 64-byte input and output reports; no report-id byte here, the node-hid back end adds
+ * the 0x00 report id that the OS wants on write).
  *
  * Two back ends implement it (node-hid over USB, UDP for authenticator firmware's PC builds), and
  * the virtual key offers an in-memory one. Everything above only sees this interface.

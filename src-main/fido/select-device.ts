@@ -203,7 +203,7 @@ export async function connectToKey(options: ConnectOptions): Promise<ConnectedKe
   }
 }
 
-/** KEEPALIVE status → KeyStatus (CTAP 2.1 §11.2.9.2.1). */
+/** KEEPALIVE status → KeyStatus (CTAP 2.1 §11.2.9.1.7). */
 export function keyStatusOfKeepalive(status: number): KeyStatus {
   return status === KEEPALIVE_STATUS.UPNEEDED ? 'touch' : 'processing'
 }

@@ -350,7 +350,7 @@ export class VirtualKey {
     }
   }
 
-  /** A CTAP2 request runs asynchronously; KEEPALIVE every 100 ms meanwhile (§11.2.9.2.1). */
+  /** A CTAP2 request runs asynchronously; KEEPALIVE every 100 ms meanwhile (§11.2.9.1.7). */
   private startCbor(cid: number, payload: Uint8Array): void {
     const transaction: Transaction = {
       cid,
