@@ -17,9 +17,14 @@ export const RENDERER_CSP = [
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
+  "object-src 'none'",
+  // frame-ancestors is ignored (with a console warning) in a <meta>: the hosts send it.
 ].join('; ')
 
-/** Built pages carry the CSP themselves too (the dev server needs inline styles). */
+/**
+ * Built pages carry the CSP themselves too, on top of the hosts' headers (the dev
+ * server injects inline styles for hot reload, so only builds get it).
+ */
 function cspMeta(): Plugin {
   return {
     name: 'guichet-csp-meta',
