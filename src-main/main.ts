@@ -20,7 +20,7 @@ import {
 
 import { ConfigError, loadConfigFile, parseConfig, type Config } from './config'
 import { createLogger } from './log'
-import { openRuntime, type Runtime } from './runtime'
+import { openRuntime, StartupError, type Runtime } from './runtime'
 import { createAppProtocolHandler } from './shell/app-protocol'
 import { configCandidates, pickConfigLocation } from './shell/config-locations'
 import { guardSession, guardWebContents } from './shell/guards'
@@ -123,7 +123,7 @@ function fail(error: unknown): void {
   const expected =
     error instanceof ConfigError ||
     error instanceof KeychainUnavailableError ||
-    (error instanceof Error && error.name === 'StartupError')
+    error instanceof StartupError
   const message = expected
     ? (error as Error).message
     : 'An unexpected error stopped Guichet. The details are in the log for IT.'

@@ -29,6 +29,16 @@ export interface IpcMainLike<F> {
 export interface FrameLike {
   readonly url: string
   readonly parent: FrameLike | null
+  /** Renderer process and frame token: together they name one frame. */
+  readonly processId: number
+  readonly frameToken: string
+  /** True once the frame has navigated away or was removed. */
+  readonly detached: boolean
+}
+
+/** The same frame: the same wrapper object, or the same process and frame token. */
+export function isSameFrame(a: FrameLike, b: FrameLike): boolean {
+  return a === b || (a.processId === b.processId && a.frameToken === b.frameToken)
 }
 
 export type Handler = (payload: unknown) => Promise<Result<unknown>>
@@ -61,8 +71,8 @@ export function isAppUrl(url: string): boolean {
 }
 
 /**
- * The sender check main uses: the frame must be the kiosk window's main frame
- * (same object), be a top frame, and show a page at the app origin.
+ * The sender check main uses: the frame must be the kiosk window's main frame,
+ * still attached, be a top frame, and show a page at the app origin.
  */
 export function createTrustedSenderCheck<F extends FrameLike>(
   getWindowMainFrame: () => F | null | undefined,
@@ -73,7 +83,8 @@ export function createTrustedSenderCheck<F extends FrameLike>(
     return (
       expected !== null &&
       expected !== undefined &&
-      frame === expected &&
+      isSameFrame(frame, expected) &&
+      !frame.detached &&
       frame.parent === null &&
       isAppUrl(frame.url)
     )

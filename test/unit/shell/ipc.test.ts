@@ -197,6 +197,24 @@ describe('createTrustedSenderCheck', () => {
     expect(check(main)).toBe(false)
   })
 
+  it('recognises the main frame by process and frame token when Electron hands over another wrapper', () => {
+    const main = new FakeFrame(APP_PAGE)
+    const check = createTrustedSenderCheck(() => main)
+    const sameFrame = Object.assign(new FakeFrame(APP_PAGE), { frameToken: main.frameToken })
+    expect(check(sameFrame)).toBe(true)
+    const otherProcess = Object.assign(new FakeFrame(APP_PAGE), {
+      frameToken: main.frameToken,
+      processId: 99,
+    })
+    expect(check(otherProcess)).toBe(false)
+  })
+
+  it('refuses a detached main frame', () => {
+    const main = new FakeFrame(APP_PAGE)
+    main.detached = true
+    expect(createTrustedSenderCheck(() => main)(main)).toBe(false)
+  })
+
   it('trusts nothing while there is no window', () => {
     const frame = new FakeFrame(APP_PAGE)
     expect(createTrustedSenderCheck<FakeFrame>(() => undefined)(frame)).toBe(false)

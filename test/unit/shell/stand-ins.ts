@@ -22,7 +22,13 @@ export function recordingLogger(): Logger & { entries: LogEntry[] } {
   return { entries, info: at('info'), warn: at('warn'), error: at('error') }
 }
 
+let nextFrameToken = 1
+
 export class FakeFrame implements FrameLike {
+  processId = 4
+  frameToken = `frame-${nextFrameToken++}`
+  detached = false
+
   constructor(
     public url: string,
     public parent: FakeFrame | null = null,
