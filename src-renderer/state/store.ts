@@ -69,12 +69,14 @@ export interface ClerkStoreOptions {
   requestReset: (request: ResetRequest) => void
   /** Applies a locale (i18n + html lang). */
   setLocale: (locale: 'fr' | 'en') => void
+  /** Tells the root the kiosk's own language, for the next clerk's first screen. */
+  onKioskLocale?: (locale: 'fr' | 'en') => void
 }
 
 export type ClerkStore = ReturnType<typeof createClerkStore>
 
 export function createClerkStore(options: ClerkStoreOptions) {
-  const { bridge, requestReset, setLocale } = options
+  const { bridge, requestReset, setLocale, onKioskLocale } = options
 
   const state = reactive<ClerkState>({
     status: null,
@@ -127,6 +129,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     }
     state.status = status
     setLocale(status.locale)
+    onKioskLocale?.(status.locale)
     if (status.firstStart) go({ name: 'firstStart' })
     else if (status.session) enterSession(status.session)
     else if (status.pending) go({ name: 'code', step: status.pending, resent: false })

@@ -135,3 +135,22 @@ describe('sign-out between two clerks', () => {
     expect(heading(wrapper)).toBe(m('fr').signIn.title)
   })
 })
+
+describe('language after a sign-out', () => {
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('goes back to the kiosk language even when the next getStatus fails', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await button(wrapper, 'English').trigger('click')
+    await signInByEmail(wrapper, 'en', 'agnes@mairie.fr', 'correct horse battery')
+    bridge.failNext('getStatus', 'SERVICE_UNAVAILABLE')
+    await button(wrapper, m('en').home.signOut).trigger('click')
+    await settle()
+    expect(document.documentElement.lang).toBe('fr')
+    expect(heading(wrapper)).toBe(m('fr').unavailable.title)
+  })
+})

@@ -1,0 +1,148 @@
+// Every screen, in both languages: one h1, the header and main landmarks, every
+// input named by a real <label>, every aria reference resolving, and nothing that
+// the strict CSP would block (no style attribute, no inline handler, no v-html).
+
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { VueWrapper } from '@vue/test-utils'
+import type { Locale } from '../../../src-renderer/i18n'
+import { FakeBridge } from './fakeBridge'
+import { LOCALES, button, field, m, mountKiosk, settle, signInByEmail, type } from './helpers'
+
+function checkScreen(wrapper: VueWrapper, locale: Locale, screen: string): void {
+  const root = document.body
+  expect(root.querySelectorAll('h1'), `${screen}: one h1`).toHaveLength(1)
+  expect(root.querySelectorAll('header'), `${screen}: header`).toHaveLength(1)
+  expect(root.querySelectorAll('main'), `${screen}: main`).toHaveLength(1)
+  expect(document.documentElement.lang).toBe(locale)
+  for (const input of root.querySelectorAll('input')) {
+    const label = root.querySelector(`label[for="${input.id}"]`)
+    expect(label?.textContent?.trim(), `${screen}: label of #${input.id}`).toBeTruthy()
+  }
+  for (const element of root.querySelectorAll('[aria-describedby], [aria-labelledby]')) {
+    for (const attribute of ['aria-describedby', 'aria-labelledby']) {
+      for (const id of (element.getAttribute(attribute) ?? '').split(/\s+/).filter(Boolean)) {
+        expect(document.getElementById(id), `${screen}: ${attribute} ${id}`).not.toBeNull()
+      }
+    }
+  }
+  for (const element of root.querySelectorAll('*')) {
+    expect(element.hasAttribute('style'), `${screen}: style on <${element.tagName}>`).toBe(false)
+    for (const attribute of element.getAttributeNames()) {
+      expect(attribute.startsWith('on'), `${screen}: ${attribute}`).toBe(false)
+    }
+  }
+  for (const buttonElement of root.querySelectorAll('button')) {
+    expect(buttonElement.getAttribute('type'), `${screen}: button type`).toMatch(
+      /^(button|submit)$/,
+    )
+    expect(buttonElement.textContent?.trim(), `${screen}: button name`).toBeTruthy()
+  }
+  for (const image of root.querySelectorAll('img')) {
+    expect(image.getAttribute('alt'), `${screen}: alt`).toBeTruthy()
+  }
+  expect(wrapper.html()).not.toMatch(/<script|<style/)
+}
+
+describe.each(LOCALES)('structure of every screen (%s)', (locale) => {
+  const t = m(locale)
+
+  afterEach(() => {
+    vi.useRealTimers()
+    document.body.innerHTML = ''
+  })
+
+  it('holds on the clerk screens', async () => {
+    vi.useFakeTimers({
+      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    })
+    const bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.idleLockSeconds = 30
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    checkScreen(wrapper, locale, 'sign-in')
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await type(field(wrapper, t.signIn.password), 'correct horse battery')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'code')
+    await type(field(wrapper, t.code.label), '123456')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'home')
+    for (const [item, screen] of [
+      [t.home.account, 'account'],
+      [t.home.changeAddress, 'change address'],
+    ] as const) {
+      await button(wrapper, item).trigger('click')
+      checkScreen(wrapper, locale, screen)
+      await button(wrapper, t.common.backHome).trigger('click')
+    }
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'factors')
+    await button(wrapper, t.factors.addApp).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'add app')
+    await type(field(wrapper, t.addApp.code), '246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'app added')
+    await button(wrapper, t.appAdded.backFactors).trigger('click')
+    await settle()
+    await button(wrapper, t.factors.removeApp).trigger('click')
+    checkScreen(wrapper, locale, 'confirm removal')
+    await button(wrapper, t.common.cancel).trigger('click')
+    await vi.advanceTimersByTimeAsync(31_000)
+    expect(document.querySelector('[role="alertdialog"]')).not.toBeNull()
+    checkScreen(wrapper, locale, 'idle warning')
+  })
+
+  it('holds on the first-start and unavailable screens', async () => {
+    const bridge = new FakeBridge()
+    bridge.locale = locale
+    const wrapper = await mountKiosk(bridge)
+    checkScreen(wrapper, locale, 'first start')
+    await type(field(wrapper, t.firstStart.email), 'dsi@mairie.fr')
+    await type(field(wrapper, t.firstStart.name), 'DSI')
+    await type(field(wrapper, t.firstStart.password), 'une phrase de passe solide')
+    await type(field(wrapper, t.firstStart.confirm), 'une phrase de passe solide')
+    await button(wrapper, t.firstStart.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'setup QR')
+
+    const down = new FakeBridge()
+    down.locale = locale
+    down.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    down.failNext('getStatus', 'SERVICE_UNAVAILABLE')
+    wrapper.unmount()
+    const again = await mountKiosk(down)
+    // The kiosk language is unknown until getStatus answers: French, the default.
+    expect(again.find('h1').text()).toBe(m('fr').unavailable.title)
+    expect(again.find('[role="alert"]').text()).toBe(m('fr').errors.SERVICE_UNAVAILABLE)
+    await button(again, m('fr').common.retry).trigger('click')
+    await settle()
+    checkScreen(again, locale, 'after retry')
+    expect(again.find('h1').text()).toBe(t.signIn.title)
+  })
+})
+
+describe('remembering nothing', () => {
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('never stores anything in web storage or cookies', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, 'fr', 'agnes@mairie.fr', 'correct horse battery')
+    await button(wrapper, m('fr').home.signOut).trigger('click')
+    await settle()
+    expect(window.localStorage.length).toBe(0)
+    expect(window.sessionStorage.length).toBe(0)
+    expect(document.cookie).toBe('')
+    expect(window.location.hash).toBe('')
+    expect(window.history.length).toBeLessThanOrEqual(1)
+  })
+})
