@@ -45,6 +45,8 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       transport: z.enum(['hid', 'udp']).default('hid'),
       udp: HostPort.default('127.0.0.1:8111'),
+      /** Local port the UDP key answers to (7112 by convention; 0 = any free port). */
+      udpLocalPort: z.number().int().min(0).max(65535).default(7112),
       /** Relying-party id and origin: constants of this deployment, never from the renderer. */
       rpId: z.string().min(1).default('guichet'),
       origin: z.string().min(1).default('app://guichet'),
@@ -54,6 +56,7 @@ export const ConfigSchema = z.strictObject({
     .default({
       transport: 'hid',
       udp: '127.0.0.1:8111',
+      udpLocalPort: 7112,
       rpId: 'guichet',
       origin: 'app://guichet',
       allowedAaguids: [],

@@ -6,6 +6,7 @@ import { access, constants, mkdir } from 'node:fs/promises'
 import type { Config } from './config'
 import type { Api } from './contract/dispatch'
 import { createEngine, type Clock, type Emit } from './engine/engine'
+import { createDeviceSourceFromConfig, createKeyClient, type KeyClient } from './fido'
 import { createFileKeyProvider, defaultKeyFilePath, type KeyProvider } from './engine/keys'
 import { createLogger, type Logger } from './log'
 import { createMailer, type Mailer } from './mail/mailer'
@@ -25,6 +26,8 @@ export interface RuntimeOptions {
   emit?: Emit
   log?: Logger
   mailer?: Mailer
+  /** Default: the transport of `config.fido` (USB HID, or UDP on loopback). */
+  keyClient?: KeyClient
 }
 
 export interface Runtime {
@@ -70,6 +73,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       clock: options.clock,
       log,
       emit: options.emit,
+      keyClient:
+        options.keyClient ??
+        createKeyClient({ origin: config.fido.origin, transport: createDeviceSourceFromConfig(config.fido) }),
     })
     return {
       api,

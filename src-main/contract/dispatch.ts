@@ -33,7 +33,7 @@ export interface DispatchOptions {
 function isOversized(payload: unknown): boolean {
   try {
     const json = JSON.stringify(payload)
-    return json !== undefined && Buffer.byteLength(json, 'utf8') > MAX_PAYLOAD_BYTES
+    return json !== undefined && new TextEncoder().encode(json).length > MAX_PAYLOAD_BYTES
   } catch {
     return true // cycles, BigInt: not a payload a client can send
   }

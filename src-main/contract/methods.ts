@@ -37,8 +37,11 @@ export const Factor = z.enum(['email', 'app', 'key'])
 export type Factor = z.infer<typeof Factor>
 
 export const SignInStep = z.strictObject({
-  /** Where the code comes from: the clerk's mailbox, or their authenticator app. */
-  factor: z.enum(['email', 'app']),
+  /**
+   * What the second step asks for: a code from the clerk's mailbox or their
+   * authenticator app, or (an account whose only factor is a key) the key.
+   */
+  factor: z.enum(['email', 'app', 'key']),
   /** The login address masked for the shared screen: `a•••@mairie.fr`. */
   maskedEmail: z.string(),
   /** E-mailed codes: when this code was sent and when it stops working. */
@@ -129,6 +132,20 @@ export const methods = {
     output: Factors,
   },
   removeApp: { input: Empty, output: Factors },
+
+  // Security keys. Main talks to the key; `keyStatus` events report progress.
+  /** Registers the key plugged in; with its PIN the credential is discoverable (passwordless sign-in). */
+  registerKey: {
+    input: z.strictObject({ name: DeviceName.pipe(z.string().min(1)), pin: KeyPin.optional() }),
+    output: Factors,
+  },
+  removeKey: { input: z.strictObject({ id: z.string().min(1).max(64) }), output: Factors },
+  /** The second step with a key instead of a code (after the password). */
+  signInWithKey: { input: z.strictObject({ pin: KeyPin.optional() }), output: SessionView },
+  /** « Se connecter avec ma clé de sécurité »: no password, the key's PIN instead. */
+  signInPasswordless: { input: z.strictObject({ pin: KeyPin }), output: SessionView },
+  /** Stops a key operation waiting for a touch (« Annuler »). */
+  cancelKeyOperation: { input: Empty, output: Empty },
 } as const
 
 export type Methods = typeof methods

@@ -6,6 +6,7 @@
 // exception. Inputs arrive already parsed by the contract's schemas.
 
 import type { Config } from '../config'
+import { randomBytes } from 'node:crypto'
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
 import type {
@@ -21,11 +22,13 @@ import type {
 import { silentLogger, type Logger } from '../log'
 import { MailUnavailableError, type Mailer } from '../mail/mailer'
 import { noticeLetter, signInCodeLetter, type NoticeKind } from '../mail/templates'
-import type { AuditEntry, Store, ThrottlePolicy, UserRecord } from '../store/types'
+import { FidoError, type KeyClient } from '../fido/client'
+import type { AuditEntry, KeyRecord, Store, ThrottlePolicy, UserRecord } from '../store/types'
 import type { KeyProvider } from './keys'
 import { checkNewPassword, createDummyHash, hashPassword, verifyPassword } from './password'
 import { mac, macEquals, open, randomDigits, randomId, seal } from './secrets'
 import { groupsOfFour, matchTotp, newTotpSecret, qrCodes, totpUri } from './totp'
+import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -43,6 +46,8 @@ export interface EngineDeps {
   clock?: Clock
   log?: Logger
   emit?: Emit
+  /** Talks to security keys (USB HID, UDP, or the platform API); absent: no key support. */
+  keyClient?: KeyClient
 }
 
 /** 5 failures free, then 30 s doubling up to 15 min; forgotten after a quiet day. */
@@ -56,6 +61,10 @@ export const EMAIL_CODE_MAX_TRIES = 5
 export const EMAIL_CODES_PER_HOUR = 5
 export const ENROLLMENT_TTL_MS = 10 * 60_000
 export const ENROLLMENT_MAX_TRIES = 5
+/** A key challenge is single use and lives 2 minutes. */
+export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
+/** How long a key operation waits for the clerk's touch. */
+export const KEY_TOUCH_TIMEOUT_MS = 30_000
 
 type Session =
   | { kind: 'none' }
@@ -64,7 +73,7 @@ type Session =
       userId: number
       email: string
       attemptId: string
-      factor: 'email' | 'app'
+      factor: 'email' | 'app' | 'key'
       sentAt: number | null
       expiresAt: number | null
       /** The pending sign-in is dropped after this (epoch ms). */
@@ -124,6 +133,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   let session: Session = { kind: 'none' }
   let enrollment: PendingEnrollment | undefined
   let setup: PendingSetup | undefined
+  /** The key operation waiting for a touch, if any (« Annuler » aborts it). */
+  let keyOperation: AbortController | undefined
 
   // ---- helpers -------------------------------------------------------------
 
@@ -212,6 +223,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   }
 
   function endSession(): void {
+    keyOperation?.abort()
+    keyOperation = undefined
     session = { kind: 'none' }
     enrollment = undefined
     setup = undefined
@@ -287,7 +300,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     await audit({ event: 'sign-in', outcome: 'ok', userId: user.id, email: user.email, factor })
     const hasApp = (await store.apps.get(user.id)) !== undefined
     const mustEnroll =
-      config.policy.emailCode === 'first-sign-in-only' && factor === 'email' && !hasApp
+      config.policy.emailCode === 'first-sign-in-only' &&
+      factor === 'email' &&
+      !hasApp &&
+      !(await hasKeys(user.id))
     session = { kind: 'signed-in', userId: user.id, factor, secondFactorAt: now, mustEnroll }
     enrollment = undefined
     return ok({ name: user.name, email: user.email, factor, mustEnroll })
@@ -329,11 +345,75 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
 
   async function factorsOf(user: UserRecord): Promise<Factors> {
     const app = await store.apps.get(user.id)
+    const keys = await store.keys.listByUser(user.id)
     return {
       email: user.email,
       app: app ? { deviceName: app.deviceName, createdAt: app.createdAt } : null,
-      keys: [],
+      keys: keys.map((k) => ({ id: k.id, name: k.name, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt })),
     }
+  }
+
+  const hasKeys = async (userId: number): Promise<boolean> =>
+    (await store.keys.listByUser(userId)).length > 0
+
+  /** The user id a key stores with a discoverable credential: stable, and no personal data. */
+  const userHandle = (userId: number): Uint8Array => mac(dataKey, 'user-handle', String(userId)).slice(0, 16)
+
+  const relyingParty = { rpId: config.fido.rpId, origin: config.fido.origin }
+  const allowedAaguids = new Set(config.fido.allowedAaguids.map((a) => a.replace(/-/g, '').toLowerCase()))
+
+  /**
+   * Runs one operation on the key, reporting its progress as `keyStatus`
+   * events; « Annuler » (cancelKeyOperation) or sign-out aborts it. Device
+   * errors come back as their codes.
+   */
+  async function withKey<T>(
+    run: (client: KeyClient, signal: AbortSignal, onStatus: (s: 'waiting-device' | 'processing' | 'touch') => void) => Promise<T>,
+  ): Promise<Result<T>> {
+    const client = deps.keyClient
+    if (!client) return fail('FIDO_NO_DEVICE')
+    keyOperation?.abort()
+    const controller = new AbortController()
+    keyOperation = controller
+    try {
+      return ok(await run(client, controller.signal, (status) => deps.emit?.('keyStatus', { status })))
+    } catch (error) {
+      if (error instanceof FidoError) {
+        return fail(error.code, error.attemptsLeft === undefined ? undefined : { attemptsLeft: error.attemptsLeft })
+      }
+      throw error
+    } finally {
+      if (keyOperation === controller) keyOperation = undefined
+    }
+  }
+
+  /** Checks an assertion against a stored key and moves its counter forward, atomically. */
+  async function acceptAssertion(
+    user: UserRecord,
+    key: KeyRecord,
+    response: Parameters<typeof verifyKeyAssertion>[0],
+    challenge: Uint8Array,
+    startedAt: number,
+    requireUserVerification: boolean,
+  ): Promise<Result<SessionView>> {
+    if (clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
+    const check = await verifyKeyAssertion(response, key, {
+      ...relyingParty,
+      challenge: Buffer.from(challenge).toString('base64url'),
+      requireUserVerification,
+    })
+    const counterMoved =
+      check.ok && (await store.keys.advanceCounter(key.credentialID, check.signCount, clock.now()))
+    if (!check.ok || !counterMoved) {
+      if (!check.ok && check.reason === 'invalid') {
+        return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+      }
+      // A counter that goes backwards may be a cloned key: refuse and tell IT.
+      await audit({ event: 'key-counter-regression', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: `key ${key.id} (${key.name})` })
+      log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
+      return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+    }
+    return completeSignIn(user, 'key')
   }
 
   // ---- the contract's methods ----------------------------------------------
@@ -354,7 +434,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         idleLockSeconds: config.idleLockSeconds,
         emailCodeTtlSeconds: config.emailCodeTtlSeconds,
         session: view,
-        pending: pending ? stepView(pending, false) : null,
+        pending: pending ? stepView(pending, await hasKeys(pending.userId)) : null,
       })
     },
 
@@ -408,17 +488,21 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const attemptId = randomId()
       const now = clock.now()
       const app = await store.apps.get(user.id)
+      const keys = await store.keys.listByUser(user.id)
       const base = { kind: 'pending' as const, userId: user.id, email: user.email, attemptId }
       const validUntil = now + (config.emailCodeTtlSeconds + 60) * 1000
       if (app) {
         session = { ...base, factor: 'app', sentAt: null, expiresAt: null, validUntil }
+      } else if (keys.length > 0) {
+        // A key is enrolled: e-mailed codes are no longer offered, as with an app.
+        session = { ...base, factor: 'key', sentAt: null, expiresAt: null, validUntil }
       } else {
         const sent = await issueEmailCode(user, attemptId)
         if (!sent.ok) return sent
         session = { ...base, factor: 'email', ...sent.value, validUntil }
       }
       await audit({ event: 'sign-in.password', outcome: 'ok', userId: user.id, email, factor: 'password' })
-      return ok(stepView(session, false))
+      return ok(stepView(session, keys.length > 0))
     },
 
     async resendCode() {
@@ -437,7 +521,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       pending.sentAt = sent.value.sentAt
       pending.expiresAt = sent.value.expiresAt
       pending.validUntil = sent.value.expiresAt + 60_000
-      return ok(stepView(pending, false))
+      return ok(stepView(pending, await hasKeys(pending.userId)))
     },
 
     async verifyCode({ code }) {
@@ -455,7 +539,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const now = clock.now()
 
       if (pending.factor === 'email') {
-        if (app) return fail('EMAIL_CODE_NOT_ALLOWED') // an app was enrolled meanwhile
+        // an app or a key was enrolled meanwhile
+        if (app || (await hasKeys(user.id))) return fail('EMAIL_CODE_NOT_ALLOWED')
         const record = await store.codes.active(user.id, pending.attemptId)
         if (!record || now > record.expiresAt) return fail('CODE_EXPIRED')
         const tries = await store.codes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
@@ -471,7 +556,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         return completeSignIn(user, 'email')
       }
 
-      if (!app) return fail('APP_NOT_ENROLLED')
+      if (pending.factor === 'key' || !app) return fail('APP_NOT_ENROLLED')
       const step = await matchTotp(openSecret(user.id, app.secretEnc), code, now)
       if (step === undefined) return failure(subject, user, 'app', { code: 'CODE_INVALID' })
       // A time step once accepted is never accepted again, on any terminal.
@@ -538,14 +623,151 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       await sendNotice(user, 'app-removed')
       return ok(await factorsOf(user))
     },
+
+    async registerKey({ name, pin }) {
+      const me = await signedInUser({ duringEnrollment: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      const existing = await store.keys.listByUser(user.id)
+      const challenge = randomBytes(32)
+      const startedAt = clock.now()
+      // With the key's PIN the credential is discoverable, for passwordless sign-in.
+      const withPin = pin !== undefined
+      const made = await withKey((client, signal, onStatus) =>
+        client.makeCredential({
+          challenge,
+          rp: { id: relyingParty.rpId, name: config.issuer },
+          user: { id: userHandle(user.id), name: user.email, displayName: user.name },
+          excludeCredentialIDs: existing.map((k) => k.credentialID),
+          residentKey: withPin,
+          userVerification: withPin,
+          pin,
+          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+          signal,
+          onStatus,
+        }),
+      )
+      if (!made.ok) {
+        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: made.error.code })
+        return made
+      }
+      if (clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
+      const verified = await verifyNewKey(made.value, {
+        ...relyingParty,
+        challenge: Buffer.from(challenge).toString('base64url'),
+        requireUserVerification: withPin,
+      })
+      if (!verified) {
+        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: 'attestation not verified' })
+        return fail('FIDO_KEY_REFUSED')
+      }
+      if (allowedAaguids.size > 0 && !allowedAaguids.has(verified.aaguid.replace(/-/g, '').toLowerCase())) {
+        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: `model ${verified.aaguid} not allowed` })
+        return fail('FIDO_KEY_NOT_ALLOWED')
+      }
+      const now = clock.now()
+      const inserted = await store.transaction(async (tx) => {
+        const added = await tx.keys.insert({ id: randomId(9), userId: user.id, ...verified, discoverable: withPin, name, createdAt: now, lastUsedAt: null })
+        if (added) await tx.audit.append({ at: now, terminalId: config.terminalId, event: 'key-added', outcome: 'ok', userId: user.id, email: user.email, factor: 'key', detail: `aaguid ${verified.aaguid} fmt ${verified.fmt}` })
+        return added
+      })
+      if (!inserted) return fail('FIDO_CREDENTIAL_EXCLUDED')
+      s.mustEnroll = false
+      await sendNotice(user, 'key-added')
+      return ok(await factorsOf(user))
+    },
+
+    async removeKey({ id }) {
+      const me = await signedInUser()
+      if (!me.ok) return me
+      const { user } = me.value
+      if (!(await store.keys.remove(user.id, id))) return fail('KEY_NOT_FOUND')
+      await audit({ event: 'key-removed', outcome: 'ok', userId: user.id, email: user.email, factor: 'key', detail: `key ${id}` })
+      await sendNotice(user, 'key-removed')
+      return ok(await factorsOf(user))
+    },
+
+    async signInWithKey({ pin }) {
+      const pending = currentPending()
+      if (!pending) return fail('NO_PENDING_SIGN_IN')
+      const wait = await lockedFor(pending.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const user = await store.users.byId(pending.userId)
+      if (!user || user.disabled) {
+        endSession()
+        return fail('NO_PENDING_SIGN_IN')
+      }
+      const keys = await store.keys.listByUser(user.id)
+      if (keys.length === 0) return fail('KEY_NOT_FOUND')
+      const challenge = randomBytes(32)
+      const startedAt = clock.now()
+      const asserted = await withKey((client, signal, onStatus) =>
+        client.getAssertion({
+          challenge,
+          rpId: relyingParty.rpId,
+          allowCredentialIDs: keys.map((k) => k.credentialID),
+          // User presence is enough after a correct password.
+          userVerification: pin !== undefined,
+          pin,
+          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+          signal,
+          onStatus,
+        }),
+      )
+      if (!asserted.ok) return asserted
+      const key = keys.find((k) => k.credentialID === asserted.value.id)
+      if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+      return acceptAssertion(user, key, asserted.value, challenge, startedAt, false)
+    },
+
+    async signInPasswordless({ pin }) {
+      endSession()
+      const challenge = randomBytes(32)
+      const startedAt = clock.now()
+      const asserted = await withKey((client, signal, onStatus) =>
+        client.getAssertion({
+          challenge,
+          rpId: relyingParty.rpId,
+          allowCredentialIDs: [],
+          // Without a password, the key's PIN is required.
+          userVerification: true,
+          pin,
+          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+          signal,
+          onStatus,
+        }),
+      )
+      if (!asserted.ok) return asserted
+      const key = await store.keys.byCredentialID(asserted.value.id)
+      const user = key && (await store.users.byId(key.userId))
+      const handle = asserted.value.response.userHandle
+      if (!key || !user || (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url'))) {
+        await audit({ event: 'sign-in', outcome: 'fail', factor: 'key', detail: 'unknown credential' })
+        return fail('FIDO_KEY_REFUSED')
+      }
+      if (user.disabled) {
+        await audit({ event: 'sign-in', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: 'ACCOUNT_DISABLED' })
+        return fail('ACCOUNT_DISABLED')
+      }
+      const wait = await lockedFor(user.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      return acceptAssertion(user, key, asserted.value, challenge, startedAt, true)
+    },
+
+    async cancelKeyOperation() {
+      keyOperation?.abort()
+      return ok({})
+    },
   }
 
-  // One call at a time: a double click must not interleave two sign-ins.
+  // One call at a time: a double click must not interleave two sign-ins. Only
+  // « Annuler » passes ahead, since it must reach a key operation in progress.
+  const unserialized = new Set<MethodName>(['cancelKeyOperation'])
   const serialized = Object.fromEntries(
-    (Object.keys(api) as MethodName[]).map((name) => [
-      name,
-      (input: unknown) => mutex.run(() => (api[name] as (i: unknown) => Promise<unknown>)(input)),
-    ]),
+    (Object.keys(api) as MethodName[]).map((name) => {
+      const method = api[name] as (i: unknown) => Promise<unknown>
+      return [name, unserialized.has(name) ? method : (input: unknown) => mutex.run(() => method(input))]
+    }),
   ) as unknown as Api
 
   return { ...serialized, reset: endSession }

@@ -6,6 +6,8 @@ import { createUdpDeviceSource, parseUdpAddress, UDP_AUTHENTICATOR_PORT } from '
 export interface FidoTransportConfig {
   transport?: 'hid' | 'udp'
   udp?: string
+  /** The local UDP port replies come to (default 7112, the convention; 0 = any free port). */
+  udpLocalPort?: number
 }
 
 export function createDeviceSourceFromConfig(
@@ -15,7 +17,7 @@ export function createDeviceSourceFromConfig(
     const address = config.udp
       ? parseUdpAddress(config.udp)
       : { host: '127.0.0.1', port: UDP_AUTHENTICATOR_PORT }
-    return createUdpDeviceSource(address)
+    return createUdpDeviceSource({ ...address, localPort: config.udpLocalPort })
   }
   return createHidDeviceSource()
 }

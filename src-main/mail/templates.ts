@@ -62,6 +62,8 @@ export function signInCodeLetter(
 export type NoticeKind =
   | 'app-added'
   | 'app-removed'
+  | 'key-added'
+  | 'key-removed'
   | 'factors-reset'
   | 'account-disabled'
 
@@ -85,6 +87,20 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
       subject: 'Authenticator app removed',
       body: 'The authenticator app of your account was removed. Your next sign-in will use a code sent by e-mail.',
     },
+  },
+  'key-added': {
+    fr: {
+      subject: 'Clé de sécurité ajoutée',
+      body: 'Une clé de sécurité a été enregistrée sur votre compte.',
+    },
+    en: { subject: 'Security key added', body: 'A security key was registered on your account.' },
+  },
+  'key-removed': {
+    fr: {
+      subject: 'Clé de sécurité supprimée',
+      body: 'Une clé de sécurité a été retirée de votre compte.',
+    },
+    en: { subject: 'Security key removed', body: 'A security key was removed from your account.' },
   },
   'factors-reset': {
     fr: {

@@ -126,6 +126,11 @@ export function createHandlers(api: Api, options: HandlerOptions): HandlerTable 
     beginAppEnrollment: via('beginAppEnrollment'),
     confirmAppEnrollment: via('confirmAppEnrollment'),
     removeApp: via('removeApp'),
+    registerKey: via('registerKey'),
+    removeKey: via('removeKey'),
+    signInWithKey: via('signInWithKey'),
+    signInPasswordless: via('signInPasswordless'),
+    cancelKeyOperation: via('cancelKeyOperation'),
   }
 }
 
@@ -146,7 +151,7 @@ export function bindIpc<F>(ipc: IpcMainLike<F>, api: Api, options: BindIpcOption
         options.log.warn('IPC call refused: not from the kiosk window at the app origin', {
           method,
         })
-        return fail('UNKNOWN_METHOD')
+        return fail('FORBIDDEN')
       }
       // The preload sends exactly one argument; anything else is not our client.
       if (args.length > 1) return fail('VALIDATION')

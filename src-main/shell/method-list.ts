@@ -20,6 +20,11 @@ const METHOD_TABLE = {
   beginAppEnrollment: true,
   confirmAppEnrollment: true,
   removeApp: true,
+  registerKey: true,
+  removeKey: true,
+  signInWithKey: true,
+  signInPasswordless: true,
+  cancelKeyOperation: true,
 } as const satisfies Record<MethodName, true>
 
 const EVENT_TABLE = {

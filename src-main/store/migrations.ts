@@ -67,4 +67,24 @@ CREATE TABLE audit (
 CREATE INDEX audit_by_time ON audit (at);
 `,
   },
+  {
+    version: 2,
+    name: 'security keys',
+    sql: `
+CREATE TABLE security_keys (
+  id TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  credential_id TEXT NOT NULL UNIQUE,
+  public_key BLOB NOT NULL,
+  sign_count INTEGER NOT NULL CHECK (sign_count >= 0),
+  aaguid TEXT NOT NULL,
+  fmt TEXT NOT NULL,
+  discoverable INTEGER NOT NULL CHECK (discoverable IN (0, 1)),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+) STRICT;
+CREATE INDEX security_keys_by_user ON security_keys (user_id);
+`,
+  },
 ]

@@ -7,6 +7,7 @@ import { sqliteAudit } from './audit'
 import { sqliteEmailCodes } from './codes'
 import { SQLITE_MIGRATIONS, type Migration } from './migrations'
 import { SqliteDatabase, StoreOpenError, type SqlExecutor } from './sqlite'
+import { sqliteKeys } from './keys'
 import { sqliteThrottle } from './throttle'
 import type { Repos, Store } from './types'
 import { sqliteUsers } from './users'
@@ -19,6 +20,7 @@ function repos(db: SqlExecutor): Repos {
     throttle: sqliteThrottle(db),
     codes: sqliteEmailCodes(db),
     apps: sqliteApps(db),
+    keys: sqliteKeys(db),
     audit: sqliteAudit(db),
   }
 }

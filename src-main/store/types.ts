@@ -69,6 +69,22 @@ export interface AppRecord {
   lastStep: number
 }
 
+export interface KeyRecord {
+  id: string
+  userId: number
+  /** base64url, as WebAuthn names it. */
+  credentialID: string
+  /** COSE public key. */
+  publicKey: Uint8Array
+  signCount: number
+  aaguid: string
+  fmt: string
+  discoverable: boolean
+  name: string
+  createdAt: number
+  lastUsedAt: number | null
+}
+
 export interface AuditEntry {
   at: number
   terminalId: string
@@ -125,6 +141,20 @@ export interface AppsRepo {
   markStepUsed(userId: number, step: number): Promise<boolean>
 }
 
+export interface KeysRepo {
+  listByUser(userId: number): Promise<KeyRecord[]>
+  byCredentialID(credentialID: string): Promise<KeyRecord | undefined>
+  /** false when the credential is already registered (to anyone). */
+  insert(key: KeyRecord): Promise<boolean>
+  remove(userId: number, id: string): Promise<boolean>
+  removeAll(userId: number): Promise<number>
+  /**
+   * Stores a new signature counter if it moved forward (or both are 0, for keys
+   * without a counter); false when it did not, which refuses the sign-in.
+   */
+  advanceCounter(credentialID: string, signCount: number, now: number): Promise<boolean>
+}
+
 export interface AuditRepo {
   append(entry: AuditEntry): Promise<void>
   list(options?: { since?: number; limit?: number }): Promise<AuditRecord[]>
@@ -135,6 +165,7 @@ export interface Repos {
   throttle: ThrottleRepo
   codes: EmailCodesRepo
   apps: AppsRepo
+  keys: KeysRepo
   audit: AuditRepo
 }
 

@@ -61,7 +61,7 @@ describe('bindIpc', () => {
   ])('refuses a call from %s and never calls the engine', async (_name, makeFrame) => {
     const { ipc, calls, log } = setUp()
     const result = await ipc.invoke(channelOf('getStatus'), makeFrame(), {})
-    expect(result).toEqual({ ok: false, error: { code: 'UNKNOWN_METHOD' } })
+    expect(result).toEqual({ ok: false, error: { code: 'FORBIDDEN' } })
     expect(calls).toEqual([])
     expect(log.entries).toContainEqual(
       expect.objectContaining({ level: 'warn', fields: { method: 'getStatus' } }),
@@ -78,7 +78,7 @@ describe('bindIpc', () => {
     const { ipc, calls, kioskFrame } = setUp()
     kioskFrame.url = url
     const result = await ipc.invoke(channelOf('signIn'), kioskFrame, VALID_INPUTS.signIn)
-    expect(result).toEqual({ ok: false, error: { code: 'UNKNOWN_METHOD' } })
+    expect(result).toEqual({ ok: false, error: { code: 'FORBIDDEN' } })
     expect(calls).toEqual([])
   })
 
@@ -92,7 +92,7 @@ describe('bindIpc', () => {
       },
     })
     const result = await ipc.invoke(channelOf('getStatus'), new FakeFrame(APP_PAGE), {})
-    expect(result).toEqual({ ok: false, error: { code: 'UNKNOWN_METHOD' } })
+    expect(result).toEqual({ ok: false, error: { code: 'FORBIDDEN' } })
     expect(calls).toEqual([])
   })
 

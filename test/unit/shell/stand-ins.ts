@@ -81,6 +81,11 @@ export function fakeApi(): { api: Api; calls: { method: string; input: unknown }
     beginAppEnrollment: answer('beginAppEnrollment', { uri: 'otpauth://totp/y' }),
     confirmAppEnrollment: answer('confirmAppEnrollment', factors),
     removeApp: answer('removeApp', factors),
+    registerKey: answer('registerKey', factors),
+    removeKey: answer('removeKey', factors),
+    signInWithKey: answer('signInWithKey', session),
+    signInPasswordless: answer('signInPasswordless', session),
+    cancelKeyOperation: answer('cancelKeyOperation', {}),
   }
   return { api, calls }
 }
@@ -103,4 +108,9 @@ export const VALID_INPUTS: { [M in MethodName]: Input<M> } = {
   beginAppEnrollment: {},
   confirmAppEnrollment: { code: '000000', deviceName: 'Pixel' },
   removeApp: {},
+  registerKey: { name: 'Clé bleue', pin: '1234' },
+  removeKey: { id: 'key-1' },
+  signInWithKey: {},
+  signInPasswordless: { pin: '1234' },
+  cancelKeyOperation: {},
 }
