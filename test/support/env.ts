@@ -5,7 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseConfig, type Config, type ConfigInput } from '../../src-main/config'
-import { createEngine, type Engine } from '../../src-main/engine/engine'
+import { createEngine, type Emit, type Engine } from '../../src-main/engine/engine'
+import type { KeyClient } from '../../src-main/fido'
 import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine/keys'
 import { hashPassword } from '../../src-main/engine/password'
 import { silentLogger } from '../../src-main/log'
@@ -44,7 +45,12 @@ export interface TestBed {
 
 export const PASSWORD = 'Lune-verte-escalier-42'
 
-export async function startBed(overrides: Partial<ConfigInput> = {}): Promise<TestBed> {
+export interface BedExtras {
+  keyClient?: KeyClient
+  emit?: Emit
+}
+
+export async function startBed(overrides: Partial<ConfigInput> = {}, extras: BedExtras = {}): Promise<TestBed> {
   const dir = await tempDir()
   const smtp = await startSmtp()
   const clock = new TestClock()
@@ -54,7 +60,16 @@ export async function startBed(overrides: Partial<ConfigInput> = {}): Promise<Te
   const open = async (c: Config): Promise<{ engine: Engine; store: Store; mailer: Mailer }> => {
     const store = await openSqliteStore(c.dataDir)
     const mailer = createMailer(c)
-    const engine = await createEngine({ config: c, store, mailer, keyProvider: createFileKeyProvider(defaultKeyFilePath(c.dataDir)), clock, log: silentLogger })
+    const engine = await createEngine({
+      config: c,
+      store,
+      mailer,
+      keyProvider: createFileKeyProvider(defaultKeyFilePath(c.dataDir)),
+      clock,
+      log: silentLogger,
+      keyClient: extras.keyClient,
+      emit: extras.emit,
+    })
     return { engine, store, mailer }
   }
   const main = await open(config)

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
+import type { ConfigInput } from '../../src-main/config'
+import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
+
+const EMAIL = 'alice.martin@mairie.fr'
+const ORIGIN = 'app://guichet'
+
+interface KeyBed {
+  bed: TestBed
+  key: VirtualKey
+  source: ReturnType<typeof createMemoryDeviceSource>
+  statuses: string[]
+}
+
+async function keyBed(options: { pin?: string; u2fOnly?: boolean; config?: Partial<ConfigInput>; plugged?: boolean } = {}): Promise<KeyBed> {
+  const key = new VirtualKey({ pin: options.pin, u2fOnly: options.u2fOnly, userPresence: 'approve', presenceDelayMs: 250 })
+  const source = createMemoryDeviceSource({ keys: options.plugged === false ? [] : [key], pollIntervalMs: 20 })
+  const statuses: string[] = []
+  const bed = await startBed(options.config ?? {}, {
+    keyClient: createKeyClient({ origin: ORIGIN, transport: source }),
+    emit: (event, payload) => {
+      if (event === 'keyStatus') statuses.push((payload as { status: string }).status)
+    },
+  })
+  await addUser(bed.store, EMAIL)
+  return { bed, key, source, statuses }
+}
+
+async function signInByMail(bed: TestBed): Promise<void> {
+  value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+  value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+}
+
+describe('security keys', () => {
+  let kb: KeyBed | undefined
+  afterEach(async () => {
+    await kb?.bed.close()
+    kb = undefined
+  })
+
+  it('registers a key, then signs in with it after the password instead of a code', async () => {
+    kb = await keyBed()
+    const { bed, statuses } = kb
+    await signInByMail(bed)
+    const factors = value(await bed.engine.registerKey({ name: 'Clé bleue' }))
+    expect(factors.keys).toEqual([{ id: expect.any(String), name: 'Clé bleue', createdAt: bed.clock.t, lastUsedAt: null }])
+    expect(statuses).toContain('touch')
+    expect((await bed.smtp.find(EMAIL, 'Clé de sécurité ajoutée')).text).toContain('poste-1')
+    // the same key twice is refused
+    expect(await bed.engine.registerKey({ name: 'Encore' })).toMatchObject({ ok: false, error: { code: 'FIDO_CREDENTIAL_EXCLUDED' } })
+    expect(value(await bed.engine.listFactors({})).keys).toHaveLength(1)
+
+    value(await bed.engine.signOut({}))
+    const mails = bed.smtp.mails.length
+    const step = value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(step).toMatchObject({ factor: 'key', hasKey: true, sentAt: null })
+    expect(bed.smtp.mails.length).toBe(mails) // no code mailed to a key holder
+    expect(await bed.engine.resendCode({})).toEqual({ ok: false, error: { code: 'EMAIL_CODE_NOT_ALLOWED' } })
+    const session = value(await bed.engine.signInWithKey({}))
+    expect(session).toMatchObject({ email: EMAIL, factor: 'key' })
+    const stored = await bed.store.keys.listByUser(1)
+    expect(stored[0]?.signCount).toBeGreaterThan(0)
+    expect(stored[0]?.lastUsedAt).toBe(bed.clock.t)
+    const audit = (await bed.store.audit.list()).map((a) => `${a.event}:${a.outcome}:${a.factor ?? ''}`)
+    expect(audit).toContain('key-added:ok:key')
+    expect(audit).toContain('sign-in:ok:key')
+  })
+
+  it('needs a password first for signInWithKey', async () => {
+    kb = await keyBed()
+    expect(await kb.bed.engine.signInWithKey({})).toEqual({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+  })
+
+  it('refuses a signature counter that goes backwards, and audits it', async () => {
+    kb = await keyBed()
+    const { bed } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé' }))
+    value(await bed.engine.signOut({}))
+    // as if a clone of the key had been used elsewhere: the stored counter is ahead
+    await (bed.store as unknown as { db: { run(sql: string): Promise<unknown> } }).db.run('UPDATE security_keys SET sign_count = 1000')
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(await bed.engine.signInWithKey({})).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
+    expect((await bed.store.audit.list()).some((a) => a.event === 'key-counter-regression')).toBe(true)
+    expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(1000)
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+  })
+
+  it('signs in without a password with a discoverable credential and the PIN', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const { bed, key } = kb
+    await signInByMail(bed)
+    expect(await bed.engine.registerKey({ name: 'Clé PIN', pin: '0000' })).toMatchObject({ ok: false, error: { code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 7 } } })
+    value(await bed.engine.registerKey({ name: 'Clé PIN', pin: '4242' }))
+    expect(key.listCredentials()).toHaveLength(1)
+    value(await bed.engine.signOut({}))
+    expect(await bed.engine.signInPasswordless({ pin: '1111' })).toMatchObject({ ok: false, error: { code: 'FIDO_PIN_INVALID' } })
+    const session = value(await bed.engine.signInPasswordless({ pin: '4242' }))
+    expect(session).toEqual({ name: 'Alice Martin', email: EMAIL, factor: 'key', mustEnroll: false })
+    value(await bed.engine.signOut({}))
+    await bed.store.users.setDisabled(1, true, bed.clock.t)
+    expect(await bed.engine.signInPasswordless({ pin: '4242' })).toEqual({ ok: false, error: { code: 'ACCOUNT_DISABLED' } })
+  })
+
+  it('passwordless refuses a key that holds no credential here', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const r = await kb.bed.engine.signInPasswordless({ pin: '4242' })
+    expect(r).toMatchObject({ ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } })
+  })
+
+  it('registers a U2F-only key (fido-u2f attestation) and signs in with it', async () => {
+    kb = await keyBed({ u2fOnly: true })
+    const { bed } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Vieille clé' }))
+    expect((await bed.store.keys.listByUser(1))[0]?.fmt).toBe('fido-u2f')
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(value(await bed.engine.signInWithKey({})).factor).toBe('key')
+  })
+
+  it('applies the AAGUID allow-list, storing nothing for a refused model', async () => {
+    kb = await keyBed({ config: { fido: { allowedAaguids: ['00000000-0000-0000-0000-000000000001'] } } })
+    const { bed } = kb
+    await signInByMail(bed)
+    expect(await bed.engine.registerKey({ name: 'Clé' })).toEqual({ ok: false, error: { code: 'FIDO_KEY_NOT_ALLOWED' } })
+    expect(await bed.store.keys.listByUser(1)).toEqual([])
+  })
+
+  it('removes a key with a notice', async () => {
+    kb = await keyBed()
+    const { bed } = kb
+    await signInByMail(bed)
+    const id = value(await bed.engine.registerKey({ name: 'Clé' })).keys[0]!.id
+    expect(value(await bed.engine.removeKey({ id })).keys).toEqual([])
+    expect(await bed.engine.removeKey({ id })).toEqual({ ok: false, error: { code: 'KEY_NOT_FOUND' } })
+    expect((await bed.smtp.find(EMAIL, 'Clé de sécurité supprimée')).text).toContain("Ce n'est pas vous ?")
+    value(await bed.engine.signOut({}))
+    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('email')
+  })
+
+  it('« Annuler » stops a key operation that waits for a key', async () => {
+    kb = await keyBed({ plugged: false })
+    const { bed, statuses } = kb
+    await signInByMail(bed)
+    const pending = bed.engine.registerKey({ name: 'Clé' })
+    await new Promise((r) => setTimeout(r, 150))
+    expect(statuses).toContain('waiting-device')
+    value(await bed.engine.cancelKeyOperation({}))
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'FIDO_CANCELLED' } })
+    expect(await bed.store.keys.listByUser(1)).toEqual([])
+  })
+
+  it('a key unplugged then plugged in is found (hot-plug)', async () => {
+    kb = await keyBed({ plugged: false })
+    const { bed, source, key } = kb
+    await signInByMail(bed)
+    const pending = bed.engine.registerKey({ name: 'Clé' })
+    await new Promise((r) => setTimeout(r, 100))
+    source.plug(key)
+    expect(value(await pending).keys).toHaveLength(1)
+  })
+
+  it('policy first-sign-in-only is satisfied by a key', async () => {
+    kb = await keyBed({ config: { policy: { emailCode: 'first-sign-in-only' } } })
+    const { bed } = kb
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).mustEnroll).toBe(true)
+    value(await bed.engine.registerKey({ name: 'Clé' }))
+    expect(value(await bed.engine.getStatus({})).session?.mustEnroll).toBe(false)
+  })
+})
