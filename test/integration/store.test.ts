@@ -23,14 +23,14 @@ describe('SQLite store', () => {
     const tables = await store.db.all<{ name: string; strict: number }>(
       "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
-    expect(tables.map((t) => t.name)).toEqual(['audit', 'email_codes', 'schema_migrations', 'throttle', 'totp_apps', 'users'])
+    expect(tables.map((t) => t.name)).toEqual(['audit', 'email_codes', 'schema_migrations', 'security_keys', 'throttle', 'totp_apps', 'users'])
     expect(tables.every((t) => t.strict === 1)).toBe(true)
     await expect(store.db.run("INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('a@b.fr', 'A', 'h', 'yesterday', 1)")).rejects.toThrow(/cannot store TEXT value in INTEGER column/)
     await expect(store.db.run('INSERT INTO totp_apps (user_id, secret_enc, device_name, created_at) VALUES (99, x\'00\', \'d\', 1)')).rejects.toThrow(/FOREIGN KEY/)
     await store.close()
     // reopening applies nothing twice
     const again = await openSqliteStore(dir.path)
-    expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }])
+    expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }, { version: 2 }])
     await again.close()
   })
 
