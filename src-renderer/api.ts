@@ -32,6 +32,11 @@ const METHOD_NAMES = {
   beginAppEnrollment: true,
   confirmAppEnrollment: true,
   removeApp: true,
+  registerKey: true,
+  removeKey: true,
+  signInWithKey: true,
+  signInPasswordless: true,
+  cancelKeyOperation: true,
 } satisfies Record<MethodName, true>
 
 export interface HttpBridgeOptions {

@@ -199,11 +199,13 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
   })
 
   it('lists security keys when the account has some', async () => {
-    bridge.accounts.get('agnes@mairie.fr')!.keys = [
-      { id: 'k1', name: 'YubiKey bleue', createdAt: Date.now(), lastUsedAt: null },
-    ]
+    const agnes = bridge.accounts.get('agnes@mairie.fr')!
+    agnes.app = { deviceName: 'Pixel', createdAt: Date.now() }
+    agnes.keys = [{ id: 'k1', name: 'YubiKey bleue', createdAt: Date.now(), lastUsedAt: null }]
     const wrapper = await mountKiosk(bridge)
-    await openFactors(wrapper, locale)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
     const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(Date.now())
     expect(wrapper.text()).toContain(fill(t.factors.keyText, { name: 'YubiKey bleue', date }))
     expect(wrapper.text()).not.toContain(t.factors.noKeys)

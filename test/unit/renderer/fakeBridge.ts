@@ -1,7 +1,16 @@
 // An in-memory stand-in for main: the same Bridge shape the preload and the HTTP
 // client give the renderer, with just enough engine behaviour for screen tests
-// (accounts, a pending sign-in, a session, one app per account). Tests can queue
-// a failure for the next call of a method and read every call made.
+// (accounts, a pending sign-in, a session, one app per account, and one simulated
+// security key on the USB port). Tests can queue a failure for the next call of a
+// method and read every call made.
+//
+// The key behaves like a CTAP2 key seen through main: its PIN is checked first
+// (FIDO_PIN_REQUIRED, FIDO_PIN_INVALID with the retries left, FIDO_PIN_AUTH_BLOCKED
+// after three wrong PINs in a row until it is replugged, FIDO_PIN_BLOCKED when no
+// retry is left); then the operation waits, sending `keyStatus` events
+// ('waiting-device' while unplugged, 'touch'), until the test calls `touchKey()`
+// (→ 'processing', then the answer), `cancelKeyOperation` answers FIDO_CANCELLED,
+// or `keyTimesOut()` answers FIDO_TIMEOUT.
 
 import type { Bridge, Unsubscribe } from '../../../src-main/contract/bridge'
 import type {
@@ -37,6 +46,23 @@ export interface FakeAccount {
   mustEnroll?: boolean
 }
 
+/** The security key plugged into the kiosk (or not). */
+export interface FakeKey {
+  plugged: boolean
+  /** The key's PIN; null: no PIN is set. */
+  pin: string | null
+  /** PIN retries left before the PIN is blocked. */
+  retries: number
+  /** Wrong PINs since the key was plugged in; three block PIN use until a replug. */
+  wrongInARow: number
+  /** The key asks for its PIN even after a password (`alwaysUv`). */
+  alwaysUv: boolean
+  /** Credentials on the key: which account, which registered key id, discoverable or not. */
+  credentials: { email: string; keyId: string; discoverable: boolean }[]
+}
+
+type KeyOutcome = { ok: true } | { ok: false; error: ContractError }
+
 export interface Call {
   method: MethodName
   input: unknown
@@ -66,13 +92,24 @@ export class FakeBridge implements Bridge {
   emailCode = '123456'
   calls: Call[] = []
 
-  private session: { email: string; factor: 'email' | 'app' } | null = null
+  key: FakeKey = {
+    plugged: true,
+    pin: null,
+    retries: 8,
+    wrongInARow: 0,
+    alwaysUv: false,
+    credentials: [],
+  }
+
+  private session: { email: string; factor: 'email' | 'app' | 'key' } | null = null
   private pending: { email: string; step: SignInStep; code: string | null } | null = null
   private enrollment: {
     email: string | null
     setup?: { email: string; name: string; password: string }
   } | null = null
   private failures = new Map<MethodName, ContractError[]>()
+  private keyWait: ((outcome: KeyOutcome) => void) | null = null
+  private nextKeyId = 1
   private listeners = new Map<string, Set<(payload: unknown) => void>>()
 
   addAccount(account: Partial<FakeAccount> & { email: string; name: string }): FakeAccount {
@@ -124,7 +161,7 @@ export class FakeBridge implements Bridge {
       name: account.name,
       email: account.email,
       factor: this.session.factor,
-      mustEnroll: account.mustEnroll === true && account.app === null,
+      mustEnroll: account.mustEnroll === true && account.app === null && account.keys.length === 0,
     }
   }
 
@@ -189,16 +226,19 @@ export class FakeBridge implements Bridge {
     if (failure) return Promise.resolve({ ok: false, error: failure })
     const account = this.accounts.get(input.email.trim().toLowerCase())
     if (!account || account.password !== input.password) return fail('INVALID_CREDENTIALS')
-    const isApp = account.app !== null
+    // As the engine: an app first, then a key; e-mailed codes only without either.
+    const factor = account.app !== null ? 'app' : account.keys.length > 0 ? 'key' : 'email'
+    const isEmail = factor === 'email'
     const now = Date.now()
     const step: SignInStep = {
-      factor: isApp ? 'app' : 'email',
+      factor,
       maskedEmail: maskEmail(account.email),
-      sentAt: isApp ? null : now,
-      expiresAt: isApp ? null : now + EMAIL_TTL_MS,
+      sentAt: isEmail ? now : null,
+      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
       hasKey: account.keys.length > 0,
     }
-    this.pending = { email: account.email, step, code: isApp ? account.appCode : this.emailCode }
+    const code = factor === 'app' ? account.appCode : isEmail ? this.emailCode : null
+    this.pending = { email: account.email, step, code }
     return ok(step)
   }
 
@@ -206,7 +246,7 @@ export class FakeBridge implements Bridge {
     const failure = this.record('resendCode', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
     if (!this.pending) return fail('NO_PENDING_SIGN_IN')
-    if (this.pending.step.factor === 'app') return fail('EMAIL_CODE_NOT_ALLOWED')
+    if (this.pending.step.factor !== 'email') return fail('EMAIL_CODE_NOT_ALLOWED')
     const now = Date.now()
     const step: SignInStep = { ...this.pending.step, sentAt: now, expiresAt: now + EMAIL_TTL_MS }
     this.pending = { ...this.pending, step, code: this.emailCode }
@@ -217,6 +257,7 @@ export class FakeBridge implements Bridge {
     const failure = this.record('verifyCode', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
     if (!this.pending) return fail('NO_PENDING_SIGN_IN')
+    if (this.pending.code === null) return fail('APP_NOT_ENROLLED')
     if (input.code !== this.pending.code) {
       return this.pending.step.factor === 'email'
         ? fail('CODE_INVALID', { attemptsLeft: 4 })
@@ -237,6 +278,7 @@ export class FakeBridge implements Bridge {
   signOut = (input: Input<'signOut'>): Promise<Result<Output<'signOut'>>> => {
     const failure = this.record('signOut', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.abortKeyOperation()
     this.session = null
     this.enrollment = null
     return ok({})
@@ -282,5 +324,170 @@ export class FakeBridge implements Bridge {
     if (!account.app) return fail('APP_NOT_ENROLLED')
     account.app = null
     return ok(this.factorsOf(account))
+  }
+
+  // ---- the security key ---------------------------------------------------
+
+  /** A key operation is waiting for a touch (or for the key to be plugged in). */
+  get keyWaiting(): boolean {
+    return this.keyWait !== null
+  }
+
+  /** The clerk touches the key: 'processing', then the pending operation answers. */
+  touchKey(): void {
+    const resolve = this.keyWait
+    if (!resolve || !this.key.plugged) throw new Error('no key operation is waiting for a touch')
+    this.keyWait = null
+    this.emit('keyStatus', { status: 'processing' })
+    resolve({ ok: true })
+  }
+
+  /** The clerk plugs the key in while an operation waits for it. */
+  plugKey(): void {
+    this.key.plugged = true
+    this.key.wrongInARow = 0
+    if (this.keyWait) this.emit('keyStatus', { status: 'touch' })
+  }
+
+  /** Unplug and replug: PIN use is allowed again after three wrong PINs in a row. */
+  replugKey(): void {
+    this.key.wrongInARow = 0
+  }
+
+  /** Nobody touched the key in time. */
+  keyTimesOut(): void {
+    this.finishKeyWait({ ok: false, error: { code: 'FIDO_TIMEOUT' } })
+  }
+
+  private finishKeyWait(outcome: KeyOutcome): void {
+    const resolve = this.keyWait
+    this.keyWait = null
+    resolve?.(outcome)
+  }
+
+  private abortKeyOperation(): void {
+    this.finishKeyWait({ ok: false, error: { code: 'FIDO_CANCELLED' } })
+  }
+
+  /** Checks a PIN the way a key does; null when it may go on. */
+  private checkPin(pin: string | undefined, required: boolean): ContractError | null {
+    const key = this.key
+    if (pin === undefined) {
+      return required && key.pin !== null ? { code: 'FIDO_PIN_REQUIRED' } : null
+    }
+    if (key.pin === null) return { code: 'FIDO_PIN_NOT_SET' }
+    if (key.retries === 0) return { code: 'FIDO_PIN_BLOCKED' }
+    if (key.wrongInARow >= 3) return { code: 'FIDO_PIN_AUTH_BLOCKED' }
+    if (pin !== key.pin) {
+      key.retries -= 1
+      key.wrongInARow += 1
+      if (key.retries === 0) return { code: 'FIDO_PIN_BLOCKED' }
+      if (key.wrongInARow >= 3) return { code: 'FIDO_PIN_AUTH_BLOCKED' }
+      return { code: 'FIDO_PIN_INVALID', params: { attemptsLeft: key.retries } }
+    }
+    key.retries = 8
+    key.wrongInARow = 0
+    return null
+  }
+
+  /** Waits for the key: plugged in, then touched. Statuses go out as events. */
+  private waitForTouch(): Promise<KeyOutcome> {
+    this.abortKeyOperation()
+    return new Promise<KeyOutcome>((resolve) => {
+      this.keyWait = resolve
+      this.emit('keyStatus', { status: this.key.plugged ? 'touch' : 'waiting-device' })
+    })
+  }
+
+  registerKey = async (input: Input<'registerKey'>): Promise<Result<Factors>> => {
+    const failure = this.record('registerKey', input)
+    if (failure) return { ok: false, error: failure }
+    const account = this.signedIn()
+    if (!account) return { ok: false, error: { code: 'NOT_SIGNED_IN' } }
+    // Without the PIN a key that has one refuses to make a credential (CTAP 2.0).
+    const pinError = this.checkPin(input.pin, true)
+    if (pinError) return { ok: false, error: pinError }
+    const touched = await this.waitForTouch()
+    if (!touched.ok) return touched
+    if (this.key.credentials.some((c) => c.email === account.email)) {
+      return { ok: false, error: { code: 'FIDO_CREDENTIAL_EXCLUDED' } }
+    }
+    const id = `key-${this.nextKeyId++}`
+    account.keys = [
+      ...account.keys,
+      { id, name: input.name.trim(), createdAt: Date.now(), lastUsedAt: null },
+    ]
+    this.key.credentials.push({
+      email: account.email,
+      keyId: id,
+      discoverable: input.pin !== undefined,
+    })
+    return { ok: true, value: this.factorsOf(account) }
+  }
+
+  removeKey = (input: Input<'removeKey'>): Promise<Result<Factors>> => {
+    const failure = this.record('removeKey', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const account = this.signedIn()
+    if (!account) return fail('NOT_SIGNED_IN')
+    if (!account.keys.some((k) => k.id === input.id)) return fail('KEY_NOT_FOUND')
+    account.keys = account.keys.filter((k) => k.id !== input.id)
+    return ok(this.factorsOf(account))
+  }
+
+  private usedKey(account: FakeAccount, keyId: string): void {
+    account.keys = account.keys.map((k) => (k.id === keyId ? { ...k, lastUsedAt: Date.now() } : k))
+  }
+
+  signInWithKey = async (input: Input<'signInWithKey'>): Promise<Result<SessionView>> => {
+    const failure = this.record('signInWithKey', input)
+    if (failure) return { ok: false, error: failure }
+    if (!this.pending) return { ok: false, error: { code: 'NO_PENDING_SIGN_IN' } }
+    const account = this.accounts.get(this.pending.email)
+    if (!account || account.keys.length === 0)
+      return { ok: false, error: { code: 'KEY_NOT_FOUND' } }
+    // After a password, presence is enough, unless the key always asks for its PIN.
+    const pinError = this.checkPin(input.pin, this.key.alwaysUv)
+    if (pinError) return { ok: false, error: pinError }
+    const touched = await this.waitForTouch()
+    if (!touched.ok) return touched
+    if (!this.pending) return { ok: false, error: { code: 'NO_PENDING_SIGN_IN' } }
+    const credential = this.key.credentials.find(
+      (c) => c.email === account.email && account.keys.some((k) => k.id === c.keyId),
+    )
+    if (!credential) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
+    this.usedKey(account, credential.keyId)
+    this.session = { email: account.email, factor: 'key' }
+    this.pending = null
+    return { ok: true, value: this.sessionView() as SessionView }
+  }
+
+  signInPasswordless = async (input: Input<'signInPasswordless'>): Promise<Result<SessionView>> => {
+    const failure = this.record('signInPasswordless', input)
+    if (failure) return { ok: false, error: failure }
+    this.pending = null
+    this.session = null
+    const pinError = this.checkPin(input.pin, true)
+    if (pinError) return { ok: false, error: pinError }
+    const touched = await this.waitForTouch()
+    if (!touched.ok) return touched
+    const credential = this.key.credentials.find((c) => c.discoverable)
+    if (!credential) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
+    const account = this.accounts.get(credential.email)
+    if (!account || !account.keys.some((k) => k.id === credential.keyId)) {
+      return { ok: false, error: { code: 'FIDO_KEY_REFUSED' } }
+    }
+    this.usedKey(account, credential.keyId)
+    this.session = { email: account.email, factor: 'key' }
+    return { ok: true, value: this.sessionView() as SessionView }
+  }
+
+  cancelKeyOperation = (
+    input: Input<'cancelKeyOperation'>,
+  ): Promise<Result<Record<string, never>>> => {
+    const failure = this.record('cancelKeyOperation', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.abortKeyOperation()
+    return ok({})
   }
 }
