@@ -32,6 +32,8 @@ export const en: MessageSchema = {
     name: 'Full name',
     code: 'Code',
     deviceName: 'Device name',
+    keyName: 'Key name',
+    pin: 'Security key PIN',
   },
   errors: {
     VALIDATION: 'Some information you entered is not valid. Check it and try again.',
@@ -62,36 +64,62 @@ export const en: MessageSchema = {
     NO_PENDING_SIGN_IN:
       'Your sign-in has expired or was not started. Enter your sign-in address and password again.',
     NOT_SIGNED_IN: 'Your session has ended. Please sign in again.',
-    ENROLLMENT_REQUIRED: 'Before you continue, add an authenticator app to your account.',
+    ENROLLMENT_REQUIRED:
+      'Before you continue, add an authenticator app or a security key to your account.',
     NO_PENDING_ENROLLMENT:
       'This QR code is no longer valid. Show a new one to start adding the app again.',
     SETUP_ALREADY_DONE: 'This kiosk is already set up. Sign in with your account.',
     APP_NOT_ENROLLED: 'No authenticator app is registered for this account.',
-    FIDO_NO_DEVICE: 'No security key was found. Plug in your key, then try again.',
-    FIDO_PIN_REQUIRED: 'Your security key asks for its PIN. Enter it, then try again.',
-    FIDO_PIN_NOT_SET: 'Your security key has no PIN. Please ask IT to set one.',
-    FIDO_PIN_INVALID: 'This PIN is not the right one. Check it and try again.',
-    FIDO_PIN_BLOCKED: 'The PIN of this key is blocked. Please contact IT.',
+    FIDO_NO_DEVICE: 'No security key was found. Plug your key into the kiosk, then try again.',
+    FIDO_PIN_REQUIRED: 'Your security key is protected by a PIN. Enter it, then choose “Confirm”.',
+    FIDO_PIN_NOT_SET:
+      'Your security key has no PIN, so it cannot sign you in without a password. Sign in with your password first.',
+    FIDO_PIN_INVALID: 'This PIN is not the right one. Check it and enter it again.',
+    FIDO_PIN_BLOCKED:
+      'The PIN of this security key is blocked after too many wrong attempts. Use another key or another way to sign in, and contact IT.',
     FIDO_PIN_AUTH_BLOCKED:
-      'Too many wrong PINs in a row. Unplug your key, plug it in again, then try again.',
-    FIDO_CREDENTIAL_EXCLUDED: 'This security key is already registered for your account.',
+      'Too many wrong PINs in a row. Unplug your security key, plug it in again, then enter its PIN again.',
+    FIDO_CREDENTIAL_EXCLUDED:
+      'This security key is already registered for your account. To add another one, plug in another key.',
     FIDO_NO_CREDENTIALS:
-      'This security key is not registered for your account on this kiosk. Use another key or a code.',
-    FIDO_KEY_NOT_ALLOWED: 'This security key model is not allowed. Please contact IT.',
-    FIDO_KEY_REFUSED: 'This security key was refused. Please contact IT.',
+      'This security key is not registered for your account on this kiosk. Plug in the key you registered, then try again.',
+    FIDO_KEY_NOT_ALLOWED:
+      'This security key model is not allowed on this kiosk. Use a key provided by IT.',
+    FIDO_KEY_REFUSED:
+      'This security key was refused. Use another way to sign in and please tell IT.',
     FIDO_TIMEOUT:
       'The security key was not touched in time. Try again, then touch your key when it blinks.',
     FIDO_CANCELLED: 'The security key operation was cancelled. You can start again.',
     FIDO_DEVICE_ERROR:
       'The security key is not responding properly. Unplug it, plug it in again, then try again.',
-    KEY_NOT_FOUND: 'This security key is no longer registered for your account.',
+    KEY_NOT_FOUND:
+      'This security key is no longer registered for your account. The list of your keys is up to date.',
   },
   errorsApp: {
     CODE_INVALID: 'This code is not the right one. Enter the code your app shows right now.',
     CODE_EXPIRED: 'This code has expired. Enter the code your app shows now.',
   },
+  errorsKey: {
+    register: {
+      FIDO_PIN_NOT_SET:
+        'Your security key has no PIN. Leave the “Security key PIN” field empty to register it: you will sign in with your password, then the key.',
+      FIDO_KEY_REFUSED:
+        'This security key could not be verified. Try another key; if it happens again, please tell IT.',
+    },
+    keySignIn: {
+      KEY_NOT_FOUND:
+        'No security key is registered for your account any more. Choose “Back”, then sign in again.',
+    },
+    passwordless: {
+      FIDO_NO_CREDENTIALS:
+        'This security key is not registered on this kiosk for signing in without a password. Sign in with your password, then add the key with its PIN in “My authentication factors”.',
+      FIDO_KEY_REFUSED:
+        'This security key is not registered on this kiosk. Sign in with your password; if you think this is a mistake, please tell IT.',
+    },
+  },
   errorExtra: {
     attemptsLeft: 'Attempts left: {attemptsLeft}.',
+    pinLastAttempts: 'Careful: when no attempt is left, the PIN of the key will be blocked.',
     field: 'Field to check: {field}.',
     retryNow: 'The wait is over: you can try again.',
   },
@@ -117,6 +145,23 @@ export const en: MessageSchema = {
     submit: 'Sign in',
     emailMissing: 'Enter your sign-in address.',
     passwordMissing: 'Enter your password.',
+    withKey: 'Sign in with my security key',
+  },
+  passwordless: {
+    title: 'Sign in with my security key',
+    intro:
+      'Plug your security key into the kiosk and enter its PIN. Then touch the key when it blinks.',
+  },
+  key: {
+    pin: 'Security key PIN',
+    submit: 'Confirm',
+    pinMissing: 'Enter the PIN of your security key.',
+    pinTooShort: 'The PIN of a security key has at least 4 characters.',
+    waitingDevice: 'Plug in your security key',
+    touch: 'Touch your security key',
+    processing: 'Checking…',
+    waitingDeviceHint: 'Plug it into a USB port of the kiosk.',
+    touchHint: 'Touch the button or the gold area of the key when it blinks.',
   },
   code: {
     title: 'Enter your code',
@@ -130,6 +175,10 @@ export const en: MessageSchema = {
     expired: 'This code has expired. Choose “Resend a code” to get a new one by e-mail.',
     resent: 'A new code was sent at {time}; earlier codes are no longer valid.',
     sixDigits: 'The code has 6 digits.',
+    titleKey: 'Use your security key',
+    hintKey:
+      'Your account is protected by a security key. Plug it into the kiosk, then choose “Use my security key”.',
+    useKey: 'Use my security key',
   },
   home: {
     title: 'Hello, {name}',
@@ -142,8 +191,9 @@ export const en: MessageSchema = {
   },
   enroll: {
     title: 'Secure your account',
-    text: 'Before you continue, add an authenticator app to your account: you will sign in with its codes.',
+    text: 'Before you continue, add an authenticator app or a security key to your account: you will use it to sign in.',
     add: 'Add an app',
+    addKey: 'Add a security key',
   },
   factors: {
     title: 'My authentication factors',
@@ -159,8 +209,18 @@ export const en: MessageSchema = {
     replaceApp: 'Replace the app',
     removeApp: 'Remove',
     keysTitle: 'Security keys',
+    emailInactiveKey: 'E-mailed codes are no longer accepted: you sign in with your security key.',
     keyText: '{name}, added on {date}',
+    keyLastUsed: 'Last used on {date} at {time}',
+    keyNeverUsed: 'Not used yet',
     noKeys: 'No security key is registered.',
+    addKey: 'Add a security key',
+    removeKey: 'Remove',
+    confirmKeyTitle: 'Remove this security key?',
+    confirmKeyText:
+      'You will no longer be able to sign in with the key “{name}”. You can add another one afterwards.',
+    confirmKey: 'Remove the key',
+    keyRemoved: 'The security key was removed.',
     confirmTitle: 'Remove the app?',
     confirmText:
       'You will no longer be able to sign in with the codes of this app. You can add another one afterwards.',
@@ -184,6 +244,26 @@ export const en: MessageSchema = {
     deviceName: 'Device name',
     deviceHint: 'Optional. For example: office phone.',
     submit: 'Add the app',
+  },
+  addKey: {
+    title: 'Add a security key',
+    intro:
+      'Plug your security key into the kiosk and give it a name. Then touch the key when it blinks.',
+    name: 'Key name',
+    nameHint: 'For example: blue key.',
+    nameMissing: 'Enter a name for the key.',
+    pin: 'Security key PIN',
+    pinHint: 'Optional: needed to sign in without a password.',
+    submit: 'Register the key',
+  },
+  keyAdded: {
+    title: 'Security key registered',
+    text: 'Your security key is registered.',
+    secondFactor: 'From now on, you will sign in with your password, then this key.',
+    passwordless:
+      'You can also sign in without a password: choose “Sign in with my security key”, then enter the PIN of the key.',
+    backFactors: 'Back to my authentication factors',
+    continue: 'Continue',
   },
   appAdded: {
     title: 'App registered',

@@ -41,31 +41,37 @@ const errors = {
     "Votre connexion a expiré ou n'a pas été commencée. Saisissez à nouveau votre adresse de connexion et votre mot de passe.",
   NOT_SIGNED_IN: 'Votre session est terminée. Connectez-vous à nouveau.',
   ENROLLMENT_REQUIRED:
-    "Avant de continuer, ajoutez une application d'authentification à votre compte.",
+    "Avant de continuer, ajoutez une application d'authentification ou une clé de sécurité à votre compte.",
   NO_PENDING_ENROLLMENT:
     "Ce QR code n'est plus valable. Affichez-en un nouveau pour recommencer l'ajout de l'application.",
   SETUP_ALREADY_DONE: 'Le guichet est déjà configuré. Connectez-vous avec votre compte.',
   APP_NOT_ENROLLED: "Aucune application d'authentification n'est enregistrée pour ce compte.",
-  FIDO_NO_DEVICE: "Aucune clé de sécurité n'est détectée. Branchez votre clé, puis réessayez.",
-  FIDO_PIN_REQUIRED: 'Votre clé de sécurité demande son code PIN. Saisissez-le, puis réessayez.',
+  FIDO_NO_DEVICE:
+    "Aucune clé de sécurité n'a été détectée. Branchez votre clé sur le guichet, puis réessayez.",
+  FIDO_PIN_REQUIRED:
+    'Votre clé de sécurité est protégée par un code PIN. Saisissez-le, puis choisissez « Valider ».',
   FIDO_PIN_NOT_SET:
-    "Votre clé de sécurité n'a pas de code PIN. Adressez-vous au service informatique pour en définir un.",
-  FIDO_PIN_INVALID: "Ce code PIN n'est pas le bon. Vérifiez-le et réessayez.",
-  FIDO_PIN_BLOCKED: 'Le code PIN de cette clé est bloqué. Adressez-vous au service informatique.',
+    "Votre clé de sécurité n'a pas de code PIN : elle ne permet pas de se connecter sans mot de passe. Connectez-vous d'abord avec votre mot de passe.",
+  FIDO_PIN_INVALID: "Ce code PIN n'est pas le bon. Vérifiez-le et saisissez-le à nouveau.",
+  FIDO_PIN_BLOCKED:
+    "Le code PIN de cette clé de sécurité est bloqué après trop d'essais erronés. Utilisez une autre clé ou un autre moyen de connexion, et adressez-vous au service informatique.",
   FIDO_PIN_AUTH_BLOCKED:
-    'Trop de codes PIN erronés à la suite. Débranchez votre clé, rebranchez-la, puis réessayez.',
-  FIDO_CREDENTIAL_EXCLUDED: 'Cette clé de sécurité est déjà enregistrée pour votre compte.',
+    'Trop de codes PIN erronés à la suite. Débranchez votre clé de sécurité, rebranchez-la, puis saisissez à nouveau son code PIN.',
+  FIDO_CREDENTIAL_EXCLUDED:
+    'Cette clé de sécurité est déjà enregistrée pour votre compte. Pour en ajouter une autre, branchez une autre clé.',
   FIDO_NO_CREDENTIALS:
-    "Cette clé de sécurité n'est pas enregistrée pour votre compte sur ce guichet. Utilisez une autre clé ou un code.",
+    "Cette clé de sécurité n'est pas enregistrée pour votre compte sur ce guichet. Branchez la clé que vous avez enregistrée, puis réessayez.",
   FIDO_KEY_NOT_ALLOWED:
-    "Ce modèle de clé de sécurité n'est pas autorisé. Adressez-vous au service informatique.",
-  FIDO_KEY_REFUSED: 'Cette clé de sécurité a été refusée. Adressez-vous au service informatique.',
+    "Ce modèle de clé de sécurité n'est pas autorisé sur ce guichet. Utilisez une clé fournie par le service informatique.",
+  FIDO_KEY_REFUSED:
+    'Cette clé de sécurité a été refusée. Utilisez un autre moyen de connexion et prévenez le service informatique.',
   FIDO_TIMEOUT:
     "La clé de sécurité n'a pas été touchée à temps. Réessayez, puis touchez votre clé quand elle clignote.",
   FIDO_CANCELLED: "L'opération avec la clé de sécurité a été annulée. Vous pouvez recommencer.",
   FIDO_DEVICE_ERROR:
     'La clé de sécurité ne répond pas correctement. Débranchez-la, rebranchez-la, puis réessayez.',
-  KEY_NOT_FOUND: "Cette clé de sécurité n'est plus enregistrée pour votre compte.",
+  KEY_NOT_FOUND:
+    "Cette clé de sécurité n'est plus enregistrée pour votre compte. La liste de vos clés est à jour.",
 } satisfies Record<ErrorCode, string>
 
 /** Where the code comes from changes the next step: an app shows a new code every 30 s. */
@@ -74,6 +80,29 @@ const errorsApp = {
     "Ce code n'est pas le bon. Saisissez le code que votre application affiche en ce moment.",
   CODE_EXPIRED: 'Ce code a expiré. Saisissez le code que votre application affiche maintenant.',
 } satisfies Partial<Record<ErrorCode, string>>
+
+/**
+ * The same key error reads differently where it happens: registering a key, the
+ * key after the password, or « Se connecter avec ma clé de sécurité » (no password).
+ */
+const errorsKey = {
+  register: {
+    FIDO_PIN_NOT_SET:
+      "Votre clé de sécurité n'a pas de code PIN. Laissez le champ « Code PIN de la clé » vide pour l'enregistrer : vous vous connecterez avec votre mot de passe, puis la clé.",
+    FIDO_KEY_REFUSED:
+      "Cette clé de sécurité n'a pas pu être vérifiée. Essayez avec une autre clé ; si cela se reproduit, prévenez le service informatique.",
+  },
+  keySignIn: {
+    KEY_NOT_FOUND:
+      "Aucune clé de sécurité n'est plus enregistrée pour votre compte. Choisissez « Retour », puis connectez-vous à nouveau.",
+  },
+  passwordless: {
+    FIDO_NO_CREDENTIALS:
+      "Cette clé de sécurité n'est pas enregistrée sur ce guichet pour une connexion sans mot de passe. Connectez-vous avec votre mot de passe, puis ajoutez la clé avec son code PIN dans « Mes facteurs d'authentification ».",
+    FIDO_KEY_REFUSED:
+      "Cette clé de sécurité n'est pas enregistrée sur ce guichet. Connectez-vous avec votre mot de passe ; si vous pensez que c'est une erreur, prévenez le service informatique.",
+  },
+} satisfies Record<string, Partial<Record<ErrorCode, string>>>
 
 const passwordRejection = {
   'too-short': 'Il doit comporter au moins 12 caractères ; une phrase de quelques mots convient.',
@@ -114,11 +143,16 @@ export const fr = {
     name: 'Nom et prénom',
     code: 'Code',
     deviceName: "Nom de l'appareil",
+    keyName: 'Nom de la clé',
+    pin: 'Code PIN de la clé',
   },
   errors,
   errorsApp,
+  errorsKey,
   errorExtra: {
     attemptsLeft: 'Essais restants : {attemptsLeft}.',
+    pinLastAttempts:
+      "Attention : quand il ne restera plus d'essai, le code PIN de la clé sera bloqué.",
     field: 'Champ à vérifier : {field}.',
     retryNow: 'Le délai est écoulé : vous pouvez réessayer.',
   },
@@ -138,6 +172,23 @@ export const fr = {
     submit: 'Se connecter',
     emailMissing: 'Saisissez votre adresse de connexion.',
     passwordMissing: 'Saisissez votre mot de passe.',
+    withKey: 'Se connecter avec ma clé de sécurité',
+  },
+  passwordless: {
+    title: 'Se connecter avec ma clé de sécurité',
+    intro:
+      'Branchez votre clé de sécurité sur le guichet et saisissez son code PIN. Touchez ensuite la clé quand elle clignote.',
+  },
+  key: {
+    pin: 'Code PIN de la clé',
+    submit: 'Valider',
+    pinMissing: 'Saisissez le code PIN de votre clé de sécurité.',
+    pinTooShort: "Le code PIN d'une clé de sécurité comporte au moins 4 caractères.",
+    waitingDevice: 'Branchez votre clé de sécurité',
+    touch: 'Touchez votre clé de sécurité',
+    processing: 'Vérification…',
+    waitingDeviceHint: 'Branchez-la sur un port USB du guichet.',
+    touchHint: 'Touchez le bouton ou la zone dorée de la clé quand elle clignote.',
   },
   code: {
     title: 'Saisissez votre code',
@@ -153,6 +204,10 @@ export const fr = {
       'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau par e-mail.',
     resent: 'Un nouveau code a été envoyé à {time} ; les codes précédents ne sont plus valables.',
     sixDigits: 'Le code comporte 6 chiffres.',
+    titleKey: 'Utilisez votre clé de sécurité',
+    hintKey:
+      'Votre compte est protégé par une clé de sécurité. Branchez-la sur le guichet, puis choisissez « Utiliser ma clé de sécurité ».',
+    useKey: 'Utiliser ma clé de sécurité',
   },
   home: {
     title: 'Bonjour, {name}',
@@ -165,8 +220,9 @@ export const fr = {
   },
   enroll: {
     title: 'Sécurisez votre compte',
-    text: "Avant de continuer, ajoutez une application d'authentification à votre compte : vous utiliserez ses codes pour vous connecter.",
+    text: "Avant de continuer, ajoutez une application d'authentification ou une clé de sécurité à votre compte : vous l'utiliserez pour vous connecter.",
     add: 'Ajouter une application',
+    addKey: 'Ajouter une clé de sécurité',
   },
   factors: {
     title: "Mes facteurs d'authentification",
@@ -183,8 +239,19 @@ export const fr = {
     replaceApp: "Remplacer l'application",
     removeApp: 'Supprimer',
     keysTitle: 'Clés de sécurité',
+    emailInactiveKey:
+      'Les codes par e-mail ne sont plus acceptés : vous vous connectez avec votre clé de sécurité.',
     keyText: '{name}, ajoutée le {date}',
+    keyLastUsed: 'Dernière utilisation le {date} à {time}',
+    keyNeverUsed: 'Pas encore utilisée',
     noKeys: "Aucune clé de sécurité n'est enregistrée.",
+    addKey: 'Ajouter une clé de sécurité',
+    removeKey: 'Supprimer',
+    confirmKeyTitle: 'Supprimer cette clé de sécurité ?',
+    confirmKeyText:
+      'Vous ne pourrez plus vous connecter avec la clé « {name} ». Vous pourrez en ajouter une autre ensuite.',
+    confirmKey: 'Supprimer la clé',
+    keyRemoved: 'La clé de sécurité a été supprimée.',
     confirmTitle: "Supprimer l'application ?",
     confirmText:
       'Vous ne pourrez plus vous connecter avec les codes de cette application. Vous pourrez en ajouter une autre ensuite.',
@@ -208,6 +275,26 @@ export const fr = {
     deviceName: "Nom de l'appareil",
     deviceHint: 'Facultatif. Par exemple : téléphone du bureau.',
     submit: "Ajouter l'application",
+  },
+  addKey: {
+    title: 'Ajouter une clé de sécurité',
+    intro:
+      'Branchez votre clé de sécurité sur le guichet et donnez-lui un nom. Touchez ensuite la clé quand elle clignote.',
+    name: 'Nom de la clé',
+    nameHint: 'Par exemple : clé bleue.',
+    nameMissing: 'Saisissez un nom pour la clé.',
+    pin: 'Code PIN de la clé',
+    pinHint: 'Facultatif : nécessaire pour vous connecter sans mot de passe.',
+    submit: 'Enregistrer la clé',
+  },
+  keyAdded: {
+    title: 'Clé de sécurité enregistrée',
+    text: 'Votre clé de sécurité est enregistrée.',
+    secondFactor: 'Désormais, vous vous connecterez avec votre mot de passe, puis cette clé.',
+    passwordless:
+      'Vous pourrez aussi vous connecter sans mot de passe : choisissez « Se connecter avec ma clé de sécurité », puis saisissez le code PIN de la clé.',
+    backFactors: "Retour à mes facteurs d'authentification",
+    continue: 'Continuer',
   },
   appAdded: {
     title: 'Application enregistrée',

@@ -5,6 +5,8 @@
 import type { ContractError } from '../../src-main/contract/errors'
 
 export type CodeSource = 'email' | 'app'
+/** Where a security-key operation happens: the same code may need another next step. */
+export type KeyContext = 'register' | 'keySignIn' | 'passwordless'
 
 /** Codes whose sentence holds `{wait}`, filled from `retryAfterSeconds`. */
 const WAIT_CODES: ReadonlySet<string> = new Set(['ACCOUNT_LOCKED', 'CODE_QUOTA_EXCEEDED'])
@@ -16,7 +18,10 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'name',
   'code',
   'deviceName',
+  'pin',
 ])
+/** Fewer PIN retries than this left: warn that the key's PIN is about to block. */
+const PIN_WARNING_ATTEMPTS = 3
 
 export interface ErrorDescription {
   /** The sentence's message key. */
@@ -32,13 +37,20 @@ export interface DescribeOptions {
   has: (key: string) => boolean
   /** Where the code being checked comes from, when it matters for the next step. */
   source?: CodeSource
+  /** Where a key operation failed, when it changes the next step. */
+  context?: KeyContext
 }
 
 export function describeError(error: ContractError, options: DescribeOptions): ErrorDescription {
-  const { t, has, source } = options
+  const { t, has, source, context } = options
   // An unknown code (a newer main process) still reads as a sentence.
   const code = has(`errors.${error.code}`) ? error.code : 'INTERNAL'
-  const key = source === 'app' && APP_CODES.has(code) ? `errorsApp.${code}` : `errors.${code}`
+  const key =
+    context && has(`errorsKey.${context}.${code}`)
+      ? `errorsKey.${context}.${code}`
+      : source === 'app' && APP_CODES.has(code)
+        ? `errorsApp.${code}`
+        : `errors.${code}`
   const params = error.params ?? {}
   const extras: string[] = []
   if (code === 'PASSWORD_REJECTED' && params.reason && has(`passwordRejection.${params.reason}`)) {
@@ -46,11 +58,16 @@ export function describeError(error: ContractError, options: DescribeOptions): E
   }
   if (typeof params.attemptsLeft === 'number' && code !== 'INTERNAL') {
     extras.push(t('errorExtra.attemptsLeft', { attemptsLeft: params.attemptsLeft }))
+    if (code === 'FIDO_PIN_INVALID' && params.attemptsLeft <= PIN_WARNING_ATTEMPTS) {
+      extras.push(t('errorExtra.pinLastAttempts'))
+    }
   }
   if (code === 'VALIDATION' && params.field) {
     const field = params.field.split('.')[0] ?? ''
     if (KNOWN_FIELDS.has(field)) {
-      extras.push(t('errorExtra.field', { field: t(`fields.${field}`) }))
+      // A key's name is « Nom de la clé », not the clerk's name.
+      const label = context === 'register' && field === 'name' ? 'keyName' : field
+      extras.push(t('errorExtra.field', { field: t(`fields.${label}`) }))
     }
   }
   return { key, hasWait: WAIT_CODES.has(code), extras }

@@ -20,12 +20,17 @@ export type Screen =
   | { name: 'firstStart' }
   | { name: 'setupApp'; enrollment: AppEnrollment }
   | { name: 'signIn' }
+  /** « Se connecter avec ma clé de sécurité »: the key's PIN, no password. */
+  | { name: 'keyPin' }
   | { name: 'code'; step: SignInStep; resent: boolean }
   | { name: 'enroll' }
   | { name: 'home' }
   | { name: 'factors' }
   | { name: 'addApp'; enrollment: AppEnrollment }
   | { name: 'appAdded' }
+  | { name: 'addKey' }
+  /** `passwordless`: registered with its PIN, so it also signs in without a password. */
+  | { name: 'keyAdded'; passwordless: boolean }
   | { name: 'account' }
   | { name: 'changeAddress' }
 
@@ -54,6 +59,8 @@ export interface ClerkState {
   dirty: boolean
   /** A modal (idle warning) is open: the rest of the page is inert. */
   idleWarning: boolean
+  /** A security-key call is waiting for the key: a sign-out cancels it first. */
+  keyOperation: boolean
 }
 
 /** Codes after which nothing of the current flow is valid: start over from sign-in. */
@@ -86,7 +93,14 @@ export function createClerkStore(options: ClerkStoreOptions) {
     notice: null,
     dirty: false,
     idleWarning: false,
+    keyOperation: false,
   })
+
+  /** Set when this clerk tree goes: late answers of its calls change nothing any more. */
+  let disposed = false
+  function dispose(): void {
+    disposed = true
+  }
 
   function go(screen: Screen): void {
     state.screen = screen
@@ -95,7 +109,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     }
   }
 
-  /** Home, or the policy screen that only offers to add an app. */
+  /** Home, or the policy screen that only offers to add an app or a key. */
   function enterSession(session: SessionView): void {
     state.session = session
     state.dirty = true
@@ -160,22 +174,59 @@ export function createClerkStore(options: ClerkStoreOptions) {
 
   /** Throws this clerk tree away and starts again, saying why. */
   function startOver(error: ContractError): void {
+    if (disposed) return
     requestReset({ reason: 'error', notice: { kind: 'error', error } })
   }
 
-  /** Unwraps a result; on a flow-ending error, takes over and returns null. */
+  /**
+   * Unwraps a result; on a flow-ending error, takes over and returns null. An
+   * answer that arrives after this clerk tree was thrown away is dropped (null).
+   */
   function settle<T>(result: Result<T>): Result<T> | null {
+    if (disposed) return null
     if (!result.ok && takeOver(result.error)) return null
     return result
   }
 
+  /**
+   * After an app or a key was added: back to the factors, or, for a clerk who had
+   * to enroll, home once the engine agrees. Returns the error to show, if any.
+   */
+  async function continueAfterEnrollment(): Promise<ContractError | null> {
+    if (!state.session?.mustEnroll) {
+      go({ name: 'factors' })
+      return null
+    }
+    const result = settle(await bridge.getStatus({}))
+    if (!result) return null
+    if (!result.ok) return result.error
+    if (result.value.session) enterSession(result.value.session)
+    else startOver({ code: 'NOT_SIGNED_IN' })
+    return null
+  }
+
   async function signOut(reason: 'signedOut' | 'idle'): Promise<void> {
     // The engine is told first; the renderer forgets everything whatever it answers,
-    // and the next generation checks again that nothing is left open.
+    // and the next generation checks again that nothing is left open. A key waiting
+    // for a touch is released first: main runs one call at a time.
+    if (state.keyOperation) await bridge.cancelKeyOperation({})
     if (state.session) await bridge.signOut({})
     else if (state.screen.name === 'code') await bridge.cancelSignIn({})
     requestReset({ reason, notice: { kind: reason } })
   }
 
-  return { state, go, enterSession, start, retry, takeOver, startOver, settle, signOut, bridge }
+  return {
+    state,
+    go,
+    enterSession,
+    start,
+    retry,
+    takeOver,
+    startOver,
+    settle,
+    continueAfterEnrollment,
+    signOut,
+    dispose,
+    bridge,
+  }
 }
