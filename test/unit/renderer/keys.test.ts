@@ -3,12 +3,11 @@
 // touch with « Annuler », done), the PIN entry with the attempts left, every key
 // error as a sentence with its next step, and « Supprimer » after a confirmation.
 
-import { readFileSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
+import css from '../../../src-renderer/styles/main.css?raw'
 import { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
@@ -447,7 +446,6 @@ describe.each(LOCALES)('the enroll policy screen offers a key (%s)', (locale) =>
 
 describe('the touch animation', () => {
   it('is calm and stops under prefers-reduced-motion', () => {
-    const css = readFileSync(resolve(process.cwd(), 'src-renderer/styles/main.css'), 'utf8')
     expect(css).toMatch(/\.key-prompt--touch \.key-prompt__pad \{\s*animation: key-pulse 2s/)
     const reduced = css.slice(css.indexOf('@media (prefers-reduced-motion: reduce)'))
     expect(reduced).toMatch(
