@@ -1,0 +1,68 @@
+// What a clerk does at the kiosk, written with the names a screen reader hears.
+
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { totpCodeAt, totpStepAt } from '../../../src-main/engine/totp'
+import { ROOT } from './kiosk'
+
+export const PASSWORD = 'Lune-verte-escalier-42'
+
+/** Adds an account with the admin command, as IT does. */
+export function adminAddUser(configPath: string, email: string, name: string, password = PASSWORD): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(ROOT, 'src-main', 'cli', 'admin.ts'), '--config', configPath, 'user', 'add', '--email', email, '--name', name, '--password-stdin'],
+      (error, _stdout, stderr) => (error ? reject(new Error(stderr)) : resolve()),
+    )
+    child.stdin?.end(`${password}\n`)
+  })
+}
+
+export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
+  await page.getByLabel('Adresse de connexion').fill(email)
+  await page.getByLabel('Mot de passe', { exact: true }).fill(password)
+  await page.getByRole('button', { name: 'Se connecter', exact: true }).click()
+}
+
+export async function enterCode(page: Page, code: string): Promise<void> {
+  await page.getByLabel("Code d'authentification").fill(code)
+  await page.getByRole('button', { name: 'Valider' }).click()
+}
+
+export async function heading(page: Page): Promise<string> {
+  return (await page.getByRole('heading', { level: 1 }).innerText()).trim()
+}
+
+export async function expectHeading(page: Page, text: string | RegExp): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 15_000 })
+}
+
+/** The key shown beside the QR code, read off the screen as a clerk would type it. */
+export async function secretOnScreen(page: Page): Promise<string> {
+  const text = await page.locator('.enroll__key-groups').innerText()
+  const secret = text.replace(/\s+/g, '')
+  expect(secret).toMatch(/^[A-Z2-7]{32}$/)
+  return secret
+}
+
+let lastStepUsed = -1
+
+/**
+ * The code an authenticator app shows for `secret`, as a clerk would type it:
+ * never from a time step already used (the kiosk refuses those), and not in
+ * the last seconds of a step.
+ */
+export async function appCode(secret: string): Promise<string> {
+  for (;;) {
+    const step = totpStepAt(Date.now())
+    const intoStep = (Date.now() / 1000) % 30
+    if (step > lastStepUsed && intoStep < 25) {
+      lastStepUsed = step
+      return totpCodeAt(secret, Date.now())
+    }
+    await new Promise((r) => setTimeout(r, 500))
+  }
+}

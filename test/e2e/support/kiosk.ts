@@ -1,0 +1,138 @@
+// End-to-end harness: the web host as a child process (exactly `npm run web`),
+// a real SMTP server on loopback, and Debian's Chromium through playwright-core.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { expect } from 'vitest'
+import { startSmtp, type TestSmtp } from '../../support/smtp'
+import { tempDir } from '../../support/env'
+
+export const ROOT = join(import.meta.dirname, '..', '..', '..')
+export const RESULTS = join(ROOT, 'test-results')
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx')
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+]
+
+export interface WebHostProcess {
+  url: string
+  dataDir: string
+  configPath: string
+  child: ChildProcess
+  output: () => string
+  stop(): Promise<void>
+}
+
+/** Starts `src-main/host/cli.ts` with a config of its own; resolves once it prints its URL. */
+export async function startWebHostProcess(
+  config: Record<string, unknown>,
+  options: { dir: string },
+): Promise<WebHostProcess> {
+  const dataDir = join(options.dir, 'data')
+  const configPath = join(options.dir, 'config.json')
+  await writeFile(configPath, JSON.stringify({ dataDir, terminalId: 'poste-e2e', ...config }))
+  const child = spawn(TSX, [join(ROOT, 'src-main', 'host', 'cli.ts'), '--config', configPath, '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`web host did not start:\n${out}`)), 90_000)
+    const check = (): void => {
+      const m = out.match(/Guichet web host on (http:\/\/127\.0\.0\.1:\d+\/)/)
+      if (m?.[1]) {
+        clearTimeout(timer)
+        resolve(m[1])
+      }
+    }
+    child.stdout?.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`web host exited with ${code}:\n${out}`))
+    })
+  })
+  return {
+    url,
+    dataDir,
+    configPath,
+    child,
+    output: () => out,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+}
+
+export interface Kiosk {
+  smtp: TestSmtp
+  host: WebHostProcess
+  browser: Browser
+  context: BrowserContext
+  page: Page
+  dir: string
+  close(): Promise<void>
+}
+
+export async function startKiosk(config: Record<string, unknown> = {}): Promise<Kiosk> {
+  const dir = await tempDir('guichet-e2e-')
+  const smtp = await startSmtp()
+  const host = await startWebHostProcess({ mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 3 }, ...config }, { dir: dir.path })
+  const browser = await launchChromium()
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'fr-FR' })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text())
+  })
+  await page.goto(host.url)
+  return {
+    smtp,
+    host,
+    browser,
+    context,
+    page,
+    dir: dir.path,
+    async close() {
+      await browser.close().catch(() => undefined)
+      await host.stop()
+      await smtp.close()
+      expect(errors, 'no script error in the page').toEqual([])
+      await dir.remove()
+    },
+  }
+}
+
+/** axe-core on the current screen: zero serious or critical violations (WCAG 2.1 AA). */
+export async function expectAccessible(page: Page, screen: string): Promise<void> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+    `accessibility of ${screen}`,
+  ).toEqual([])
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await mkdir(RESULTS, { recursive: true })
+  await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true })
+}
