@@ -7,7 +7,6 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { nextTick } from 'vue'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
-import css from '../../../src-renderer/styles/main.css?raw'
 import { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
@@ -445,7 +444,8 @@ describe.each(LOCALES)('the enroll policy screen offers a key (%s)', (locale) =>
 })
 
 describe('the touch animation', () => {
-  it('is calm and stops under prefers-reduced-motion', () => {
+  it('is calm and stops under prefers-reduced-motion', async () => {
+    const css = await readStylesheet()
     expect(css).toMatch(/\.key-prompt--touch \.key-prompt__pad \{\s*animation: key-pulse 2s/)
     const reduced = css.slice(css.indexOf('@media (prefers-reduced-motion: reduce)'))
     expect(reduced).toMatch(
@@ -453,6 +453,15 @@ describe('the touch animation', () => {
     )
   })
 })
+
+/** The stylesheet as written (CSS imports are empty under vitest). Run from the repository root. */
+async function readStylesheet(): Promise<string> {
+  // The renderer's type configuration has no Node types; the test runs in Node all the same.
+  const fs = (await import(/* @vite-ignore */ 'node:fs' as string)) as {
+    readFileSync(path: string, encoding: 'utf8'): string
+  }
+  return fs.readFileSync('src-renderer/styles/main.css', 'utf8')
+}
 
 function pageTextLower(wrapper: VueWrapper): string {
   return wrapper.text().toLowerCase()
