@@ -20,7 +20,10 @@ export default tseslint.config(
   {
     languageOptions: { globals: { ...globals.node } },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       'vue/multi-word-component-names': 'off',
       'vue/max-attributes-per-line': 'off',
@@ -29,9 +32,28 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src-main/engine/**', 'src-main/store/**', 'src-main/mail/**', 'src-main/fido/**', 'src-main/host/**', 'src-main/cli/**', 'src-main/contract/**', 'src-main/config.ts'],
+    files: [
+      'src-main/engine/**',
+      'src-main/store/**',
+      'src-main/mail/**',
+      'src-main/fido/**',
+      'src-main/host/**',
+      'src-main/cli/**',
+      'src-main/contract/**',
+      'src-main/config.ts',
+    ],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only src-main/shell, main.ts and preload.ts may import electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              message: 'Only src-main/shell, main.ts and preload.ts may import electron.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -43,9 +65,19 @@ export default tseslint.config(
         {
           paths: nodeOnly.map((name) => ({ name, message: 'The renderer has no Node access.' })),
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'], message: 'The renderer has no Node access.' },
-            { group: ['**/src-main/**', '!**/src-main/contract', '!**/src-main/contract/**'], message: 'The renderer may only import the contract (type-only).' },
-            { group: ['**/src-main/contract/**', '**/src-main/contract'], allowTypeImports: true, message: 'Import the contract type-only in the renderer.' },
+            {
+              group: ['node:*', 'fs', 'path', 'crypto', 'os', 'child_process'],
+              message: 'The renderer has no Node access.',
+            },
+            {
+              group: ['**/src-main/**', '!**/src-main/contract', '!**/src-main/contract/**'],
+              message: 'The renderer may only import the contract (type-only).',
+            },
+            {
+              group: ['**/src-main/contract/**', '**/src-main/contract'],
+              allowTypeImports: true,
+              message: 'Import the contract type-only in the renderer.',
+            },
           ],
         },
       ],

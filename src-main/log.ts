@@ -10,11 +10,14 @@ export interface Logger {
 }
 
 function describeError(value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, stack: value.stack }
   return value
 }
 
-export function createLogger(write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+export function createLogger(
+  write: (line: string) => void = (l) => process.stderr.write(l),
+): Logger {
   const log =
     (level: LogLevel) =>
     (message: string, fields: Record<string, unknown> = {}): void => {

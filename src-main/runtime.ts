@@ -64,7 +64,8 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   const store = await openStore(config)
   const mailer = options.mailer ?? createMailer(config)
   try {
-    const keyProvider = options.keyProvider ?? createFileKeyProvider(defaultKeyFilePath(config.dataDir))
+    const keyProvider =
+      options.keyProvider ?? createFileKeyProvider(defaultKeyFilePath(config.dataDir))
     const api = await createEngine({
       config,
       store,
@@ -75,7 +76,10 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       emit: options.emit,
       keyClient:
         options.keyClient ??
-        createKeyClient({ origin: config.fido.origin, transport: createDeviceSourceFromConfig(config.fido) }),
+        createKeyClient({
+          origin: config.fido.origin,
+          transport: createDeviceSourceFromConfig(config.fido),
+        }),
     })
     return {
       api,

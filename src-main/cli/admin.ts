@@ -65,7 +65,13 @@ async function userByEmail(store: Store, email: string): Promise<UserRecord> {
   return user
 }
 
-function adminAudit(store: Store, config: Config, event: string, user: UserRecord | undefined, detail?: string): Promise<void> {
+function adminAudit(
+  store: Store,
+  config: Config,
+  event: string,
+  user: UserRecord | undefined,
+  detail?: string,
+): Promise<void> {
   return store.audit.append({
     at: Date.now(),
     terminalId: config.terminalId,
@@ -77,13 +83,24 @@ function adminAudit(store: Store, config: Config, event: string, user: UserRecor
   })
 }
 
-async function notify(config: Config, user: UserRecord, kind: NoticeKind, io: AdminIo): Promise<void> {
+async function notify(
+  config: Config,
+  user: UserRecord,
+  kind: NoticeKind,
+  io: AdminIo,
+): Promise<void> {
   const mailer = createMailer(config)
   try {
-    const letter = noticeLetter(kind, config.locale, { at: Date.now(), issuer: config.issuer, terminalId: config.terminalId })
+    const letter = noticeLetter(kind, config.locale, {
+      at: Date.now(),
+      issuer: config.issuer,
+      terminalId: config.terminalId,
+    })
     await mailer.send({ to: user.email, ...letter })
   } catch (error) {
-    io.stderr(`Warning: the notice to ${user.email} could not be sent (${(error as Error).message}).\n`)
+    io.stderr(
+      `Warning: the notice to ${user.email} could not be sent (${(error as Error).message}).\n`,
+    )
   } finally {
     mailer.close()
   }
@@ -121,7 +138,16 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     return 0
   }
   const command = positionals.join(' ')
-  const known = ['user add', 'user list', 'user disable', 'user enable', 'user unlock', 'user reset-factors', 'audit', 'store migrate']
+  const known = [
+    'user add',
+    'user list',
+    'user disable',
+    'user enable',
+    'user unlock',
+    'user reset-factors',
+    'audit',
+    'store migrate',
+  ]
   if (!known.includes(command)) {
     io.stderr(`${command ? `Unknown command "${command}".` : 'No command given.'}\n\n${USAGE}\n`)
     return 2
@@ -150,7 +176,10 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     let since: number | undefined
     if (values.since !== undefined) {
       since = Date.parse(values.since)
-      if (Number.isNaN(since)) throw new UsageError(`--since "${values.since}" is not an ISO date (e.g. 2026-11-29 or 2026-11-29T08:00:00Z).`)
+      if (Number.isNaN(since))
+        throw new UsageError(
+          `--since "${values.since}" is not an ISO date (e.g. 2026-11-29 or 2026-11-29T08:00:00Z).`,
+        )
     }
     store = await openStore(config)
     switch (command) {
@@ -158,14 +187,24 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const email = parseEmail(values.email)
         const name = values.name?.trim()
         if (!name) throw new UsageError('--name is required.')
-        if (!values['password-stdin']) throw new UsageError('--password-stdin is required: type the password on standard input.')
+        if (!values['password-stdin'])
+          throw new UsageError('--password-stdin is required: type the password on standard input.')
         const password = await readPassword(io)
         const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
         if (reason) throw new Refusal(`The password was refused: ${PASSWORD_REASONS[reason]}.`)
-        const id = await store.users.insert({ email, name, passwordHash: await hashPassword(password), mustChangePassword: false, now: Date.now() })
-        if (id === undefined) throw new Refusal(`An account with the address ${email} already exists.`)
+        const id = await store.users.insert({
+          email,
+          name,
+          passwordHash: await hashPassword(password),
+          mustChangePassword: false,
+          now: Date.now(),
+        })
+        if (id === undefined)
+          throw new Refusal(`An account with the address ${email} already exists.`)
         await adminAudit(store, config, 'user-add', { id, email } as UserRecord)
-        io.stdout(`Account ${email} created. At the first sign-in a code is sent to this address.\n`)
+        io.stdout(
+          `Account ${email} created. At the first sign-in a code is sent to this address.\n`,
+        )
         return 0
       }
       case 'user list': {
@@ -178,7 +217,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
               name: u.name,
               disabled: u.disabled,
               app: (await store!.apps.get(u.id)) !== undefined,
-              lockedUntil: t && t.lockedUntil > Date.now() ? new Date(t.lockedUntil).toISOString() : null,
+              lockedUntil:
+                t && t.lockedUntil > Date.now() ? new Date(t.lockedUntil).toISOString() : null,
               failures: t?.failures ?? 0,
               createdAt: new Date(u.createdAt).toISOString(),
             }
@@ -188,7 +228,9 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         else if (rows.length === 0) io.stdout('No accounts.\n')
         else
           for (const r of rows)
-            io.stdout(`${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${r.app ? 'app' : 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`)
+            io.stdout(
+              `${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${r.app ? 'app' : 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
+            )
         return 0
       }
       case 'user disable':
@@ -213,11 +255,21 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const removed = await store.transaction(async (tx) => {
           const app = await tx.apps.remove(user.id)
           await tx.codes.voidAll(user.id)
-          await tx.audit.append({ at: Date.now(), terminalId: config.terminalId, event: 'admin.reset-factors', outcome: 'ok', userId: user.id, email: user.email, detail: app ? 'app removed' : 'nothing to remove' })
+          await tx.audit.append({
+            at: Date.now(),
+            terminalId: config.terminalId,
+            event: 'admin.reset-factors',
+            outcome: 'ok',
+            userId: user.id,
+            email: user.email,
+            detail: app ? 'app removed' : 'nothing to remove',
+          })
           return app
         })
         await notify(config, user, 'factors-reset', io)
-        io.stdout(`Factors of ${user.email} reset${removed ? ' (authenticator app removed)' : ' (no app was enrolled)'}. The next sign-in uses a code sent by e-mail.\n`)
+        io.stdout(
+          `Factors of ${user.email} reset${removed ? ' (authenticator app removed)' : ' (no app was enrolled)'}. The next sign-in uses a code sent by e-mail.\n`,
+        )
         return 0
       }
       case 'audit': {
@@ -232,7 +284,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
           detail: e.detail,
         }))
         if (values.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`)
-        else for (const r of rows) io.stdout(`${r.at}\t${r.terminalId}\t${r.event}\t${r.outcome}\t${r.email ?? ''}\t${r.factor ?? ''}\t${r.detail ?? ''}\n`)
+        else
+          for (const r of rows)
+            io.stdout(
+              `${r.at}\t${r.terminalId}\t${r.event}\t${r.outcome}\t${r.email ?? ''}\t${r.factor ?? ''}\t${r.detail ?? ''}\n`,
+            )
         return 0
       }
       case 'store migrate': {

@@ -194,7 +194,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     }
   }
 
-  async function sessionView(s: Extract<Session, { kind: 'signed-in' }>): Promise<SessionView | undefined> {
+  async function sessionView(
+    s: Extract<Session, { kind: 'signed-in' }>,
+  ): Promise<SessionView | undefined> {
     const user = await store.users.byId(s.userId)
     if (!user || user.disabled) return undefined
     return { name: user.name, email: user.email, factor: s.factor, mustEnroll: s.mustEnroll }
@@ -209,9 +211,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return session
   }
 
-  async function signedInUser(options: { duringEnrollment?: boolean } = {}): Promise<
-    Result<{ user: UserRecord; s: Extract<Session, { kind: 'signed-in' }> }>
-  > {
+  async function signedInUser(
+    options: { duringEnrollment?: boolean } = {},
+  ): Promise<Result<{ user: UserRecord; s: Extract<Session, { kind: 'signed-in' }> }>> {
     if (session.kind !== 'signed-in') return fail('NOT_SIGNED_IN')
     const user = await store.users.byId(session.userId)
     if (!user || user.disabled) {
@@ -269,7 +271,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     } catch (error) {
       if (!(error instanceof MailUnavailableError)) throw error
       log.warn('sign-in code not sent', { userId: user.id, error: error.message })
-      await audit({ event: 'code-sent', outcome: 'fail', userId: user.id, email: user.email, factor: 'email', detail: 'MAIL_UNAVAILABLE' })
+      await audit({
+        event: 'code-sent',
+        outcome: 'fail',
+        userId: user.id,
+        email: user.email,
+        factor: 'email',
+        detail: 'MAIL_UNAVAILABLE',
+      })
       return fail('MAIL_UNAVAILABLE')
     }
     // Counted as sent only once the mail server has accepted it.
@@ -309,14 +318,22 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return ok({ name: user.name, email: user.email, factor, mustEnroll })
   }
 
-  async function newEnrollment(email: string): Promise<{ pending: PendingEnrollment; view: AppEnrollment }> {
+  async function newEnrollment(
+    email: string,
+  ): Promise<{ pending: PendingEnrollment; view: AppEnrollment }> {
     const secret = newTotpSecret()
     const uri = totpUri({ issuer: config.issuer, email, secret })
     const qr = await qrCodes(uri)
     const expiresAt = clock.now() + ENROLLMENT_TTL_MS
     return {
       pending: { secret, expiresAt, tries: 0 },
-      view: { uri, qrSvg: qr.svg, qrPngDataUrl: qr.pngDataUrl, secretGroups: groupsOfFour(secret), expiresAt },
+      view: {
+        uri,
+        qrSvg: qr.svg,
+        qrPngDataUrl: qr.pngDataUrl,
+        secretGroups: groupsOfFour(secret),
+        expiresAt,
+      },
     }
   }
 
@@ -349,7 +366,12 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return {
       email: user.email,
       app: app ? { deviceName: app.deviceName, createdAt: app.createdAt } : null,
-      keys: keys.map((k) => ({ id: k.id, name: k.name, createdAt: k.createdAt, lastUsedAt: k.lastUsedAt })),
+      keys: keys.map((k) => ({
+        id: k.id,
+        name: k.name,
+        createdAt: k.createdAt,
+        lastUsedAt: k.lastUsedAt,
+      })),
     }
   }
 
@@ -357,10 +379,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     (await store.keys.listByUser(userId)).length > 0
 
   /** The user id a key stores with a discoverable credential: stable, and no personal data. */
-  const userHandle = (userId: number): Uint8Array => mac(dataKey, 'user-handle', String(userId)).slice(0, 16)
+  const userHandle = (userId: number): Uint8Array =>
+    mac(dataKey, 'user-handle', String(userId)).slice(0, 16)
 
   const relyingParty = { rpId: config.fido.rpId, origin: config.fido.origin }
-  const allowedAaguids = new Set(config.fido.allowedAaguids.map((a) => a.replace(/-/g, '').toLowerCase()))
+  const allowedAaguids = new Set(
+    config.fido.allowedAaguids.map((a) => a.replace(/-/g, '').toLowerCase()),
+  )
 
   /**
    * Runs one operation on the key, reporting its progress as `keyStatus`
@@ -368,7 +393,11 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
    * errors come back as their codes.
    */
   async function withKey<T>(
-    run: (client: KeyClient, signal: AbortSignal, onStatus: (s: 'waiting-device' | 'processing' | 'touch') => void) => Promise<T>,
+    run: (
+      client: KeyClient,
+      signal: AbortSignal,
+      onStatus: (s: 'waiting-device' | 'processing' | 'touch') => void,
+    ) => Promise<T>,
   ): Promise<Result<T>> {
     const client = deps.keyClient
     if (!client) return fail('FIDO_NO_DEVICE')
@@ -376,10 +405,15 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     const controller = new AbortController()
     keyOperation = controller
     try {
-      return ok(await run(client, controller.signal, (status) => deps.emit?.('keyStatus', { status })))
+      return ok(
+        await run(client, controller.signal, (status) => deps.emit?.('keyStatus', { status })),
+      )
     } catch (error) {
       if (error instanceof FidoError) {
-        return fail(error.code, error.attemptsLeft === undefined ? undefined : { attemptsLeft: error.attemptsLeft })
+        return fail(
+          error.code,
+          error.attemptsLeft === undefined ? undefined : { attemptsLeft: error.attemptsLeft },
+        )
       }
       throw error
     } finally {
@@ -409,7 +443,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
       }
       // A counter that goes backwards may be a cloned key: refuse and tell IT.
-      await audit({ event: 'key-counter-regression', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: `key ${key.id} (${key.name})` })
+      await audit({
+        event: 'key-counter-regression',
+        outcome: 'fail',
+        userId: user.id,
+        email: user.email,
+        factor: 'key',
+        detail: `key ${key.id} (${key.name})`,
+      })
       log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
       return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
     }
@@ -463,8 +504,22 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
           now,
         })
         if (id === undefined) return undefined
-        await tx.apps.put({ userId: id, secretEnc: sealSecret(id, s.secret), deviceName, createdAt: now, lastStep: checked.value })
-        await tx.audit.append({ at: now, terminalId: config.terminalId, event: 'setup', outcome: 'ok', userId: id, email: s.email, factor: 'app' })
+        await tx.apps.put({
+          userId: id,
+          secretEnc: sealSecret(id, s.secret),
+          deviceName,
+          createdAt: now,
+          lastStep: checked.value,
+        })
+        await tx.audit.append({
+          at: now,
+          terminalId: config.terminalId,
+          event: 'setup',
+          outcome: 'ok',
+          userId: id,
+          email: s.email,
+          factor: 'app',
+        })
         return id
       })
       setup = undefined
@@ -480,9 +535,17 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const user = await store.users.byEmail(email)
       // Unknown addresses verify a dummy hash: same answer, same time.
       const matches = await verifyPassword(user?.passwordHash ?? dummyHash, password)
-      if (!user || !matches) return failure(email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+      if (!user || !matches)
+        return failure(email, user, 'password', { code: 'INVALID_CREDENTIALS' })
       if (user.disabled) {
-        await audit({ event: 'sign-in', outcome: 'fail', userId: user.id, email, factor: 'password', detail: 'ACCOUNT_DISABLED' })
+        await audit({
+          event: 'sign-in',
+          outcome: 'fail',
+          userId: user.id,
+          email,
+          factor: 'password',
+          detail: 'ACCOUNT_DISABLED',
+        })
         return fail('ACCOUNT_DISABLED')
       }
       const attemptId = randomId()
@@ -501,7 +564,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         if (!sent.ok) return sent
         session = { ...base, factor: 'email', ...sent.value, validUntil }
       }
-      await audit({ event: 'sign-in.password', outcome: 'ok', userId: user.id, email, factor: 'password' })
+      await audit({
+        event: 'sign-in.password',
+        outcome: 'ok',
+        userId: user.id,
+        email,
+        factor: 'password',
+      })
       return ok(stepView(session, keys.length > 0))
     },
 
@@ -548,9 +617,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         const expected = mac(dataKey, 'email-code', String(user.id), pending.attemptId, code)
         if (!macEquals(expected, record.mac)) {
           const left = EMAIL_CODE_MAX_TRIES - tries
-          return failure(subject, user, 'email', left > 0
-            ? { code: 'CODE_INVALID', params: { attemptsLeft: left } }
-            : { code: 'CODE_ATTEMPTS_EXHAUSTED' })
+          return failure(
+            subject,
+            user,
+            'email',
+            left > 0
+              ? { code: 'CODE_INVALID', params: { attemptsLeft: left } }
+              : { code: 'CODE_ATTEMPTS_EXHAUSTED' },
+          )
         }
         if (!(await store.codes.consume(record.id, now))) return fail('CODE_EXPIRED')
         return completeSignIn(user, 'email')
@@ -604,9 +678,24 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const replaced = (await store.apps.get(user.id)) !== undefined
       // The new app replaces the old only now that it is confirmed, in one transaction.
       await store.transaction(async (tx) => {
-        await tx.apps.put({ userId: user.id, secretEnc: sealSecret(user.id, secret), deviceName, createdAt: now, lastStep: checked.value })
+        await tx.apps.put({
+          userId: user.id,
+          secretEnc: sealSecret(user.id, secret),
+          deviceName,
+          createdAt: now,
+          lastStep: checked.value,
+        })
         await tx.codes.voidAll(user.id)
-        await tx.audit.append({ at: now, terminalId: config.terminalId, event: 'app-enrolled', outcome: 'ok', userId: user.id, email: user.email, factor: 'app', detail: replaced ? 'replaced' : null })
+        await tx.audit.append({
+          at: now,
+          terminalId: config.terminalId,
+          event: 'app-enrolled',
+          outcome: 'ok',
+          userId: user.id,
+          email: user.email,
+          factor: 'app',
+          detail: replaced ? 'replaced' : null,
+        })
       })
       enrollment = undefined
       s.mustEnroll = false
@@ -619,7 +708,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (!me.ok) return me
       const { user } = me.value
       if (!(await store.apps.remove(user.id))) return fail('APP_NOT_ENROLLED')
-      await audit({ event: 'app-removed', outcome: 'ok', userId: user.id, email: user.email, factor: 'app' })
+      await audit({
+        event: 'app-removed',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor: 'app',
+      })
       await sendNotice(user, 'app-removed')
       return ok(await factorsOf(user))
     },
@@ -648,7 +743,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         }),
       )
       if (!made.ok) {
-        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: made.error.code })
+        await audit({
+          event: 'key-added',
+          outcome: 'fail',
+          userId: user.id,
+          email: user.email,
+          factor: 'key',
+          detail: made.error.code,
+        })
         return made
       }
       if (clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
@@ -658,17 +760,52 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         requireUserVerification: withPin,
       })
       if (!verified) {
-        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: 'attestation not verified' })
+        await audit({
+          event: 'key-added',
+          outcome: 'fail',
+          userId: user.id,
+          email: user.email,
+          factor: 'key',
+          detail: 'attestation not verified',
+        })
         return fail('FIDO_KEY_REFUSED')
       }
-      if (allowedAaguids.size > 0 && !allowedAaguids.has(verified.aaguid.replace(/-/g, '').toLowerCase())) {
-        await audit({ event: 'key-added', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: `model ${verified.aaguid} not allowed` })
+      if (
+        allowedAaguids.size > 0 &&
+        !allowedAaguids.has(verified.aaguid.replace(/-/g, '').toLowerCase())
+      ) {
+        await audit({
+          event: 'key-added',
+          outcome: 'fail',
+          userId: user.id,
+          email: user.email,
+          factor: 'key',
+          detail: `model ${verified.aaguid} not allowed`,
+        })
         return fail('FIDO_KEY_NOT_ALLOWED')
       }
       const now = clock.now()
       const inserted = await store.transaction(async (tx) => {
-        const added = await tx.keys.insert({ id: randomId(9), userId: user.id, ...verified, discoverable: withPin, name, createdAt: now, lastUsedAt: null })
-        if (added) await tx.audit.append({ at: now, terminalId: config.terminalId, event: 'key-added', outcome: 'ok', userId: user.id, email: user.email, factor: 'key', detail: `aaguid ${verified.aaguid} fmt ${verified.fmt}` })
+        const added = await tx.keys.insert({
+          id: randomId(9),
+          userId: user.id,
+          ...verified,
+          discoverable: withPin,
+          name,
+          createdAt: now,
+          lastUsedAt: null,
+        })
+        if (added)
+          await tx.audit.append({
+            at: now,
+            terminalId: config.terminalId,
+            event: 'key-added',
+            outcome: 'ok',
+            userId: user.id,
+            email: user.email,
+            factor: 'key',
+            detail: `aaguid ${verified.aaguid} fmt ${verified.fmt}`,
+          })
         return added
       })
       if (!inserted) return fail('FIDO_CREDENTIAL_EXCLUDED')
@@ -682,7 +819,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (!me.ok) return me
       const { user } = me.value
       if (!(await store.keys.remove(user.id, id))) return fail('KEY_NOT_FOUND')
-      await audit({ event: 'key-removed', outcome: 'ok', userId: user.id, email: user.email, factor: 'key', detail: `key ${id}` })
+      await audit({
+        event: 'key-removed',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor: 'key',
+        detail: `key ${id}`,
+      })
       await sendNotice(user, 'key-removed')
       return ok(await factorsOf(user))
     },
@@ -741,12 +885,28 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const key = await store.keys.byCredentialID(asserted.value.id)
       const user = key && (await store.users.byId(key.userId))
       const handle = asserted.value.response.userHandle
-      if (!key || !user || (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url'))) {
-        await audit({ event: 'sign-in', outcome: 'fail', factor: 'key', detail: 'unknown credential' })
+      if (
+        !key ||
+        !user ||
+        (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url'))
+      ) {
+        await audit({
+          event: 'sign-in',
+          outcome: 'fail',
+          factor: 'key',
+          detail: 'unknown credential',
+        })
         return fail('FIDO_KEY_REFUSED')
       }
       if (user.disabled) {
-        await audit({ event: 'sign-in', outcome: 'fail', userId: user.id, email: user.email, factor: 'key', detail: 'ACCOUNT_DISABLED' })
+        await audit({
+          event: 'sign-in',
+          outcome: 'fail',
+          userId: user.id,
+          email: user.email,
+          factor: 'key',
+          detail: 'ACCOUNT_DISABLED',
+        })
         return fail('ACCOUNT_DISABLED')
       }
       const wait = await lockedFor(user.email)
@@ -766,7 +926,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const serialized = Object.fromEntries(
     (Object.keys(api) as MethodName[]).map((name) => {
       const method = api[name] as (i: unknown) => Promise<unknown>
-      return [name, unserialized.has(name) ? method : (input: unknown) => mutex.run(() => method(input))]
+      return [
+        name,
+        unserialized.has(name) ? method : (input: unknown) => mutex.run(() => method(input)),
+      ]
     }),
   ) as unknown as Api
 

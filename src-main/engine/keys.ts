@@ -38,14 +38,18 @@ export function createFileKeyProvider(path: string): KeyProvider {
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new KeyProviderError(`Cannot create the data key file ${path}: ${(error as Error).message}`)
+        throw new KeyProviderError(
+          `Cannot create the data key file ${path}: ${(error as Error).message}`,
+        )
       }
     }
     const key = await readFile(path).catch((error: Error) => {
       throw new KeyProviderError(`Cannot read the data key file ${path}: ${error.message}`)
     })
     if (key.length !== DATA_KEY_BYTES) {
-      throw new KeyProviderError(`The data key file ${path} is damaged (expected ${DATA_KEY_BYTES} bytes).`)
+      throw new KeyProviderError(
+        `The data key file ${path} is damaged (expected ${DATA_KEY_BYTES} bytes).`,
+      )
     }
     await chmod(path, 0o600).catch(() => undefined)
     return new Uint8Array(key)

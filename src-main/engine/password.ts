@@ -64,10 +64,7 @@ function loadEstimator(): Promise<Zxcvbn> {
 
 /** Lower case without accents, for "contains" checks. */
 function fold(s: string): string {
-  return s
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
+  return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
 }
 
 /**
@@ -94,6 +91,9 @@ export async function checkNewPassword(
   for (const product of products) if (folded.includes(product)) return 'contains-product'
   const estimator = await loadEstimator()
   const inputs = [email, local, ...local.split(/[._+-]/), fold(context.name ?? ''), ...products]
-  const { score } = estimator.check(normalized, inputs.filter((s) => s.length >= 3))
+  const { score } = estimator.check(
+    normalized,
+    inputs.filter((s) => s.length >= 3),
+  )
   return score < 3 ? 'too-common' : undefined
 }

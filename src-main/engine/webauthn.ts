@@ -64,7 +64,11 @@ export async function verifyKeyAssertion(
       expectedChallenge: options.challenge,
       expectedOrigin: options.origin,
       expectedRPID: options.rpId,
-      credential: { id: key.credentialID, publicKey: new Uint8Array(key.publicKey), counter: key.signCount },
+      credential: {
+        id: key.credentialID,
+        publicKey: new Uint8Array(key.publicKey),
+        counter: key.signCount,
+      },
       requireUserVerification: options.requireUserVerification,
     })
     if (!result.verified) return { ok: false, reason: 'invalid' }

@@ -24,7 +24,11 @@ export async function isRendererStale(root: string, outDir: string): Promise<boo
   return sources > built.mtimeMs
 }
 
-export async function buildRendererIfNeeded(root: string, outDir: string, log: (line: string) => void): Promise<void> {
+export async function buildRendererIfNeeded(
+  root: string,
+  outDir: string,
+  log: (line: string) => void,
+): Promise<void> {
   if (!(await isRendererStale(root, outDir))) return
   log('Building the kiosk UI…')
   const { build } = await import('vite')

@@ -12,12 +12,16 @@ import { buildRendererIfNeeded } from './build'
 import { startWebHost, type WebHost } from './server'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const USAGE = 'Usage: npm run web -- --config FILE [--port N]   (N = 0 picks a free port; default 4780)'
+const USAGE =
+  'Usage: npm run web -- --config FILE [--port N]   (N = 0 picks a free port; default 4780)'
 
 async function main(argv: string[]): Promise<number> {
   let values
   try {
-    values = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } } }).values
+    values = parseArgs({
+      args: argv,
+      options: { config: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean' } },
+    }).values
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
     return 2
@@ -35,7 +39,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const path = configPathFromArgs(argv)
     if (!path) {
-      process.stderr.write(`No configuration: pass --config FILE or set GUICHET_CONFIG.\n${USAGE}\n`)
+      process.stderr.write(
+        `No configuration: pass --config FILE or set GUICHET_CONFIG.\n${USAGE}\n`,
+      )
       return 2
     }
     const config = loadConfigFile(path)
@@ -45,7 +51,8 @@ async function main(argv: string[]): Promise<number> {
     const target: { host?: WebHost } = {}
     const runtime = await openRuntime(config, {
       log,
-      emit: <E extends EventName>(event: E, payload: EventPayload<E>) => target.host?.emit(event, payload),
+      emit: <E extends EventName>(event: E, payload: EventPayload<E>) =>
+        target.host?.emit(event, payload),
     })
     const host = await startWebHost({ api: runtime.api, rendererDir, port, log })
     target.host = host
@@ -66,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
       return 1
     }
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      process.stderr.write(`Port ${port} on 127.0.0.1 is already in use: choose another with --port.\n`)
+      process.stderr.write(
+        `Port ${port} on 127.0.0.1 is already in use: choose another with --port.\n`,
+      )
       return 1
     }
     process.stderr.write(`${(error as Error).message}\n`)

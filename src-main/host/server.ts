@@ -15,7 +15,12 @@ import { extname, join, normalize, sep } from 'node:path'
 import { TOKEN_HEADER, TOKEN_META_NAME } from '../contract/bridge'
 import { dispatch, type Api } from '../contract/dispatch'
 import type { ErrorCode } from '../contract/errors'
-import { events as contractEvents, MAX_PAYLOAD_BYTES, type EventName, type EventPayload } from '../contract/methods'
+import {
+  events as contractEvents,
+  MAX_PAYLOAD_BYTES,
+  type EventName,
+  type EventPayload,
+} from '../contract/methods'
 import type { Logger } from '../log'
 import { CONTENT_SECURITY_POLICY } from '../shell/window-options'
 
@@ -79,7 +84,11 @@ class HttpRefusal extends Error {
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
   if (res.headersSent) return
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+  })
   res.end(body)
 }
 
@@ -128,10 +137,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const token = randomBytes(32).toString('base64url')
   const tokenBytes = Buffer.from(token)
   const indexTemplate = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
-    throw new Error(`The built kiosk UI is missing (${join(rendererDir, 'index.html')}): run "npm run build:renderer".`)
+    throw new Error(
+      `The built kiosk UI is missing (${join(rendererDir, 'index.html')}): run "npm run build:renderer".`,
+    )
   })
   const metaPattern = new RegExp(`(<meta name="${TOKEN_META_NAME}" content=")[^"]*(")`)
-  if (!metaPattern.test(indexTemplate)) throw new Error(`${rendererDir}/index.html has no ${TOKEN_META_NAME} meta tag.`)
+  if (!metaPattern.test(indexTemplate))
+    throw new Error(`${rendererDir}/index.html has no ${TOKEN_META_NAME} meta tag.`)
   const indexHtml = indexTemplate.replace(metaPattern, `$1${token}$2`)
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
   const streams = new Set<ServerResponse>()
@@ -147,7 +159,11 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     }
   }
 
-  async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
+  async function serveStatic(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+  ): Promise<void> {
     if (req.headers.host !== hostHeader) throw new HttpRefusal(403, 'FORBIDDEN')
     if (pathname === '/favicon.ico') {
       res.writeHead(204, SECURITY_HEADERS).end()
@@ -167,14 +183,21 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     send(res, 200, body, MIME[extname(file)] ?? 'application/octet-stream')
   }
 
-  async function serveApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+  async function serveApi(
+    req: IncomingMessage,
+    res: ServerResponse,
+    method: string,
+  ): Promise<void> {
     checkCaller(req, true)
-    if (!sameSecret(req.headers[TOKEN_HEADER] as string | undefined, tokenBytes)) throw new HttpRefusal(403, 'FORBIDDEN')
-    if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) throw new HttpRefusal(415, 'VALIDATION')
+    if (!sameSecret(req.headers[TOKEN_HEADER] as string | undefined, tokenBytes))
+      throw new HttpRefusal(403, 'FORBIDDEN')
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+      throw new HttpRefusal(415, 'VALIDATION')
     const body = await readBody(req, requestTimeoutMs)
     let payload: unknown
     try {
-      payload = body.length === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
+      payload =
+        body.length === 0 ? {} : JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body))
     } catch {
       throw new HttpRefusal(400, 'VALIDATION')
     }
@@ -188,9 +211,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 
   function serveEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
     checkCaller(req, false)
-    if (!sameSecret(query.get('token') ?? undefined, tokenBytes)) throw new HttpRefusal(403, 'FORBIDDEN')
+    if (!sameSecret(query.get('token') ?? undefined, tokenBytes))
+      throw new HttpRefusal(403, 'FORBIDDEN')
     if (streams.size >= (options.maxEventStreams ?? 4)) throw new HttpRefusal(429, 'FORBIDDEN')
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'text/event-stream', Connection: 'keep-alive' })
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream',
+      Connection: 'keep-alive',
+    })
     res.write(': guichet\n\n')
     streams.add(res)
     req.socket.setTimeout(0)
@@ -202,11 +230,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const route = url.pathname
     const work = (async () => {
       if (route.startsWith('/api/')) {
-        if (route === '/api/events' && req.method === 'GET') return serveEvents(req, res, url.searchParams)
+        if (route === '/api/events' && req.method === 'GET')
+          return serveEvents(req, res, url.searchParams)
         if (req.method !== 'POST') throw new HttpRefusal(405, 'UNKNOWN_METHOD')
         return serveApi(req, res, route.slice('/api/'.length))
       }
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpRefusal(405, 'UNKNOWN_METHOD')
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        throw new HttpRefusal(405, 'UNKNOWN_METHOD')
       return serveStatic(req, res, route)
     })()
     work.catch((error: unknown) => {

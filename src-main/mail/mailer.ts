@@ -62,7 +62,11 @@ export function createSmtpMailer(config: Config & { mail: { url: string } }): Ma
 
 /** Writes each message as an `.eml` file (0600) in `dir`. */
 export function createOutboxMailer(config: Config, dir: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  })
   const from = fromAddress(config)
   return {
     async send(message) {

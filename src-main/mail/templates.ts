@@ -60,12 +60,7 @@ export function signInCodeLetter(
 }
 
 export type NoticeKind =
-  | 'app-added'
-  | 'app-removed'
-  | 'key-added'
-  | 'key-removed'
-  | 'factors-reset'
-  | 'account-disabled'
+  'app-added' | 'app-removed' | 'key-added' | 'key-removed' | 'factors-reset' | 'account-disabled'
 
 const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string }>> = {
   'app-added': {
@@ -135,5 +130,8 @@ export function noticeLetter(
     locale === 'fr'
       ? "Ce n'est pas vous ? Prévenez sans attendre le service informatique."
       : 'Not you? Contact IT at once.'
-  return { subject: `${p.issuer} : ${n.subject}`.replace(' : ', locale === 'fr' ? ' : ' : ': '), text: [n.body, '', when, '', notYou].join('\n') }
+  return {
+    subject: `${p.issuer} : ${n.subject}`.replace(' : ', locale === 'fr' ? ' : ' : ': '),
+    text: [n.body, '', when, '', notYou].join('\n'),
+  }
 }

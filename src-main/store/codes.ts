@@ -26,9 +26,10 @@ const toRecord = (r: Row): EmailCodeRecord => ({
 export function sqliteEmailCodes(db: SqlExecutor): EmailCodesRepo {
   return {
     async insertReplacing(code) {
-      await db.run(`UPDATE email_codes SET state = 'voided' WHERE user_id = ? AND state = 'active'`, [
-        code.userId,
-      ])
+      await db.run(
+        `UPDATE email_codes SET state = 'voided' WHERE user_id = ? AND state = 'active'`,
+        [code.userId],
+      )
       const r = await db.run(
         `INSERT INTO email_codes (user_id, attempt_id, code_mac, sent_at, expires_at)
          VALUES (?, ?, ?, ?, ?)`,

@@ -32,23 +32,43 @@ const toRecord = (r: Row): KeyRecord => ({
 export function sqliteKeys(db: SqlExecutor): KeysRepo {
   return {
     async listByUser(userId) {
-      const rows = await db.all<Row>('SELECT * FROM security_keys WHERE user_id = ? ORDER BY created_at, id', [userId])
+      const rows = await db.all<Row>(
+        'SELECT * FROM security_keys WHERE user_id = ? ORDER BY created_at, id',
+        [userId],
+      )
       return rows.map(toRecord)
     },
     async byCredentialID(credentialID) {
-      const row = await db.get<Row>('SELECT * FROM security_keys WHERE credential_id = ?', [credentialID])
+      const row = await db.get<Row>('SELECT * FROM security_keys WHERE credential_id = ?', [
+        credentialID,
+      ])
       return row && toRecord(row)
     },
     async insert(k) {
       const r = await db.run(
         `INSERT INTO security_keys (id, user_id, credential_id, public_key, sign_count, aaguid, fmt, discoverable, name, created_at, last_used_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (credential_id) DO NOTHING`,
-        [k.id, k.userId, k.credentialID, Buffer.from(k.publicKey), k.signCount, k.aaguid, k.fmt, k.discoverable ? 1 : 0, k.name, k.createdAt, k.lastUsedAt],
+        [
+          k.id,
+          k.userId,
+          k.credentialID,
+          Buffer.from(k.publicKey),
+          k.signCount,
+          k.aaguid,
+          k.fmt,
+          k.discoverable ? 1 : 0,
+          k.name,
+          k.createdAt,
+          k.lastUsedAt,
+        ],
       )
       return r.changes === 1
     },
     async remove(userId, id) {
-      return (await db.run('DELETE FROM security_keys WHERE user_id = ? AND id = ?', [userId, id])).changes === 1
+      return (
+        (await db.run('DELETE FROM security_keys WHERE user_id = ? AND id = ?', [userId, id]))
+          .changes === 1
+      )
     },
     async removeAll(userId) {
       return (await db.run('DELETE FROM security_keys WHERE user_id = ?', [userId])).changes

@@ -43,7 +43,10 @@ export async function migrate(
   for (const m of migrations) {
     if (m.version <= current) continue
     await db.transaction(async (tx) => {
-      for (const statement of m.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) {
+      for (const statement of m.sql
+        .split(/;\s*\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         await tx.run(statement)
       }
       await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [

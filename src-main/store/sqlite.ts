@@ -152,7 +152,8 @@ export class SqliteDatabase implements SqlExecutor {
 
   close(): Promise<void> {
     return this.mutex.lock(
-      () => new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))),
+      () =>
+        new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))),
     )
   }
 }

@@ -32,7 +32,14 @@ export function sqliteUsers(db: SqlExecutor): UsersRepo {
         const r = await db.run(
           `INSERT INTO users (email, name, password_hash, must_change_password, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?)`,
-          [user.email, user.name, user.passwordHash, user.mustChangePassword ? 1 : 0, user.now, user.now],
+          [
+            user.email,
+            user.name,
+            user.passwordHash,
+            user.mustChangePassword ? 1 : 0,
+            user.now,
+            user.now,
+          ],
         )
         return r.lastID
       } catch (error) {

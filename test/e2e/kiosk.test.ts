@@ -2,7 +2,15 @@
 // the web host (a child process), with a real SMTP server on loopback.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { adminAddUser, appCode, enterCode, expectHeading, PASSWORD, secretOnScreen, signIn } from './support/clerk'
+import {
+  adminAddUser,
+  appCode,
+  enterCode,
+  expectHeading,
+  PASSWORD,
+  secretOnScreen,
+  signIn,
+} from './support/clerk'
 import { expectAccessible, screenshot, startKiosk, type Kiosk } from './support/kiosk'
 
 const ALICE = 'alice.martin@mairie.fr'
@@ -52,7 +60,11 @@ describe('kiosk in Chromium (French)', () => {
 
     // « Renvoyer un code »: a new code, the old one void.
     await page.getByRole('button', { name: 'Renvoyer un code' }).click()
-    await page.getByText(/Un nouveau code a été envoyé à \d{1,2} h \d{2} ; les codes précédents ne sont plus valables\./).waitFor()
+    await page
+      .getByText(
+        /Un nouveau code a été envoyé à \d{1,2} h \d{2} ; les codes précédents ne sont plus valables\./,
+      )
+      .waitFor()
     await expect.poll(() => smtp.mails.filter((m) => m.to === ALICE).length).toBe(2)
     const second = smtp.lastCode(ALICE)
     if (first !== second) {
@@ -62,18 +74,30 @@ describe('kiosk in Chromium (French)', () => {
     // a pasted code with spaces is taken as its digits
     await codeField.fill('')
     await codeField.focus()
-    await page.evaluate((text) => {
+    // (page-side code as a string: this file is type-checked without the DOM library)
+    const pasted = JSON.stringify(`${second.slice(0, 3)} ${second.slice(3)}`)
+    await page.evaluate(`(() => {
       const data = new DataTransfer()
-      data.setData('text/plain', text)
-      document.activeElement?.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }))
-    }, `${second.slice(0, 3)} ${second.slice(3)}`)
+      data.setData('text/plain', ${pasted})
+      const paste = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true })
+      document.activeElement.dispatchEvent(paste)
+    })()`)
     await expect.poll(() => codeField.inputValue()).toBe(second)
     await page.getByRole('button', { name: 'Valider' }).click()
 
     // Home and the menu.
     await expectHeading(page, 'Bonjour, Alice Martin')
-    for (const item of ['Mon compte', "Mes facteurs d'authentification", 'Changer mon adresse de connexion', 'Se déconnecter']) {
-      await page.getByRole('button', { name: item }).or(page.getByRole('link', { name: item })).first().waitFor()
+    for (const item of [
+      'Mon compte',
+      "Mes facteurs d'authentification",
+      'Changer mon adresse de connexion',
+      'Se déconnecter',
+    ]) {
+      await page
+        .getByRole('button', { name: item })
+        .or(page.getByRole('link', { name: item }))
+        .first()
+        .waitFor()
     }
     await expectAccessible(page, 'home')
     await screenshot(page, 'fr-04-home')
@@ -138,14 +162,19 @@ describe('kiosk in Chromium (French)', () => {
       await enterCode(page, wrong)
       const locked = page.getByRole('alert').filter({ hasText: 'Votre compte est bloqué' })
       if (await locked.isVisible().catch(() => false)) break
-      await page.getByRole('alert').filter({ hasText: /Ce code n'est pas le bon|bloqué/ }).waitFor()
+      await page
+        .getByRole('alert')
+        .filter({ hasText: /Ce code n'est pas le bon|bloqué/ })
+        .waitFor()
       if (await locked.isVisible()) break
     }
     const lockout = page.getByRole('alert').filter({ hasText: 'Votre compte est bloqué' })
     await lockout.waitFor()
     const before = await lockout.innerText()
     expect(before).toMatch(/Réessayez dans \d+ s/)
-    await expect.poll(async () => (await lockout.innerText()) !== before, { timeout: 5_000 }).toBe(true)
+    await expect
+      .poll(async () => (await lockout.innerText()) !== before, { timeout: 5_000 })
+      .toBe(true)
     await expectAccessible(page, 'lockout')
     await screenshot(page, 'fr-11-lockout')
 
@@ -172,10 +201,13 @@ describe('kiosk in Chromium (French)', () => {
     await adminAddUser(host.configPath, ALICE, 'Alice Martin')
     await page.reload()
     await signIn(page, ALICE)
-    await enterCode(page, await (async () => {
-      await expectHeading(page, 'Saisissez votre code')
-      return smtp.lastCode(ALICE)
-    })())
+    await enterCode(
+      page,
+      await (async () => {
+        await expectHeading(page, 'Saisissez votre code')
+        return smtp.lastCode(ALICE)
+      })(),
+    )
     await expectHeading(page, 'Bonjour, Alice Martin')
     const warning = page.getByRole('alertdialog', { name: 'Toujours là ?' })
     await warning.waitFor({ timeout: 15_000 })
@@ -189,7 +221,9 @@ describe('kiosk in Chromium (French)', () => {
     // …and without it, 30 s later, the clerk is signed out.
     await warning.waitFor({ timeout: 15_000 })
     await expectHeading(page, 'Connexion').catch(() => undefined)
-    await page.getByText('Vous avez été déconnecté après une période sans activité.').waitFor({ timeout: 45_000 })
+    await page
+      .getByText('Vous avez été déconnecté après une période sans activité.')
+      .waitFor({ timeout: 45_000 })
     await expectHeading(page, 'Connexion')
     expect(await page.locator('body').innerText()).not.toContain('Alice')
     await screenshot(page, 'fr-13-idle-signed-out')

@@ -17,9 +17,18 @@ interface Run {
 
 function admin(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((resolve) => {
-    const child = execFile(TSX, [ADMIN, ...args], { env: { ...process.env, ...env }, timeout: 30_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })
-    })
+    const child = execFile(
+      TSX,
+      [ADMIN, ...args],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+      (error, stdout, stderr) => {
+        resolve({
+          code: error ? (typeof error.code === 'number' ? error.code : 1) : 0,
+          stdout,
+          stderr,
+        })
+      },
+    )
     child.stdin?.end(stdin)
   })
 }
@@ -32,7 +41,14 @@ describe('admin command (child process)', () => {
     dir = await tempDir()
     smtp = await startSmtp()
     config = join(dir.path, 'config.json')
-    await writeFile(config, JSON.stringify({ dataDir: join(dir.path, 'data'), mail: { url: smtp.url, from: 'guichet@mairie.fr' }, terminalId: 'poste-it' }))
+    await writeFile(
+      config,
+      JSON.stringify({
+        dataDir: join(dir.path, 'data'),
+        mail: { url: smtp.url, from: 'guichet@mairie.fr' },
+        terminalId: 'poste-it',
+      }),
+    )
   })
   afterAll(async () => {
     await smtp.close()
@@ -40,36 +56,101 @@ describe('admin command (child process)', () => {
   })
 
   it('adds, lists, disables, unlocks, resets factors and reads the audit log', async () => {
-    const add = await admin(['--config', config, 'user', 'add', '--email', 'Alice.Martin@mairie.fr', '--name', 'Alice Martin', '--password-stdin'], `${PASSWORD}\n`)
+    const add = await admin(
+      [
+        '--config',
+        config,
+        'user',
+        'add',
+        '--email',
+        'Alice.Martin@mairie.fr',
+        '--name',
+        'Alice Martin',
+        '--password-stdin',
+      ],
+      `${PASSWORD}\n`,
+    )
     expect(add).toMatchObject({ code: 0 })
     expect(add.stdout).toContain('alice.martin@mairie.fr created')
 
-    const dup = await admin(['--config', config, 'user', 'add', '--email', 'alice.martin@MAIRIE.fr', '--name', 'A', '--password-stdin'], `${PASSWORD}\n`)
+    const dup = await admin(
+      [
+        '--config',
+        config,
+        'user',
+        'add',
+        '--email',
+        'alice.martin@MAIRIE.fr',
+        '--name',
+        'A',
+        '--password-stdin',
+      ],
+      `${PASSWORD}\n`,
+    )
     expect(dup.code).toBe(1)
     expect(dup.stderr).toContain('already exists')
 
-    const weak = await admin(['--config', config, 'user', 'add', '--email', 'b@mairie.fr', '--name', 'B', '--password-stdin'], 'motdepasse\n')
+    const weak = await admin(
+      [
+        '--config',
+        config,
+        'user',
+        'add',
+        '--email',
+        'b@mairie.fr',
+        '--name',
+        'B',
+        '--password-stdin',
+      ],
+      'motdepasse\n',
+    )
     expect(weak.code).toBe(1)
     expect(weak.stderr).toContain('shorter than 12 characters')
 
     const list = await admin(['user', 'list', '--json'], '', { GUICHET_CONFIG: config })
     expect(list.code).toBe(0)
     expect(JSON.parse(list.stdout)).toEqual([
-      expect.objectContaining({ email: 'alice.martin@mairie.fr', name: 'Alice Martin', disabled: false, app: false, lockedUntil: null }),
+      expect.objectContaining({
+        email: 'alice.martin@mairie.fr',
+        name: 'Alice Martin',
+        disabled: false,
+        app: false,
+        lockedUntil: null,
+      }),
     ])
 
-    expect((await admin(['--config', config, 'user', 'disable', '--email', 'alice.martin@mairie.fr'])).code).toBe(0)
-    expect(JSON.parse((await admin(['--config', config, 'user', 'list', '--json'])).stdout)[0].disabled).toBe(true)
-    expect((await admin(['--config', config, 'user', 'unlock', '--email', 'alice.martin@mairie.fr'])).code).toBe(0)
+    expect(
+      (await admin(['--config', config, 'user', 'disable', '--email', 'alice.martin@mairie.fr']))
+        .code,
+    ).toBe(0)
+    expect(
+      JSON.parse((await admin(['--config', config, 'user', 'list', '--json'])).stdout)[0].disabled,
+    ).toBe(true)
+    expect(
+      (await admin(['--config', config, 'user', 'unlock', '--email', 'alice.martin@mairie.fr']))
+        .code,
+    ).toBe(0)
 
-    const reset = await admin(['--config', config, 'user', 'reset-factors', '--email', 'alice.martin@mairie.fr'])
+    const reset = await admin([
+      '--config',
+      config,
+      'user',
+      'reset-factors',
+      '--email',
+      'alice.martin@mairie.fr',
+    ])
     expect(reset.code).toBe(0)
     expect((await smtp.find('alice.martin@mairie.fr', 'réinitialisés')).text).toContain('poste-it')
 
     const audit = await admin(['--config', config, 'audit', '--json', '--since', '2020-01-01'])
     expect(audit.code).toBe(0)
     const events = JSON.parse(audit.stdout) as { event: string; terminalId: string }[]
-    expect(events.map((e) => e.event)).toEqual(['admin.user-add', 'admin.user-disable', 'admin.user-unlock', 'admin.reset-factors'])
+    expect(events.map((e) => e.event)).toEqual([
+      'admin.user-add',
+      'admin.user-disable',
+      'admin.user-unlock',
+      'admin.reset-factors',
+    ])
     expect(events.every((e) => e.terminalId === 'poste-it')).toBe(true)
     expect(audit.stdout).not.toContain(PASSWORD)
     const future = await admin(['--config', config, 'audit', '--json', '--since', '2999-01-01'])

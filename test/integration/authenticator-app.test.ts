@@ -17,7 +17,12 @@ async function signInByMail(bed: TestBed, engine: Engine = bed.engine): Promise<
 async function enroll(bed: TestBed, deviceName = 'Téléphone pro'): Promise<string> {
   const e = value(await bed.engine.beginAppEnrollment({}))
   const secret = e.secretGroups.join('')
-  value(await bed.engine.confirmAppEnrollment({ code: await totpCodeAt(secret, bed.clock.t), deviceName }))
+  value(
+    await bed.engine.confirmAppEnrollment({
+      code: await totpCodeAt(secret, bed.clock.t),
+      deviceName,
+    }),
+  )
   return secret
 }
 
@@ -40,8 +45,15 @@ describe('authenticator app', () => {
     )
     expect(e.qrSvg).toContain('<svg')
     expect(e.qrPngDataUrl).toMatch(/^data:image\/png;base64,/)
-    expect(await bed.engine.confirmAppEnrollment({ code: '000000', deviceName: 'x' })).toMatchObject({ ok: false, error: { code: 'CODE_INVALID' } })
-    const factors = value(await bed.engine.confirmAppEnrollment({ code: await totpCodeAt(secret, bed.clock.t), deviceName: 'Téléphone pro' }))
+    expect(
+      await bed.engine.confirmAppEnrollment({ code: '000000', deviceName: 'x' }),
+    ).toMatchObject({ ok: false, error: { code: 'CODE_INVALID' } })
+    const factors = value(
+      await bed.engine.confirmAppEnrollment({
+        code: await totpCodeAt(secret, bed.clock.t),
+        deviceName: 'Téléphone pro',
+      }),
+    )
     expect(factors.app).toEqual({ deviceName: 'Téléphone pro', createdAt: bed.clock.t })
     const notice = await bed.smtp.find(EMAIL, 'ajoutée')
     expect(notice.subject).toContain('Application d’authentification ajoutée')
@@ -58,26 +70,43 @@ describe('authenticator app', () => {
     const step = value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     expect(step).toMatchObject({ factor: 'app', sentAt: null, expiresAt: null })
     expect(bed.smtp.mails.length).toBe(mailsBefore) // no code mailed
-    expect(await bed.engine.resendCode({})).toEqual({ ok: false, error: { code: 'EMAIL_CODE_NOT_ALLOWED' } })
+    expect(await bed.engine.resendCode({})).toEqual({
+      ok: false,
+      error: { code: 'EMAIL_CODE_NOT_ALLOWED' },
+    })
     const code = await totpCodeAt(secret, bed.clock.t)
     expect(value(await bed.engine.verifyCode({ code })).factor).toBe('app')
     value(await bed.engine.signOut({}))
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
-    expect(await bed.engine.verifyCode({ code })).toEqual({ ok: false, error: { code: 'CODE_REPLAYED' } })
+    expect(await bed.engine.verifyCode({ code })).toEqual({
+      ok: false,
+      error: { code: 'CODE_REPLAYED' },
+    })
     // the previous step (inside the ±1 window) is refused too: steps only move forward
-    expect(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t - 30_000) })).toMatchObject({ ok: false })
+    expect(
+      await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t - 30_000) }),
+    ).toMatchObject({ ok: false })
     bed.clock.advance(30_000)
-    expect(value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) })).factor).toBe('app')
+    expect(
+      value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) })).factor,
+    ).toBe('app')
   })
 
   it('accepts ±1 step of drift and refuses ±2 at sign-in', async () => {
     await signInByMail(bed)
     const secret = await enroll(bed)
-    for (const [drift, accepted] of [[2, false], [-2, false], [-1, true], [1, true]] as const) {
+    for (const [drift, accepted] of [
+      [2, false],
+      [-2, false],
+      [-1, true],
+      [1, true],
+    ] as const) {
       value(await bed.engine.signOut({}))
       bed.clock.advance(120_000)
       value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
-      const r = await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t + drift * 30_000) })
+      const r = await bed.engine.verifyCode({
+        code: await totpCodeAt(secret, bed.clock.t + drift * 30_000),
+      })
       expect(r.ok, `drift ${drift}`).toBe(accepted)
     }
   })
@@ -91,7 +120,10 @@ describe('authenticator app', () => {
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     value(await other.engine.signIn({ email: EMAIL, password: PASSWORD }))
     const code = await totpCodeAt(secret, bed.clock.t)
-    const results = await Promise.all([bed.engine.verifyCode({ code }), other.engine.verifyCode({ code })])
+    const results = await Promise.all([
+      bed.engine.verifyCode({ code }),
+      other.engine.verifyCode({ code }),
+    ])
     expect(results.filter((r) => r.ok)).toHaveLength(1)
   })
 
@@ -105,14 +137,23 @@ describe('authenticator app', () => {
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     value(await bed.engine.verifyCode({ code: await totpCodeAt(oldSecret, bed.clock.t) }))
     // the abandoned enrollment is gone with the sign-out
-    expect(await bed.engine.confirmAppEnrollment({ code: await totpCodeAt(pending.secretGroups.join(''), bed.clock.t), deviceName: 'Nouveau' })).toEqual({ ok: false, error: { code: 'NO_PENDING_ENROLLMENT' } })
+    expect(
+      await bed.engine.confirmAppEnrollment({
+        code: await totpCodeAt(pending.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Nouveau',
+      }),
+    ).toEqual({ ok: false, error: { code: 'NO_PENDING_ENROLLMENT' } })
     const newSecret = await enroll(bed, 'Nouveau')
     expect(value(await bed.engine.listFactors({})).app?.deviceName).toBe('Nouveau')
     value(await bed.engine.signOut({}))
     bed.clock.advance(30_000)
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
-    expect((await bed.engine.verifyCode({ code: await totpCodeAt(oldSecret, bed.clock.t) })).ok).toBe(false)
-    expect((await bed.engine.verifyCode({ code: await totpCodeAt(newSecret, bed.clock.t) })).ok).toBe(true)
+    expect(
+      (await bed.engine.verifyCode({ code: await totpCodeAt(oldSecret, bed.clock.t) })).ok,
+    ).toBe(false)
+    expect(
+      (await bed.engine.verifyCode({ code: await totpCodeAt(newSecret, bed.clock.t) })).ok,
+    ).toBe(true)
   })
 
   it('a failure mid-enrollment leaves no half state', async () => {
@@ -146,7 +187,9 @@ describe('authenticator app', () => {
     const e = value(await engine.beginAppEnrollment({}))
     const code = await totpCodeAt(e.secretGroups.join(''), bed.clock.t)
     fault.on = true
-    await expect(engine.confirmAppEnrollment({ code, deviceName: 'x' })).rejects.toThrow('disk full')
+    await expect(engine.confirmAppEnrollment({ code, deviceName: 'x' })).rejects.toThrow(
+      'disk full',
+    )
     expect(await store.apps.get(1)).toBeUndefined()
     expect((await store.audit.list()).map((a) => a.event)).not.toContain('app-enrolled')
     fault.on = false
@@ -159,9 +202,14 @@ describe('authenticator app', () => {
     await enroll(bed)
     const factors = value(await bed.engine.removeApp({}))
     expect(factors.app).toBeNull()
-    expect(await bed.engine.removeApp({})).toEqual({ ok: false, error: { code: 'APP_NOT_ENROLLED' } })
+    expect(await bed.engine.removeApp({})).toEqual({
+      ok: false,
+      error: { code: 'APP_NOT_ENROLLED' },
+    })
     value(await bed.engine.signOut({}))
-    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('email')
+    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe(
+      'email',
+    )
     expect((await bed.smtp.find(EMAIL, 'supprimée')).text).toContain('code reçu par e-mail')
     const audit = (await bed.store.audit.list()).map((a) => a.event)
     expect(audit).toContain('app-enrolled')
@@ -183,10 +231,18 @@ describe('authenticator app', () => {
     value(await engine.signIn({ email: EMAIL, password: PASSWORD }))
     const session = value(await engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
     expect(session.mustEnroll).toBe(true)
-    expect(await engine.removeApp({})).toEqual({ ok: false, error: { code: 'ENROLLMENT_REQUIRED' } })
+    expect(await engine.removeApp({})).toEqual({
+      ok: false,
+      error: { code: 'ENROLLMENT_REQUIRED' },
+    })
     expect(value(await engine.getStatus({})).session?.mustEnroll).toBe(true)
     const e = value(await engine.beginAppEnrollment({}))
-    value(await engine.confirmAppEnrollment({ code: await totpCodeAt(e.secretGroups.join(''), bed.clock.t), deviceName: '' }))
+    value(
+      await engine.confirmAppEnrollment({
+        code: await totpCodeAt(e.secretGroups.join(''), bed.clock.t),
+        deviceName: '',
+      }),
+    )
     expect(value(await engine.getStatus({})).session?.mustEnroll).toBe(false)
     await close()
   })

@@ -51,24 +51,40 @@ describe('bad input gets a typed error and changes nothing', () => {
   })
 
   it('names the offending field', async () => {
-    expect(await dispatch(bed.engine, 'verifyCode', { code: 'abc' })).toEqual({ ok: false, error: { code: 'VALIDATION', params: { field: 'code' } } })
+    expect(await dispatch(bed.engine, 'verifyCode', { code: 'abc' })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION', params: { field: 'code' } },
+    })
   })
 
   it('refuses unknown methods and prototype names', async () => {
     for (const m of ['nope', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 42, null]) {
-      expect(await dispatch(bed.engine, m, {})).toEqual({ ok: false, error: { code: 'UNKNOWN_METHOD' } })
+      expect(await dispatch(bed.engine, m, {})).toEqual({
+        ok: false,
+        error: { code: 'UNKNOWN_METHOD' },
+      })
     }
   })
 
   it('turns an unexpected error into INTERNAL and reports it', async () => {
     const seen: unknown[] = []
-    const api = { ...bed.engine, getStatus: async () => { throw new Error('boom') } }
-    expect(await dispatch(api, 'getStatus', {}, { onInternalError: (_m, e) => seen.push(e) })).toEqual({ ok: false, error: { code: 'INTERNAL' } })
+    const api = {
+      ...bed.engine,
+      getStatus: async () => {
+        throw new Error('boom')
+      },
+    }
+    expect(
+      await dispatch(api, 'getStatus', {}, { onInternalError: (_m, e) => seen.push(e) }),
+    ).toEqual({ ok: false, error: { code: 'INTERNAL' } })
     expect(seen).toHaveLength(1)
   })
 
   it('normalises the address (case, spaces) before use', async () => {
-    const r = await dispatch(bed.engine, 'signIn', { email: '  Alice.MARTIN@mairie.fr ', password: PASSWORD })
+    const r = await dispatch(bed.engine, 'signIn', {
+      email: '  Alice.MARTIN@mairie.fr ',
+      password: PASSWORD,
+    })
     expect(r.ok).toBe(true)
     value(await bed.engine.cancelSignIn({}))
   })

@@ -13,9 +13,24 @@ interface KeyBed {
   statuses: string[]
 }
 
-async function keyBed(options: { pin?: string; u2fOnly?: boolean; config?: Partial<ConfigInput>; plugged?: boolean } = {}): Promise<KeyBed> {
-  const key = new VirtualKey({ pin: options.pin, u2fOnly: options.u2fOnly, userPresence: 'approve', presenceDelayMs: 250 })
-  const source = createMemoryDeviceSource({ keys: options.plugged === false ? [] : [key], pollIntervalMs: 20 })
+async function keyBed(
+  options: {
+    pin?: string
+    u2fOnly?: boolean
+    config?: Partial<ConfigInput>
+    plugged?: boolean
+  } = {},
+): Promise<KeyBed> {
+  const key = new VirtualKey({
+    pin: options.pin,
+    u2fOnly: options.u2fOnly,
+    userPresence: 'approve',
+    presenceDelayMs: 250,
+  })
+  const source = createMemoryDeviceSource({
+    keys: options.plugged === false ? [] : [key],
+    pollIntervalMs: 20,
+  })
   const statuses: string[] = []
   const bed = await startBed(options.config ?? {}, {
     keyClient: createKeyClient({ origin: ORIGIN, transport: source }),
@@ -44,11 +59,16 @@ describe('security keys', () => {
     const { bed, statuses } = kb
     await signInByMail(bed)
     const factors = value(await bed.engine.registerKey({ name: 'Clé bleue' }))
-    expect(factors.keys).toEqual([{ id: expect.any(String), name: 'Clé bleue', createdAt: bed.clock.t, lastUsedAt: null }])
+    expect(factors.keys).toEqual([
+      { id: expect.any(String), name: 'Clé bleue', createdAt: bed.clock.t, lastUsedAt: null },
+    ])
     expect(statuses).toContain('touch')
     expect((await bed.smtp.find(EMAIL, 'Clé de sécurité ajoutée')).text).toContain('poste-1')
     // the same key twice is refused
-    expect(await bed.engine.registerKey({ name: 'Encore' })).toMatchObject({ ok: false, error: { code: 'FIDO_CREDENTIAL_EXCLUDED' } })
+    expect(await bed.engine.registerKey({ name: 'Encore' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_CREDENTIAL_EXCLUDED' },
+    })
     expect(value(await bed.engine.listFactors({})).keys).toHaveLength(1)
 
     value(await bed.engine.signOut({}))
@@ -56,20 +76,28 @@ describe('security keys', () => {
     const step = value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     expect(step).toMatchObject({ factor: 'key', hasKey: true, sentAt: null })
     expect(bed.smtp.mails.length).toBe(mails) // no code mailed to a key holder
-    expect(await bed.engine.resendCode({})).toEqual({ ok: false, error: { code: 'EMAIL_CODE_NOT_ALLOWED' } })
+    expect(await bed.engine.resendCode({})).toEqual({
+      ok: false,
+      error: { code: 'EMAIL_CODE_NOT_ALLOWED' },
+    })
     const session = value(await bed.engine.signInWithKey({}))
     expect(session).toMatchObject({ email: EMAIL, factor: 'key' })
     const stored = await bed.store.keys.listByUser(1)
     expect(stored[0]?.signCount).toBeGreaterThan(0)
     expect(stored[0]?.lastUsedAt).toBe(bed.clock.t)
-    const audit = (await bed.store.audit.list()).map((a) => `${a.event}:${a.outcome}:${a.factor ?? ''}`)
+    const audit = (await bed.store.audit.list()).map(
+      (a) => `${a.event}:${a.outcome}:${a.factor ?? ''}`,
+    )
     expect(audit).toContain('key-added:ok:key')
     expect(audit).toContain('sign-in:ok:key')
   })
 
   it('needs a password first for signInWithKey', async () => {
     kb = await keyBed()
-    expect(await kb.bed.engine.signInWithKey({})).toEqual({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    expect(await kb.bed.engine.signInWithKey({})).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
   })
 
   it('refuses a signature counter that goes backwards, and audits it', async () => {
@@ -79,10 +107,17 @@ describe('security keys', () => {
     value(await bed.engine.registerKey({ name: 'Clé' }))
     value(await bed.engine.signOut({}))
     // as if a clone of the key had been used elsewhere: the stored counter is ahead
-    await (bed.store as unknown as { db: { run(sql: string): Promise<unknown> } }).db.run('UPDATE security_keys SET sign_count = 1000')
+    await (bed.store as unknown as { db: { run(sql: string): Promise<unknown> } }).db.run(
+      'UPDATE security_keys SET sign_count = 1000',
+    )
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
-    expect(await bed.engine.signInWithKey({})).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
-    expect((await bed.store.audit.list()).some((a) => a.event === 'key-counter-regression')).toBe(true)
+    expect(await bed.engine.signInWithKey({})).toEqual({
+      ok: false,
+      error: { code: 'FIDO_KEY_REFUSED' },
+    })
+    expect((await bed.store.audit.list()).some((a) => a.event === 'key-counter-regression')).toBe(
+      true,
+    )
     expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(1000)
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
   })
@@ -91,16 +126,30 @@ describe('security keys', () => {
     kb = await keyBed({ pin: '4242' })
     const { bed, key } = kb
     await signInByMail(bed)
-    expect(await bed.engine.registerKey({ name: 'Clé PIN', pin: '0000' })).toMatchObject({ ok: false, error: { code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 7 } } })
+    expect(await bed.engine.registerKey({ name: 'Clé PIN', pin: '0000' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 7 } },
+    })
     value(await bed.engine.registerKey({ name: 'Clé PIN', pin: '4242' }))
     expect(key.listCredentials()).toHaveLength(1)
     value(await bed.engine.signOut({}))
-    expect(await bed.engine.signInPasswordless({ pin: '1111' })).toMatchObject({ ok: false, error: { code: 'FIDO_PIN_INVALID' } })
+    expect(await bed.engine.signInPasswordless({ pin: '1111' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_PIN_INVALID' },
+    })
     const session = value(await bed.engine.signInPasswordless({ pin: '4242' }))
-    expect(session).toEqual({ name: 'Alice Martin', email: EMAIL, factor: 'key', mustEnroll: false })
+    expect(session).toEqual({
+      name: 'Alice Martin',
+      email: EMAIL,
+      factor: 'key',
+      mustEnroll: false,
+    })
     value(await bed.engine.signOut({}))
     await bed.store.users.setDisabled(1, true, bed.clock.t)
-    expect(await bed.engine.signInPasswordless({ pin: '4242' })).toEqual({ ok: false, error: { code: 'ACCOUNT_DISABLED' } })
+    expect(await bed.engine.signInPasswordless({ pin: '4242' })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_DISABLED' },
+    })
   })
 
   it('passwordless refuses a key that holds no credential here', async () => {
@@ -121,10 +170,15 @@ describe('security keys', () => {
   })
 
   it('applies the AAGUID allow-list, storing nothing for a refused model', async () => {
-    kb = await keyBed({ config: { fido: { allowedAaguids: ['00000000-0000-0000-0000-000000000001'] } } })
+    kb = await keyBed({
+      config: { fido: { allowedAaguids: ['00000000-0000-0000-0000-000000000001'] } },
+    })
     const { bed } = kb
     await signInByMail(bed)
-    expect(await bed.engine.registerKey({ name: 'Clé' })).toEqual({ ok: false, error: { code: 'FIDO_KEY_NOT_ALLOWED' } })
+    expect(await bed.engine.registerKey({ name: 'Clé' })).toEqual({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
     expect(await bed.store.keys.listByUser(1)).toEqual([])
   })
 
@@ -134,10 +188,17 @@ describe('security keys', () => {
     await signInByMail(bed)
     const id = value(await bed.engine.registerKey({ name: 'Clé' })).keys[0]!.id
     expect(value(await bed.engine.removeKey({ id })).keys).toEqual([])
-    expect(await bed.engine.removeKey({ id })).toEqual({ ok: false, error: { code: 'KEY_NOT_FOUND' } })
-    expect((await bed.smtp.find(EMAIL, 'Clé de sécurité supprimée')).text).toContain("Ce n'est pas vous ?")
+    expect(await bed.engine.removeKey({ id })).toEqual({
+      ok: false,
+      error: { code: 'KEY_NOT_FOUND' },
+    })
+    expect((await bed.smtp.find(EMAIL, 'Clé de sécurité supprimée')).text).toContain(
+      "Ce n'est pas vous ?",
+    )
     value(await bed.engine.signOut({}))
-    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('email')
+    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe(
+      'email',
+    )
   })
 
   it('« Annuler » stops a key operation that waits for a key', async () => {
@@ -166,7 +227,9 @@ describe('security keys', () => {
     kb = await keyBed({ config: { policy: { emailCode: 'first-sign-in-only' } } })
     const { bed } = kb
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
-    expect(value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).mustEnroll).toBe(true)
+    expect(value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).mustEnroll).toBe(
+      true,
+    )
     value(await bed.engine.registerKey({ name: 'Clé' }))
     expect(value(await bed.engine.getStatus({})).session?.mustEnroll).toBe(false)
   })

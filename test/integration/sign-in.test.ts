@@ -32,7 +32,12 @@ describe('sign-in with an e-mailed code', () => {
     expect(m.text).toContain("Ce n'est pas vous ?")
     expect(m.text).not.toMatch(/https?:|www\./)
     const session = value(await bed.engine.verifyCode({ code }))
-    expect(session).toEqual({ name: 'Alice Martin', email: EMAIL, factor: 'email', mustEnroll: false })
+    expect(session).toEqual({
+      name: 'Alice Martin',
+      email: EMAIL,
+      factor: 'email',
+      mustEnroll: false,
+    })
     const status = value(await bed.engine.getStatus({}))
     expect(status.session?.email).toBe(EMAIL)
     // single use
@@ -101,9 +106,15 @@ describe('sign-in with an e-mailed code', () => {
         error: { code: 'CODE_INVALID', params: { attemptsLeft: EMAIL_CODE_MAX_TRIES - i } },
       })
     }
-    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({ ok: false, error: { code: 'CODE_ATTEMPTS_EXHAUSTED' } })
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'CODE_ATTEMPTS_EXHAUSTED' },
+    })
     // even the right code is refused now
-    expect(await bed.engine.verifyCode({ code })).toMatchObject({ ok: false, error: { code: 'CODE_ATTEMPTS_EXHAUSTED' } })
+    expect(await bed.engine.verifyCode({ code })).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_ATTEMPTS_EXHAUSTED' },
+    })
   })
 
   it('sends at most 5 codes an hour, and asking again resets no failure counter', async () => {
@@ -119,7 +130,10 @@ describe('sign-in with an e-mailed code', () => {
     expect(bed.smtp.mails).toHaveLength(5)
     bed.clock.advance(3600_000 + 1)
     // the pending sign-in has lapsed meanwhile: starting again sends a code
-    expect(await bed.engine.resendCode({})).toMatchObject({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    expect(await bed.engine.resendCode({})).toMatchObject({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     expect(bed.smtp.mails).toHaveLength(6)
   })
@@ -146,18 +160,30 @@ describe('sign-in with an e-mailed code', () => {
 
   it('refuses a disabled account after a correct password only', async () => {
     await bed.store.users.setDisabled(1, true, bed.clock.t)
-    expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
-    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({ ok: false, error: { code: 'ACCOUNT_DISABLED' } })
+    expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    })
+    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_DISABLED' },
+    })
     expect(bed.smtp.mails).toHaveLength(0)
   })
 
   it('needs a pending sign-in to check a code, and forgets it on cancel', async () => {
-    expect(await bed.engine.verifyCode({ code: '123456' })).toEqual({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    expect(await bed.engine.verifyCode({ code: '123456' })).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     expect(value(await bed.engine.getStatus({})).pending?.factor).toBe('email')
     value(await bed.engine.cancelSignIn({}))
     expect(value(await bed.engine.getStatus({})).pending).toBeNull()
-    expect(await bed.engine.resendCode({})).toEqual({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    expect(await bed.engine.resendCode({})).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
   })
 
   it('masks the address for the shared screen', () => {

@@ -23,14 +23,33 @@ describe('SQLite store', () => {
     const tables = await store.db.all<{ name: string; strict: number }>(
       "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
-    expect(tables.map((t) => t.name)).toEqual(['audit', 'email_codes', 'schema_migrations', 'security_keys', 'throttle', 'totp_apps', 'users'])
+    expect(tables.map((t) => t.name)).toEqual([
+      'audit',
+      'email_codes',
+      'schema_migrations',
+      'security_keys',
+      'throttle',
+      'totp_apps',
+      'users',
+    ])
     expect(tables.every((t) => t.strict === 1)).toBe(true)
-    await expect(store.db.run("INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('a@b.fr', 'A', 'h', 'yesterday', 1)")).rejects.toThrow(/cannot store TEXT value in INTEGER column/)
-    await expect(store.db.run('INSERT INTO totp_apps (user_id, secret_enc, device_name, created_at) VALUES (99, x\'00\', \'d\', 1)')).rejects.toThrow(/FOREIGN KEY/)
+    await expect(
+      store.db.run(
+        "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('a@b.fr', 'A', 'h', 'yesterday', 1)",
+      ),
+    ).rejects.toThrow(/cannot store TEXT value in INTEGER column/)
+    await expect(
+      store.db.run(
+        "INSERT INTO totp_apps (user_id, secret_enc, device_name, created_at) VALUES (99, x'00', 'd', 1)",
+      ),
+    ).rejects.toThrow(/FOREIGN KEY/)
     await store.close()
     // reopening applies nothing twice
     const again = await openSqliteStore(dir.path)
-    expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([{ version: 1 }, { version: 2 }])
+    expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([
+      { version: 1 },
+      { version: 2 },
+    ])
     await again.close()
   })
 
@@ -44,19 +63,42 @@ describe('SQLite store', () => {
 
   it('a code is used or not, never both, and consumed once', async () => {
     const store = await openSqliteStore(dir.path)
-    const id = (await store.users.insert({ email: 'a@b.fr', name: 'A', passwordHash: 'h', mustChangePassword: false, now: 1 }))!
-    const codeId = await store.transaction((tx) => tx.codes.insertReplacing({ userId: id, attemptId: 'x', mac: new Uint8Array(32), sentAt: 1, expiresAt: 2 }))
-    const results = await Promise.all([store.codes.consume(codeId, 3), store.codes.consume(codeId, 3)])
+    const id = (await store.users.insert({
+      email: 'a@b.fr',
+      name: 'A',
+      passwordHash: 'h',
+      mustChangePassword: false,
+      now: 1,
+    }))!
+    const codeId = await store.transaction((tx) =>
+      tx.codes.insertReplacing({
+        userId: id,
+        attemptId: 'x',
+        mac: new Uint8Array(32),
+        sentAt: 1,
+        expiresAt: 2,
+      }),
+    )
+    const results = await Promise.all([
+      store.codes.consume(codeId, 3),
+      store.codes.consume(codeId, 3),
+    ])
     expect(results.sort()).toEqual([false, true])
-    await expect(store.db.run("UPDATE email_codes SET state = 'active' WHERE id = ?", [codeId])).rejects.toThrow(/CHECK constraint/)
+    await expect(
+      store.db.run("UPDATE email_codes SET state = 'active' WHERE id = ?", [codeId]),
+    ).rejects.toThrow(/CHECK constraint/)
     await store.close()
   })
 
   it('refuses a schema newer than it knows', async () => {
     const store = await openSqliteStore(dir.path)
-    await store.db.run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)")
+    await store.db.run(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)",
+    )
     await store.close()
-    await expect(openSqliteStore(dir.path)).rejects.toThrow(/schema version 99, newer than this Guichet knows/)
+    await expect(openSqliteStore(dir.path)).rejects.toThrow(
+      /schema version 99, newer than this Guichet knows/,
+    )
   })
 
   it('names the path of a damaged database', async () => {
@@ -74,7 +116,9 @@ describe('SQLite store', () => {
       // root writes anywhere: use a path under a regular file instead
       await writeFile(join(dir.path, 'file'), 'x')
       const config = parseConfig({ dataDir: join(dir.path, 'file', 'data') })
-      await expect(openRuntime(config)).rejects.toThrow(new RegExp(`data folder ${join(dir.path, 'file', 'data')} cannot be created or written`))
+      await expect(openRuntime(config)).rejects.toThrow(
+        new RegExp(`data folder ${join(dir.path, 'file', 'data')} cannot be created or written`),
+      )
       return
     }
     const ro = join(dir.path, 'ro')

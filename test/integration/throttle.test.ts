@@ -37,7 +37,11 @@ describe('throttling, per account, all factors together', () => {
         const r = await bed.engine.signIn({ email: who, password: 'wrong-password-here' })
         const wait = waitAfter(n)
         if (wait === 0) expect(r).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
-        else expect(r).toEqual({ ok: false, error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: wait } } })
+        else
+          expect(r).toEqual({
+            ok: false,
+            error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: wait } },
+          })
         if (wait > 0) {
           // while locked, even the right password is refused, and nothing is counted
           const locked = await bed.engine.signIn({ email: who, password: PASSWORD })
@@ -59,7 +63,8 @@ describe('throttling, per account, all factors together', () => {
   })
 
   it('survives a restart, and a success resets it', async () => {
-    for (let i = 0; i < 6; i++) await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
+    for (let i = 0; i < 6; i++)
+      await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
     const other = await bed.reopen()
     expect(await other.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({
       ok: false,
@@ -72,13 +77,20 @@ describe('throttling, per account, all factors together', () => {
   })
 
   it('counts wrong codes with wrong passwords', async () => {
-    for (let i = 0; i < 3; i++) await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
+    for (let i = 0; i < 3; i++)
+      await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     const wrong = bed.smtp.lastCode(EMAIL) === '000000' ? '111111' : '000000'
     await bed.engine.verifyCode({ code: wrong })
     await bed.engine.verifyCode({ code: wrong })
-    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({ ok: false, error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 30 } } })
-    expect(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).toMatchObject({ ok: false, error: { code: 'ACCOUNT_LOCKED' } })
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 30 } },
+    })
+    expect(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).toMatchObject({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED' },
+    })
     expect((await bed.store.audit.list()).some((a) => a.event === 'lockout')).toBe(true)
   })
 
@@ -95,9 +107,13 @@ describe('throttling, per account, all factors together', () => {
   })
 
   it('forgets old failures after a quiet day', async () => {
-    for (let i = 0; i < 5; i++) await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
+    for (let i = 0; i < 5; i++)
+      await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })
     bed.clock.advance(25 * 3600_000)
-    expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
+    expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    })
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
   })
 })

@@ -25,7 +25,9 @@ export class TestClock {
   }
 }
 
-export async function tempDir(prefix = 'guichet-test-'): Promise<{ path: string; remove(): Promise<void> }> {
+export async function tempDir(
+  prefix = 'guichet-test-',
+): Promise<{ path: string; remove(): Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix))
   return { path, remove: () => rm(path, { recursive: true, force: true }) }
 }
@@ -39,7 +41,9 @@ export interface TestBed {
   mailer: Mailer
   engine: Engine
   /** Opens a second engine (another terminal, or after a restart) on the same file. */
-  reopen(overrides?: Partial<ConfigInput>): Promise<{ engine: Engine; store: Store; close(): Promise<void> }>
+  reopen(
+    overrides?: Partial<ConfigInput>,
+  ): Promise<{ engine: Engine; store: Store; close(): Promise<void> }>
   close(): Promise<void>
 }
 
@@ -50,12 +54,21 @@ export interface BedExtras {
   emit?: Emit
 }
 
-export async function startBed(overrides: Partial<ConfigInput> = {}, extras: BedExtras = {}): Promise<TestBed> {
+export async function startBed(
+  overrides: Partial<ConfigInput> = {},
+  extras: BedExtras = {},
+): Promise<TestBed> {
   const dir = await tempDir()
   const smtp = await startSmtp()
   const clock = new TestClock()
   const configFor = (o: Partial<ConfigInput>): Config =>
-    parseConfig({ dataDir: dir.path, mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 2 }, terminalId: 'poste-1', ...overrides, ...o })
+    parseConfig({
+      dataDir: dir.path,
+      mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 2 },
+      terminalId: 'poste-1',
+      ...overrides,
+      ...o,
+    })
   const config = configFor({})
   const open = async (c: Config): Promise<{ engine: Engine; store: Store; mailer: Mailer }> => {
     const store = await openSqliteStore(c.dataDir)
@@ -82,7 +95,13 @@ export async function startBed(overrides: Partial<ConfigInput> = {}, extras: Bed
     ...main,
     async reopen(o = {}) {
       const r = await open(configFor(o))
-      const handle = { ...r, close: async () => { r.mailer.close(); await r.store.close() } }
+      const handle = {
+        ...r,
+        close: async () => {
+          r.mailer.close()
+          await r.store.close()
+        },
+      }
       extra.push(handle)
       return handle
     },
@@ -96,8 +115,19 @@ export async function startBed(overrides: Partial<ConfigInput> = {}, extras: Bed
   }
 }
 
-export async function addUser(store: Store, email: string, name = 'Alice Martin', password = PASSWORD): Promise<number> {
-  const id = await store.users.insert({ email, name, passwordHash: await hashPassword(password), mustChangePassword: false, now: T0 })
+export async function addUser(
+  store: Store,
+  email: string,
+  name = 'Alice Martin',
+  password = PASSWORD,
+): Promise<number> {
+  const id = await store.users.insert({
+    email,
+    name,
+    passwordHash: await hashPassword(password),
+    mustChangePassword: false,
+    now: T0,
+  })
   if (id === undefined) throw new Error('address taken')
   return id
 }

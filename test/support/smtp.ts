@@ -47,7 +47,14 @@ export async function startSmtp(options: { slowMs?: number } = {}): Promise<Test
     },
     onData(stream, session, callback) {
       if (state.fault === 'drop-in-data') {
-        stream.once('data', () => session && (server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }).connections.forEach((c) => c._socket.destroy()))
+        stream.once(
+          'data',
+          () =>
+            session &&
+            (
+              server as unknown as { connections: Set<{ _socket: { destroy(): void } }> }
+            ).connections.forEach((c) => c._socket.destroy()),
+        )
         stream.resume()
         return
       }
@@ -93,16 +100,22 @@ export async function startSmtp(options: { slowMs?: number } = {}): Promise<Test
     },
     next(to, timeoutMs = 10_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no mail to ${to ?? 'anyone'} within ${timeoutMs} ms`)), timeoutMs)
+        const timer = setTimeout(
+          () => reject(new Error(`no mail to ${to ?? 'anyone'} within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
         waiters.push({ to: to?.toLowerCase(), resolve: (m) => (clearTimeout(timer), resolve(m)) })
       })
     },
     async find(to, subject, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const hit = [...mails].reverse().find((m) => m.to === to.toLowerCase() && m.subject.includes(subject))
+        const hit = [...mails]
+          .reverse()
+          .find((m) => m.to === to.toLowerCase() && m.subject.includes(subject))
         if (hit) return hit
-        if (Date.now() > deadline) throw new Error(`no mail "${subject}" to ${to} within ${timeoutMs} ms`)
+        if (Date.now() > deadline)
+          throw new Error(`no mail "${subject}" to ${to} within ${timeoutMs} ms`)
         await new Promise((r) => setTimeout(r, 20))
       }
     },

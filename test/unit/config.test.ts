@@ -24,9 +24,18 @@ describe('configuration', () => {
     [{}, /"dataDir": expected string \(missing\)/],
     [{ dataDir: 'd', locale: 'de' }, /"locale": expected one of "fr", "en"/],
     [{ dataDir: 'd', emailCodeTtlSeconds: 'ten' }, /"emailCodeTtlSeconds": expected number/],
-    [{ dataDir: 'd', policy: { emailCode: 'never' } }, /"policy.emailCode": expected one of "until-enrolled", "first-sign-in-only"/],
-    [{ dataDir: 'd', mail: { url: 'http://x' } }, /"mail.url": expected an smtp:\/\/ or smtps:\/\/ URL/],
-    [{ dataDir: 'd', fido: { transport: 'udp', udp: 'nowhere' } }, /"fido.udp": expected "host:port"/],
+    [
+      { dataDir: 'd', policy: { emailCode: 'never' } },
+      /"policy.emailCode": expected one of "until-enrolled", "first-sign-in-only"/,
+    ],
+    [
+      { dataDir: 'd', mail: { url: 'http://x' } },
+      /"mail.url": expected an smtp:\/\/ or smtps:\/\/ URL/,
+    ],
+    [
+      { dataDir: 'd', fido: { transport: 'udp', udp: 'nowhere' } },
+      /"fido.udp": expected "host:port"/,
+    ],
     [{ dataDir: 'd', idelLockSeconds: 30 }, /unknown key "idelLockSeconds"/],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError)
@@ -39,7 +48,10 @@ describe('configuration', () => {
     writeFileSync(join(dir, 'bad.json'), '{ "dataDir": ')
     expect(() => loadConfigFile(join(dir, 'bad.json'))).toThrow(/bad\.json is not valid JSON/)
     writeFileSync(join(dir, 'ok.json'), '{ "dataDir": "d", "locale": "en" }')
-    expect(loadConfigFile(join(dir, 'ok.json'))).toMatchObject({ dataDir: join(dir, 'd'), locale: 'en' })
+    expect(loadConfigFile(join(dir, 'ok.json'))).toMatchObject({
+      dataDir: join(dir, 'd'),
+      locale: 'en',
+    })
   })
 
   it('takes --config, then GUICHET_CONFIG', () => {

@@ -1,25 +1,40 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
-import { groupsOfFour, matchTotp, newTotpSecret, qrCodes, totpCodeAt, totpStepAt, totpUri } from '../../src-main/engine/totp'
+import {
+  groupsOfFour,
+  matchTotp,
+  newTotpSecret,
+  qrCodes,
+  totpCodeAt,
+  totpStepAt,
+  totpUri,
+} from '../../src-main/engine/totp'
 import { RFC6238_SHA1_SECRET_BASE32, RFC6238_SHA1_VECTORS } from '../fixtures/rfc6238'
 
 describe('TOTP (RFC 6238, SHA-1, 6 digits, 30 s)', () => {
-  it.each(RFC6238_SHA1_VECTORS)('matches the RFC vector at T=$time', async ({ time, step, code8 }) => {
-    const code = await totpCodeAt(RFC6238_SHA1_SECRET_BASE32, time * 1000)
-    expect(code).toBe(code8.slice(-6))
-    expect(totpStepAt(time * 1000)).toBe(step)
-    expect(await matchTotp(RFC6238_SHA1_SECRET_BASE32, code, time * 1000)).toBe(step)
-  })
+  it.each(RFC6238_SHA1_VECTORS)(
+    'matches the RFC vector at T=$time',
+    async ({ time, step, code8 }) => {
+      const code = await totpCodeAt(RFC6238_SHA1_SECRET_BASE32, time * 1000)
+      expect(code).toBe(code8.slice(-6))
+      expect(totpStepAt(time * 1000)).toBe(step)
+      expect(await matchTotp(RFC6238_SHA1_SECRET_BASE32, code, time * 1000)).toBe(step)
+    },
+  )
 
   it('accepts ±1 step of drift and refuses ±2', async () => {
     const secret = newTotpSecret()
     const now = 1_800_000_015_000
     const step = totpStepAt(now)
     for (const d of [-1, 0, 1]) {
-      expect(await matchTotp(secret, await totpCodeAt(secret, now + d * 30_000), now)).toBe(step + d)
+      expect(await matchTotp(secret, await totpCodeAt(secret, now + d * 30_000), now)).toBe(
+        step + d,
+      )
     }
     for (const d of [-2, 2]) {
-      expect(await matchTotp(secret, await totpCodeAt(secret, now + d * 30_000), now)).toBeUndefined()
+      expect(
+        await matchTotp(secret, await totpCodeAt(secret, now + d * 30_000), now),
+      ).toBeUndefined()
     }
   })
 
@@ -43,7 +58,11 @@ describe('TOTP (RFC 6238, SHA-1, 6 digits, 30 s)', () => {
   })
 
   it('writes the otpauth URI with the issuer as label prefix, percent-encoded', () => {
-    const uri = totpUri({ issuer: 'Mairie de Lyon', email: 'a.b+c@mairie.fr', secret: 'JBSWY3DPEHPK3PXP' })
+    const uri = totpUri({
+      issuer: 'Mairie de Lyon',
+      email: 'a.b+c@mairie.fr',
+      secret: 'JBSWY3DPEHPK3PXP',
+    })
     expect(uri).toBe(
       'otpauth://totp/Mairie%20de%20Lyon:a.b%2Bc%40mairie.fr?secret=JBSWY3DPEHPK3PXP&issuer=Mairie%20de%20Lyon&algorithm=SHA1&digits=6&period=30',
     )

@@ -10,11 +10,27 @@ import { ROOT } from './kiosk'
 export const PASSWORD = 'Lune-verte-escalier-42'
 
 /** Adds an account with the admin command, as IT does. */
-export function adminAddUser(configPath: string, email: string, name: string, password = PASSWORD): Promise<void> {
+export function adminAddUser(
+  configPath: string,
+  email: string,
+  name: string,
+  password = PASSWORD,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [join(ROOT, 'src-main', 'cli', 'admin.ts'), '--config', configPath, 'user', 'add', '--email', email, '--name', name, '--password-stdin'],
+      [
+        join(ROOT, 'src-main', 'cli', 'admin.ts'),
+        '--config',
+        configPath,
+        'user',
+        'add',
+        '--email',
+        email,
+        '--name',
+        name,
+        '--password-stdin',
+      ],
       (error, _stdout, stderr) => (error ? reject(new Error(stderr)) : resolve()),
     )
     child.stdin?.end(`${password}\n`)

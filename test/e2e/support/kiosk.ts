@@ -41,10 +41,14 @@ export async function startWebHostProcess(
   const dataDir = join(options.dir, 'data')
   const configPath = join(options.dir, 'config.json')
   await writeFile(configPath, JSON.stringify({ dataDir, terminalId: 'poste-e2e', ...config }))
-  const child = spawn(TSX, [join(ROOT, 'src-main', 'host', 'cli.ts'), '--config', configPath, '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    TSX,
+    [join(ROOT, 'src-main', 'host', 'cli.ts'), '--config', configPath, '--port', '0'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
@@ -95,9 +99,15 @@ export interface Kiosk {
 export async function startKiosk(config: Record<string, unknown> = {}): Promise<Kiosk> {
   const dir = await tempDir('guichet-e2e-')
   const smtp = await startSmtp()
-  const host = await startWebHostProcess({ mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 3 }, ...config }, { dir: dir.path })
+  const host = await startWebHostProcess(
+    { mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 3 }, ...config },
+    { dir: dir.path },
+  )
   const browser = await launchChromium()
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'fr-FR' })
+  const context = await browser.newContext({
+    viewport: { width: 1366, height: 768 },
+    locale: 'fr-FR',
+  })
   const page = await context.newPage()
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
@@ -124,7 +134,9 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
 
 /** axe-core on the current screen: zero serious or critical violations (WCAG 2.1 AA). */
 export async function expectAccessible(page: Page, screen: string): Promise<void> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze()
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
   expect(
     bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
