@@ -28,7 +28,7 @@ Commands:
   user disable --email E                         refuse every sign-in of this account
   user enable --email E                          allow sign-in again
   user unlock --email E                          clear the failed-attempt wait
-  user reset-factors --email E                   remove the app (lost phone): next sign-in by e-mailed code
+  user reset-factors --email E                   remove the app and keys (lost phone): next sign-in by e-mailed code
   audit [--json] [--since ISO-DATE]              print the audit log
   store migrate                                  apply the database migrations and exit
 
@@ -217,6 +217,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
               name: u.name,
               disabled: u.disabled,
               app: (await store!.apps.get(u.id)) !== undefined,
+              keys: (await store!.keys.listByUser(u.id)).length,
               lockedUntil:
                 t && t.lockedUntil > Date.now() ? new Date(t.lockedUntil).toISOString() : null,
               failures: t?.failures ?? 0,
@@ -229,7 +230,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         else
           for (const r of rows)
             io.stdout(
-              `${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${r.app ? 'app' : 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
+              `${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${[r.app ? 'app' : '', r.keys ? `${r.keys} key(s)` : ''].filter(Boolean).join(' + ') || 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
             )
         return 0
       }
@@ -254,7 +255,14 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const user = await userByEmail(store, parseEmail(values.email))
         const removed = await store.transaction(async (tx) => {
           const app = await tx.apps.remove(user.id)
+          const keys = await tx.keys.removeAll(user.id)
           await tx.codes.voidAll(user.id)
+          const what = [
+            app ? 'authenticator app' : '',
+            keys ? `${keys} security key${keys > 1 ? 's' : ''}` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ')
           await tx.audit.append({
             at: Date.now(),
             terminalId: config.terminalId,
@@ -262,13 +270,13 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
             outcome: 'ok',
             userId: user.id,
             email: user.email,
-            detail: app ? 'app removed' : 'nothing to remove',
+            detail: what ? `removed ${what}` : 'nothing to remove',
           })
-          return app
+          return what
         })
         await notify(config, user, 'factors-reset', io)
         io.stdout(
-          `Factors of ${user.email} reset${removed ? ' (authenticator app removed)' : ' (no app was enrolled)'}. The next sign-in uses a code sent by e-mail.\n`,
+          `Factors of ${user.email} reset (${removed ? `removed ${removed}` : 'nothing was enrolled'}). The next sign-in uses a code sent by e-mail.\n`,
         )
         return 0
       }

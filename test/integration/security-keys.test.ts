@@ -1,4 +1,8 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runAdmin } from '../../src-main/cli/admin'
+import { totpCodeAt } from '../../src-main/engine/totp'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
 import type { ConfigInput } from '../../src-main/config'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
@@ -232,5 +236,46 @@ describe('security keys', () => {
     )
     value(await bed.engine.registerKey({ name: 'Clé' }))
     expect(value(await bed.engine.getStatus({})).session?.mustEnroll).toBe(false)
+  })
+})
+
+describe("IT's reset-factors (lost phone)", () => {
+  let kb: KeyBed | undefined
+  afterEach(async () => {
+    await kb?.bed.close()
+  })
+
+  it('removes the app and the keys; the next sign-in uses an e-mailed code', async () => {
+    kb = await keyBed()
+    const { bed } = kb
+    await signInByMail(bed)
+    const e = value(await bed.engine.beginAppEnrollment({}))
+    const code = await totpCodeAt(e.secretGroups.join(''), bed.clock.t)
+    value(await bed.engine.confirmAppEnrollment({ code, deviceName: 'Téléphone perdu' }))
+    value(await bed.engine.registerKey({ name: 'Clé' }))
+    value(await bed.engine.signOut({}))
+
+    const configPath = join(bed.dir, 'config.json')
+    await writeFile(
+      configPath,
+      JSON.stringify({ dataDir: bed.dir, mail: { url: bed.smtp.url }, terminalId: 'poste-it' }),
+    )
+    const out: string[] = []
+    const code2 = await runAdmin(
+      ['--config', configPath, 'user', 'reset-factors', '--email', EMAIL],
+      {
+        stdout: (t) => out.push(t),
+        stderr: (t) => out.push(t),
+        readStdin: async () => '',
+      },
+    )
+    expect(code2).toBe(0)
+    expect(out.join('')).toContain('removed authenticator app and 1 security key')
+    expect(await bed.store.apps.get(1)).toBeUndefined()
+    expect(await bed.store.keys.listByUser(1)).toEqual([])
+    expect((await bed.smtp.find(EMAIL, 'réinitialisés')).text).toContain('poste-it')
+    expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe(
+      'email',
+    )
   })
 })

@@ -3,7 +3,9 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src-main/config'
 import { openRuntime, StartupError } from '../../src-main/runtime'
-import { DB_FILE_NAME, openSqliteStore } from '../../src-main/store/open'
+import { SQLITE_MIGRATIONS } from '../../src-main/store/migrations'
+import { DB_FILE_NAME, migrate, openSqliteStore } from '../../src-main/store/open'
+import { SqliteDatabase } from '../../src-main/store/sqlite'
 import { tempDir } from '../support/env'
 
 describe('SQLite store', () => {
@@ -126,5 +128,33 @@ describe('SQLite store', () => {
     await chmod(ro, 0o500)
     const config = parseConfig({ dataDir: join(ro, 'data') })
     await expect(openRuntime(config)).rejects.toThrow(/cannot be created or written/)
+  })
+})
+
+describe('migrations', () => {
+  it('brings a version-1 store with data to the current version without loss', async () => {
+    const dir = await tempDir()
+    try {
+      const db = await SqliteDatabase.open(join(dir.path, DB_FILE_NAME))
+      await migrate(db, SQLITE_MIGRATIONS.slice(0, 1))
+      await db.run(
+        "INSERT INTO users (email, name, password_hash, created_at, updated_at) VALUES ('a@b.fr', 'A', 'h', 1, 1)",
+      )
+      await db.run(
+        "INSERT INTO totp_apps (user_id, secret_enc, device_name, created_at) VALUES (1, x'01', 'tel', 1)",
+      )
+      await db.close()
+      const store = await openSqliteStore(dir.path)
+      expect(await store.db.all('SELECT version FROM schema_migrations')).toEqual([
+        { version: 1 },
+        { version: 2 },
+      ])
+      expect((await store.users.byEmail('a@b.fr'))?.name).toBe('A')
+      expect((await store.apps.get(1))?.deviceName).toBe('tel')
+      expect(await store.keys.listByUser(1)).toEqual([])
+      await store.close()
+    } finally {
+      await dir.remove()
+    }
   })
 })
