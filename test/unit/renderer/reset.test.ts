@@ -1,10 +1,15 @@
 // Sign-out resets every piece of renderer state: nothing of clerk A (name, address,
-// inputs, QR, key, factors, language, screens) remains for clerk B.
+// inputs, QR, key, factors, language, screens, a security key's name or PIN, a key
+// still waiting for a touch) remains for clerk B.
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
+import type { Result } from '../../../src-main/contract/errors'
+import type { SessionView } from '../../../src-main/contract/methods'
 import { FakeBridge } from './fakeBridge'
 import {
+  LOCALES,
+  alerts,
   button,
   field,
   fill,
@@ -14,6 +19,7 @@ import {
   press,
   settle,
   signInByEmail,
+  statuses,
   type,
 } from './helpers'
 
@@ -152,5 +158,173 @@ describe('language after a sign-out', () => {
     await settle()
     expect(document.documentElement.lang).toBe('fr')
     expect(heading(wrapper)).toBe(m('fr').unavailable.title)
+  })
+})
+
+describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s)', (locale) => {
+  const t = m(locale)
+  let bridge: FakeBridge
+
+  beforeEach(() => {
+    vi.useFakeTimers({
+      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    })
+    vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
+    bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.idleLockSeconds = 60
+    bridge.key.pin = '4321'
+    bridge.addAccount({
+      email: 'agnes@mairie.fr',
+      name: 'Agnès Martin',
+      app: { deviceName: 'Pixel de Agnès', createdAt: Date.now() },
+    })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+    document.body.innerHTML = ''
+  })
+
+  const KEY_TRACES = ['Clé de Agnès', '4321', '9876']
+
+  function expectNoKeyState(wrapper: VueWrapper): void {
+    expectNothingOfA(wrapper)
+    for (const trace of KEY_TRACES) expect(document.body.innerHTML).not.toContain(trace)
+    expect(wrapper.find('.key-prompt').exists()).toBe(false)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(statuses(wrapper)).toEqual([t.notices.idle])
+    expect(alerts(wrapper)).toEqual([])
+  }
+
+  async function idleOut(): Promise<void> {
+    await vi.advanceTimersByTimeAsync(61_000)
+    expect(document.querySelector('[role="alertdialog"]')).not.toBeNull()
+    await vi.advanceTimersByTimeAsync(31_000)
+    await settle()
+  }
+
+  async function openAddKey(wrapper: VueWrapper): Promise<void> {
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    await button(wrapper, t.factors.addKey).trigger('click')
+    await settle()
+  }
+
+  it('forgets a typed key name and PIN', async () => {
+    const wrapper = await mountKiosk(bridge)
+    const first = wrapper.findComponent({ name: 'ClerkApp' }).vm
+    await openAddKey(wrapper)
+    await type(field(wrapper, t.addKey.name), 'Clé de Agnès')
+    await type(field(wrapper, t.addKey.pin), '4321')
+    await idleOut()
+    expect(wrapper.findComponent({ name: 'ClerkApp' }).vm).not.toBe(first)
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(bridge.callsOf('registerKey')).toHaveLength(0)
+    expectNoKeyState(wrapper)
+  })
+
+  it('forgets the PIN entry after FIDO_PIN_INVALID', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await openAddKey(wrapper)
+    await type(field(wrapper, t.addKey.name), 'Clé de Agnès')
+    await type(field(wrapper, t.addKey.pin), '9876')
+    await button(wrapper, t.addKey.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)[0]).toContain(t.errors.FIDO_PIN_INVALID)
+    await type(field(wrapper, t.key.pin), '4321')
+    await idleOut()
+    expectNoKeyState(wrapper)
+  })
+
+  it('releases a key waiting for a touch before signing out', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await openAddKey(wrapper)
+    await type(field(wrapper, t.addKey.name), 'Clé de Agnès')
+    await button(wrapper, t.addKey.submit).trigger('click')
+    await settle()
+    await type(field(wrapper, t.key.pin), '4321')
+    await button(wrapper, t.key.submit).trigger('click')
+    await settle()
+    expect(bridge.keyWaiting).toBe(true)
+    await idleOut()
+    // Main runs one call at a time: « Annuler » first, then the sign-out.
+    const order = bridge.calls
+      .map((call) => call.method)
+      .filter((method) => method === 'cancelKeyOperation' || method === 'signOut')
+    expect(order).toEqual(['cancelKeyOperation', 'signOut'])
+    expect(bridge.keyWaiting).toBe(false)
+    expect(bridge.accounts.get('agnes@mairie.fr')!.keys).toEqual([])
+    expectNoKeyState(wrapper)
+  })
+
+  it('forgets the passwordless PIN, and releases the key if it was waiting', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await button(wrapper, t.signIn.withKey).trigger('click')
+    await settle()
+    await type(field(wrapper, t.key.pin), '9876')
+    await idleOut()
+    expect(bridge.callsOf('signInPasswordless')).toHaveLength(0)
+    expectNoKeyState(wrapper)
+
+    await button(wrapper, t.signIn.withKey).trigger('click')
+    await settle()
+    await type(field(wrapper, t.key.pin), '4321')
+    await button(wrapper, t.key.submit).trigger('click')
+    await settle()
+    expect(bridge.keyWaiting).toBe(true)
+    await idleOut()
+    expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(1)
+    expect(bridge.keyWaiting).toBe(false)
+    expectNoKeyState(wrapper)
+  })
+
+  it('ignores a key answer that arrives after the reset', async () => {
+    bridge.accounts.get('agnes@mairie.fr')!.keys = [
+      { id: 'k1', name: 'Clé de Agnès', createdAt: Date.now(), lastUsedAt: null },
+    ]
+    let answer: ((result: Result<SessionView>) => void) | undefined
+    bridge.signInWithKey = () =>
+      new Promise<Result<SessionView>>((resolve) => {
+        answer = resolve
+      })
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await type(field(wrapper, t.signIn.password), 'correct horse battery')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    await button(wrapper, t.code.useKey).trigger('click')
+    await settle()
+    await idleOut()
+    expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(1)
+    expect(bridge.callsOf('cancelSignIn')).toHaveLength(1)
+    const generation = wrapper.findComponent({ name: 'ClerkApp' }).vm.$.uid
+    // The old call ends late with a flow-ending error: no second reset, no sentence.
+    answer!({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    await settle()
+    expect(wrapper.findComponent({ name: 'ClerkApp' }).vm.$.uid).toBe(generation)
+    expectNoKeyState(wrapper)
+  })
+
+  it('leaves nothing of the key screens after « Se déconnecter »', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await openAddKey(wrapper)
+    await type(field(wrapper, t.addKey.name), 'Clé de Agnès')
+    await type(field(wrapper, t.addKey.pin), '4321')
+    await button(wrapper, t.addKey.submit).trigger('click')
+    await settle()
+    bridge.touchKey()
+    await settle()
+    expect(heading(wrapper)).toBe(t.keyAdded.title)
+    await button(wrapper, t.keyAdded.backFactors).trigger('click')
+    await settle()
+    expect(wrapper.text()).toContain('Clé de Agnès')
+    await press(window, 'Escape')
+    await button(wrapper, t.home.signOut).trigger('click')
+    await settle()
+    expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(0)
+    expectNothingOfA(wrapper)
+    for (const trace of KEY_TRACES) expect(document.body.innerHTML).not.toContain(trace)
+    expect(statuses(wrapper)).toEqual([t.notices.signedOut])
   })
 })
