@@ -52,6 +52,48 @@ describe.each(LOCALES)('error sentences (%s)', (locale) => {
     expect(describeError({ code: 'CODE_INVALID' }, { t, has }).hasWait).toBe(false)
   })
 
+  it('gives a key error the next step of where it happened', () => {
+    expect(describeError({ code: 'FIDO_PIN_NOT_SET' }, { t, has, context: 'register' }).key).toBe(
+      'errorsKey.register.FIDO_PIN_NOT_SET',
+    )
+    expect(
+      describeError({ code: 'FIDO_PIN_NOT_SET' }, { t, has, context: 'passwordless' }).key,
+    ).toBe('errors.FIDO_PIN_NOT_SET')
+    expect(
+      describeError({ code: 'FIDO_NO_CREDENTIALS' }, { t, has, context: 'passwordless' }).key,
+    ).toBe('errorsKey.passwordless.FIDO_NO_CREDENTIALS')
+    expect(
+      describeError({ code: 'FIDO_KEY_REFUSED' }, { t, has, context: 'passwordless' }).key,
+    ).toBe('errorsKey.passwordless.FIDO_KEY_REFUSED')
+    expect(describeError({ code: 'KEY_NOT_FOUND' }, { t, has, context: 'keySignIn' }).key).toBe(
+      'errorsKey.keySignIn.KEY_NOT_FOUND',
+    )
+    expect(describeError({ code: 'KEY_NOT_FOUND' }, { t, has }).key).toBe('errors.KEY_NOT_FOUND')
+    // The key context wins over the code source; codes without a key variant keep theirs.
+    expect(
+      describeError({ code: 'CODE_INVALID' }, { t, has, source: 'app', context: 'keySignIn' }).key,
+    ).toBe('errorsApp.CODE_INVALID')
+  })
+
+  it('warns before a key PIN blocks, and names the key field to check', () => {
+    const left = (n: number) => text.errorExtra.attemptsLeft.replace('{attemptsLeft}', String(n))
+    expect(
+      describeError({ code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 7 } }, { t, has }).extras,
+    ).toEqual([left(7)])
+    expect(
+      describeError({ code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 3 } }, { t, has }).extras,
+    ).toEqual([left(3), text.errorExtra.pinLastAttempts])
+    expect(
+      describeError(
+        { code: 'VALIDATION', params: { field: 'name' } },
+        { t, has, context: 'register' },
+      ).extras,
+    ).toEqual([text.errorExtra.field.replace('{field}', text.fields.keyName)])
+    expect(
+      describeError({ code: 'VALIDATION', params: { field: 'pin' } }, { t, has }).extras,
+    ).toEqual([text.errorExtra.field.replace('{field}', text.fields.pin)])
+  })
+
   it('reads an unknown code (a newer main process) as the generic sentence', () => {
     const description = describeError({ code: 'SOMETHING_NEW' as ErrorCode }, { t, has })
     expect(description.key).toBe('errors.INTERNAL')

@@ -103,4 +103,30 @@ describe('message files', () => {
     expect(messages.fr.addApp.submit).toBe("Ajouter l'application")
     expect(messages.fr.addApp.qrAlt).toBe('QR code à scanner')
   })
+
+  it('keep the security-key labels to the letter in French', () => {
+    expect(messages.fr.factors.addKey).toBe('Ajouter une clé de sécurité')
+    expect(messages.fr.enroll.addKey).toBe('Ajouter une clé de sécurité')
+    expect(messages.fr.addKey.title).toBe('Ajouter une clé de sécurité')
+    expect(messages.fr.addKey.name).toBe('Nom de la clé')
+    expect(messages.fr.addKey.pin).toBe('Code PIN de la clé')
+    expect(messages.fr.addKey.pinHint).toContain('nécessaire pour vous connecter sans mot de passe')
+    expect(messages.fr.key.pin).toBe('Code PIN de la clé')
+    expect(messages.fr.key.submit).toBe('Valider')
+    expect(messages.fr.common.cancel).toBe('Annuler')
+    expect(messages.fr.key.waitingDevice).toBe('Branchez votre clé de sécurité')
+    expect(messages.fr.key.touch).toBe('Touchez votre clé de sécurité')
+    expect(messages.fr.key.processing).toBe('Vérification…')
+    expect(messages.fr.keyAdded.text).toBe('Votre clé de sécurité est enregistrée.')
+    expect(messages.fr.code.useKey).toBe('Utiliser ma clé de sécurité')
+    expect(messages.fr.signIn.withKey).toBe('Se connecter avec ma clé de sécurité')
+    expect(messages.fr.passwordless.title).toBe('Se connecter avec ma clé de sécurité')
+    expect(messages.fr.factors.removeKey).toBe('Supprimer')
+  })
+
+  it('never offer a factory reset of a key, in any message', () => {
+    for (const [key, text] of [...fr, ...en]) {
+      expect(text, key).not.toMatch(/réinitialis|remise à zéro|factory|reset/i)
+    }
+  })
 })
