@@ -15,6 +15,8 @@ export const ERROR_CODES = [
   'ACCOUNT_LOCKED', // params.retryAfterSeconds
   'ACCOUNT_DISABLED',
   'PASSWORD_REJECTED', // params.reason: PasswordRejection
+  'TEMP_PASSWORD_EXPIRED', // IT's temporary password is older than 24 h: ask IT for a new one
+  'PASSWORD_CHANGE_REQUIRED', // signed in with a temporary password: choose one first
   'EMAIL_TAKEN',
   // second factor
   'CODE_INVALID', // params.attemptsLeft (e-mailed codes only)
@@ -31,6 +33,10 @@ export const ERROR_CODES = [
   'NO_PENDING_ENROLLMENT', // confirm without begin, or the QR code expired
   'SETUP_ALREADY_DONE', // first-start screen after an account exists
   'APP_NOT_ENROLLED',
+  'STEP_UP_REQUIRED', // the second factor was checked more than 5 minutes ago: check it again
+  'RECOVERY_CODE_INVALID', // wrong, used or voided recovery code
+  'NO_RECOVERY_CODES',
+  'NO_PENDING_ADDRESS_CHANGE',
   // security keys
   'FIDO_NO_DEVICE',
   'FIDO_PIN_REQUIRED',

@@ -30,10 +30,22 @@ export const OtpCode = z.string().regex(/^[0-9]{6}$/)
 export const DisplayName = text(100).pipe(z.string().trim().min(1))
 export const DeviceName = text(64).pipe(z.string().trim())
 export const KeyPin = z.string().min(4).max(63)
+/** `XXXX-XXXX-XXXX-XXXX`, typed with or without dashes and spaces, any case. */
+export const RecoveryCode = z
+  .string()
+  .max(64)
+  .regex(/^[0-9A-Za-z\s-]+$/)
+
+export const AddressChange = z.strictObject({
+  maskedEmail: z.string(),
+  sentAt: z.number(),
+  expiresAt: z.number(),
+})
+export type AddressChange = z.infer<typeof AddressChange>
 
 const Empty = z.strictObject({})
 
-export const Factor = z.enum(['email', 'app', 'key'])
+export const Factor = z.enum(['email', 'app', 'key', 'recovery'])
 export type Factor = z.infer<typeof Factor>
 
 export const SignInStep = z.strictObject({
@@ -49,6 +61,8 @@ export const SignInStep = z.strictObject({
   expiresAt: z.number().nullable(),
   /** The account has at least one security key: offer « Utiliser ma clé de sécurité ». */
   hasKey: z.boolean(),
+  /** The account has unused recovery codes: offer « Utiliser un code de secours ». */
+  hasRecoveryCodes: z.boolean(),
 })
 export type SignInStep = z.infer<typeof SignInStep>
 
@@ -59,6 +73,10 @@ export const SessionView = z.strictObject({
   factor: Factor,
   /** Policy `first-sign-in-only`: the clerk must enroll an app or key before home. */
   mustEnroll: z.boolean(),
+  /** Signed in with IT's temporary password: the clerk must choose a password before home. */
+  mustChangePassword: z.boolean(),
+  /** Signed in with a recovery code: home asks the clerk to check their factors. */
+  checkFactors: z.boolean(),
 })
 export type SessionView = z.infer<typeof SessionView>
 
@@ -97,6 +115,12 @@ export const Factors = z.strictObject({
   email: z.string(),
   app: z.strictObject({ deviceName: z.string(), createdAt: z.number() }).nullable(),
   keys: z.array(KeyView),
+  recoveryCodesLeft: z.number(),
+  /**
+   * Recovery codes just issued (first app or key, or « Générer de nouveaux codes »):
+   * shown once, never again; null in every other answer.
+   */
+  newRecoveryCodes: z.array(z.string()).nullable(),
 })
 export type Factors = z.infer<typeof Factors>
 
@@ -146,6 +170,29 @@ export const methods = {
   signInPasswordless: { input: z.strictObject({ pin: KeyPin }), output: SessionView },
   /** Stops a key operation waiting for a touch (« Annuler »). */
   cancelKeyOperation: { input: Empty, output: Empty },
+
+  // Account lifecycle.
+  /** « Utiliser un code de secours »: the second step with a recovery code. */
+  useRecoveryCode: { input: z.strictObject({ code: RecoveryCode }), output: SessionView },
+  /** A new set of 10 recovery codes; the old ones stop working. */
+  issueRecoveryCodes: { input: Empty, output: Factors },
+  /** « Changer mon mot de passe ». */
+  changePassword: {
+    input: z.strictObject({ current: Password, next: z.string().min(1).max(1024) }),
+    output: SessionView,
+  },
+  /** « Changer mon adresse de connexion »: a code goes to the new address. */
+  beginAddressChange: { input: z.strictObject({ email: Email }), output: AddressChange },
+  confirmAddressChange: { input: z.strictObject({ code: OtpCode }), output: SessionView },
+  /**
+   * Step-up: checks the second factor again before a sensitive change when the
+   * last check is older than 5 minutes. `beginStepUp` says which factor (and
+   * sends an e-mailed code when that is the factor); then `stepUp` with the
+   * code, or `stepUpWithKey`.
+   */
+  beginStepUp: { input: Empty, output: SignInStep },
+  stepUp: { input: z.strictObject({ code: OtpCode }), output: SessionView },
+  stepUpWithKey: { input: z.strictObject({ pin: KeyPin.optional() }), output: SessionView },
 } as const
 
 export type Methods = typeof methods

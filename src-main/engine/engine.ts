@@ -21,11 +21,25 @@ import type {
 } from '../contract/methods'
 import { silentLogger, type Logger } from '../log'
 import { MailUnavailableError, type Mailer } from '../mail/mailer'
-import { noticeLetter, signInCodeLetter, type NoticeKind } from '../mail/templates'
+import {
+  addressCodeLetter,
+  noticeLetter,
+  signInCodeLetter,
+  type Letter,
+  type NoticeKind,
+} from '../mail/templates'
 import { FidoError, type KeyClient } from '../fido/client'
-import type { AuditEntry, KeyRecord, Store, ThrottlePolicy, UserRecord } from '../store/types'
+import type {
+  AuditEntry,
+  KeyRecord,
+  Repos,
+  Store,
+  ThrottlePolicy,
+  UserRecord,
+} from '../store/types'
 import type { KeyProvider } from './keys'
 import { checkNewPassword, createDummyHash, hashPassword, verifyPassword } from './password'
+import { newRecoveryCodes, normalizeRecoveryCode } from './recovery-codes'
 import { mac, macEquals, open, randomDigits, randomId, seal } from './secrets'
 import { groupsOfFour, matchTotp, newTotpSecret, qrCodes, totpUri } from './totp'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
@@ -63,6 +77,8 @@ export const ENROLLMENT_TTL_MS = 10 * 60_000
 export const ENROLLMENT_MAX_TRIES = 5
 /** A key challenge is single use and lives 2 minutes. */
 export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
+/** Sensitive changes need a second factor checked within this window (step-up). */
+export const STEP_UP_WINDOW_MS = 5 * 60_000
 /** How long a key operation waits for the clerk's touch. */
 export const KEY_TOUCH_TIMEOUT_MS = 30_000
 
@@ -86,6 +102,10 @@ type Session =
       /** When the second factor was last checked (step-up uses it). */
       secondFactorAt: number
       mustEnroll: boolean
+      mustChangePassword: boolean
+      checkFactors: boolean
+      /** A step-up in progress: which factor, and the attempt its e-mailed code is bound to. */
+      stepUp?: { factor: 'email' | 'app' | 'key'; attemptId: string }
     }
 
 interface PendingEnrollment {
@@ -184,13 +204,20 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return { ok: false, error: otherwise }
   }
 
-  function stepView(s: Extract<Session, { kind: 'pending' }>, hasKey: boolean): SignInStep {
+  async function stepView(s: {
+    userId: number
+    email: string
+    factor: SignInStep['factor']
+    sentAt: number | null
+    expiresAt: number | null
+  }): Promise<SignInStep> {
     return {
       factor: s.factor,
       maskedEmail: maskEmail(s.email),
       sentAt: s.sentAt,
       expiresAt: s.expiresAt,
-      hasKey,
+      hasKey: await hasKeys(s.userId),
+      hasRecoveryCodes: (await store.recovery.countUnused(s.userId)) > 0,
     }
   }
 
@@ -199,7 +226,18 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   ): Promise<SessionView | undefined> {
     const user = await store.users.byId(s.userId)
     if (!user || user.disabled) return undefined
-    return { name: user.name, email: user.email, factor: s.factor, mustEnroll: s.mustEnroll }
+    return viewOf(user, s)
+  }
+
+  function viewOf(user: UserRecord, s: Extract<Session, { kind: 'signed-in' }>): SessionView {
+    return {
+      name: user.name,
+      email: user.email,
+      factor: s.factor,
+      mustEnroll: s.mustEnroll,
+      mustChangePassword: s.mustChangePassword,
+      checkFactors: s.checkFactors,
+    }
   }
 
   function currentPending(): Extract<Session, { kind: 'pending' }> | undefined {
@@ -212,7 +250,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   }
 
   async function signedInUser(
-    options: { duringEnrollment?: boolean } = {},
+    options: { duringEnrollment?: boolean; passwordChange?: boolean; fresh?: boolean } = {},
   ): Promise<Result<{ user: UserRecord; s: Extract<Session, { kind: 'signed-in' }> }>> {
     if (session.kind !== 'signed-in') return fail('NOT_SIGNED_IN')
     const user = await store.users.byId(session.userId)
@@ -220,7 +258,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       endSession()
       return fail('NOT_SIGNED_IN')
     }
+    if (session.mustChangePassword && !options.passwordChange)
+      return fail('PASSWORD_CHANGE_REQUIRED')
     if (session.mustEnroll && !options.duringEnrollment) return fail('ENROLLMENT_REQUIRED')
+    // Step-up: a sensitive change needs a second factor checked in the last 5 minutes.
+    if (options.fresh && clock.now() - session.secondFactorAt > STEP_UP_WINDOW_MS) {
+      return fail('STEP_UP_REQUIRED')
+    }
     return ok({ user, s: session })
   }
 
@@ -232,17 +276,53 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     setup = undefined
   }
 
-  async function sendNotice(user: UserRecord, kind: NoticeKind): Promise<void> {
+  async function sendNotice(user: UserRecord, kind: NoticeKind, to = user.email): Promise<void> {
     const letter = noticeLetter(kind, locale, {
       at: clock.now(),
       issuer: config.issuer,
       terminalId: config.terminalId,
     })
     try {
-      await mailer.send({ to: user.email, ...letter })
+      await mailer.send({ to, ...letter })
     } catch (error) {
       // The change itself is done; a notice that cannot leave is IT's to know.
       log.warn('notice not sent', { kind, userId: user.id, error: (error as Error).message })
+    }
+  }
+
+  /** Mails a code; resolves MAIL_UNAVAILABLE (audited) when the server does not take it. */
+  async function mailCode(
+    user: UserRecord,
+    to: string,
+    write: (
+      locale: 'fr' | 'en',
+      p: { code: string; sentAt: number; ttlMinutes: number; issuer: string; terminalId: string },
+    ) => Letter,
+    code: string,
+    now: number,
+  ): Promise<Result<void>> {
+    const letter = write(locale, {
+      code,
+      sentAt: now,
+      ttlMinutes: Math.round(config.emailCodeTtlSeconds / 60),
+      issuer: config.issuer,
+      terminalId: config.terminalId,
+    })
+    try {
+      await mailer.send({ to, ...letter })
+      return ok(undefined)
+    } catch (error) {
+      if (!(error instanceof MailUnavailableError)) throw error
+      log.warn('code not sent', { userId: user.id, error: error.message })
+      await audit({
+        event: 'code-sent',
+        outcome: 'fail',
+        userId: user.id,
+        email: user.email,
+        factor: 'email',
+        detail: 'MAIL_UNAVAILABLE',
+      })
+      return fail('MAIL_UNAVAILABLE')
     }
   }
 
@@ -259,28 +339,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     }
     const code = randomDigits(6)
     const expiresAt = now + config.emailCodeTtlSeconds * 1000
-    const letter = signInCodeLetter(locale, {
-      code,
-      sentAt: now,
-      ttlMinutes: Math.round(config.emailCodeTtlSeconds / 60),
-      issuer: config.issuer,
-      terminalId: config.terminalId,
-    })
-    try {
-      await mailer.send({ to: user.email, ...letter })
-    } catch (error) {
-      if (!(error instanceof MailUnavailableError)) throw error
-      log.warn('sign-in code not sent', { userId: user.id, error: error.message })
-      await audit({
-        event: 'code-sent',
-        outcome: 'fail',
-        userId: user.id,
-        email: user.email,
-        factor: 'email',
-        detail: 'MAIL_UNAVAILABLE',
-      })
-      return fail('MAIL_UNAVAILABLE')
-    }
+    const sent = await mailCode(user, user.email, signInCodeLetter, code, now)
+    if (!sent.ok) return { ok: false, error: sent.error }
     // Counted as sent only once the mail server has accepted it.
     await store.transaction(async (tx) => {
       await tx.codes.insertReplacing({
@@ -313,9 +373,88 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       factor === 'email' &&
       !hasApp &&
       !(await hasKeys(user.id))
-    session = { kind: 'signed-in', userId: user.id, factor, secondFactorAt: now, mustEnroll }
+    session = {
+      kind: 'signed-in',
+      userId: user.id,
+      factor,
+      secondFactorAt: now,
+      mustEnroll,
+      mustChangePassword: user.mustChangePassword,
+      checkFactors: factor === 'recovery',
+    }
     enrollment = undefined
-    return ok({ name: user.name, email: user.email, factor, mustEnroll })
+    return ok(viewOf(user, session))
+  }
+
+  /**
+   * Checks an e-mailed code of this attempt: 10 minutes, 5 tries, single use;
+   * a wrong one counts in the throttle. `ok` means consumed.
+   */
+  async function checkEmailCode(
+    user: UserRecord,
+    attemptId: string,
+    code: string,
+  ): Promise<Result<void>> {
+    const now = clock.now()
+    const record = await store.codes.active(user.id, attemptId)
+    if (!record || now > record.expiresAt) return fail('CODE_EXPIRED')
+    const tries = await store.codes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
+    if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
+    const expected = mac(dataKey, 'email-code', String(user.id), attemptId, code)
+    if (!macEquals(expected, record.mac)) {
+      const left = EMAIL_CODE_MAX_TRIES - tries
+      return failure(
+        user.email,
+        user,
+        'email',
+        left > 0
+          ? { code: 'CODE_INVALID', params: { attemptsLeft: left } }
+          : { code: 'CODE_ATTEMPTS_EXHAUSTED' },
+      )
+    }
+    if (!(await store.codes.consume(record.id, now))) return fail('CODE_EXPIRED')
+    return ok(undefined)
+  }
+
+  /** Checks the app's code: ±1 step, and a step once accepted is never accepted again, on any terminal. */
+  async function checkAppCode(user: UserRecord, code: string): Promise<Result<void>> {
+    const app = await store.apps.get(user.id)
+    if (!app) return fail('APP_NOT_ENROLLED')
+    const step = await matchTotp(openSecret(user.id, app.secretEnc), code, clock.now())
+    if (step === undefined) return failure(user.email, user, 'app', { code: 'CODE_INVALID' })
+    if (step <= app.lastStep || !(await store.apps.markStepUsed(user.id, step))) {
+      return failure(user.email, user, 'app', { code: 'CODE_REPLAYED' })
+    }
+    return ok(undefined)
+  }
+
+  /** Issues a new set of recovery codes inside `tx`, voiding the old; returns them in clear, once. */
+  async function issueRecoveryCodes(tx: Repos, user: UserRecord, now: number): Promise<string[]> {
+    const codes = newRecoveryCodes()
+    const macs = codes.map((c) =>
+      mac(dataKey, 'recovery', String(user.id), normalizeRecoveryCode(c)!),
+    )
+    await tx.recovery.replaceAll(user.id, macs, now)
+    await tx.audit.append({
+      at: now,
+      terminalId: config.terminalId,
+      event: 'recovery-codes-issued',
+      outcome: 'ok',
+      userId: user.id,
+      email: user.email,
+      factor: 'recovery',
+    })
+    return codes
+  }
+
+  /** The first app or key of an account (no unused recovery codes yet) brings recovery codes. */
+  async function recoveryCodesForFirstFactor(
+    tx: Repos,
+    user: UserRecord,
+    now: number,
+  ): Promise<string[] | null> {
+    if ((await tx.recovery.countUnused(user.id)) > 0) return null
+    return issueRecoveryCodes(tx, user, now)
   }
 
   async function newEnrollment(
@@ -360,7 +499,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const openSecret = (userId: number, sealed: Uint8Array): string =>
     Buffer.from(open(dataKey, sealed, `totp:${userId}`)).toString('utf8')
 
-  async function factorsOf(user: UserRecord): Promise<Factors> {
+  async function factorsOf(user: UserRecord, newCodes: string[] | null = null): Promise<Factors> {
     const app = await store.apps.get(user.id)
     const keys = await store.keys.listByUser(user.id)
     return {
@@ -372,6 +511,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         createdAt: k.createdAt,
         lastUsedAt: k.lastUsedAt,
       })),
+      recoveryCodesLeft: await store.recovery.countUnused(user.id),
+      newRecoveryCodes: newCodes,
     }
   }
 
@@ -422,14 +563,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   }
 
   /** Checks an assertion against a stored key and moves its counter forward, atomically. */
-  async function acceptAssertion(
+  async function checkAssertion(
     user: UserRecord,
     key: KeyRecord,
     response: Parameters<typeof verifyKeyAssertion>[0],
     challenge: Uint8Array,
     startedAt: number,
     requireUserVerification: boolean,
-  ): Promise<Result<SessionView>> {
+  ): Promise<Result<void>> {
     if (clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
     const check = await verifyKeyAssertion(response, key, {
       ...relyingParty,
@@ -454,7 +595,19 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
       return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
     }
-    return completeSignIn(user, 'key')
+    return ok(undefined)
+  }
+
+  async function stepUpDone(
+    user: UserRecord,
+    s: Extract<Session, { kind: 'signed-in' }>,
+    factor: Factor,
+  ): Promise<Result<SessionView>> {
+    await store.throttle.reset(user.email)
+    await audit({ event: 'step-up', outcome: 'ok', userId: user.id, email: user.email, factor })
+    s.secondFactorAt = clock.now()
+    s.stepUp = undefined
+    return ok(viewOf(user, s))
   }
 
   // ---- the contract's methods ----------------------------------------------
@@ -475,7 +628,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         idleLockSeconds: config.idleLockSeconds,
         emailCodeTtlSeconds: config.emailCodeTtlSeconds,
         session: view,
-        pending: pending ? stepView(pending, await hasKeys(pending.userId)) : null,
+        pending: pending ? await stepView(pending) : null,
       })
     },
 
@@ -537,6 +690,17 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const matches = await verifyPassword(user?.passwordHash ?? dummyHash, password)
       if (!user || !matches)
         return failure(email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+      if (user.passwordExpiresAt !== null && clock.now() > user.passwordExpiresAt) {
+        await audit({
+          event: 'sign-in',
+          outcome: 'fail',
+          userId: user.id,
+          email,
+          factor: 'password',
+          detail: 'TEMP_PASSWORD_EXPIRED',
+        })
+        return fail('TEMP_PASSWORD_EXPIRED')
+      }
       if (user.disabled) {
         await audit({
           event: 'sign-in',
@@ -571,7 +735,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         email,
         factor: 'password',
       })
-      return ok(stepView(session, keys.length > 0))
+      return ok(await stepView(session))
     },
 
     async resendCode() {
@@ -590,54 +754,30 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       pending.sentAt = sent.value.sentAt
       pending.expiresAt = sent.value.expiresAt
       pending.validUntil = sent.value.expiresAt + 60_000
-      return ok(stepView(pending, await hasKeys(pending.userId)))
+      return ok(await stepView(pending))
     },
 
     async verifyCode({ code }) {
       const pending = currentPending()
       if (!pending) return fail('NO_PENDING_SIGN_IN')
-      const subject = pending.email
-      const wait = await lockedFor(subject)
+      const wait = await lockedFor(pending.email)
       if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
       const user = await store.users.byId(pending.userId)
       if (!user || user.disabled) {
         endSession()
         return fail('NO_PENDING_SIGN_IN')
       }
-      const app = await store.apps.get(user.id)
-      const now = clock.now()
-
       if (pending.factor === 'email') {
         // an app or a key was enrolled meanwhile
-        if (app || (await hasKeys(user.id))) return fail('EMAIL_CODE_NOT_ALLOWED')
-        const record = await store.codes.active(user.id, pending.attemptId)
-        if (!record || now > record.expiresAt) return fail('CODE_EXPIRED')
-        const tries = await store.codes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
-        if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
-        const expected = mac(dataKey, 'email-code', String(user.id), pending.attemptId, code)
-        if (!macEquals(expected, record.mac)) {
-          const left = EMAIL_CODE_MAX_TRIES - tries
-          return failure(
-            subject,
-            user,
-            'email',
-            left > 0
-              ? { code: 'CODE_INVALID', params: { attemptsLeft: left } }
-              : { code: 'CODE_ATTEMPTS_EXHAUSTED' },
-          )
+        if ((await store.apps.get(user.id)) || (await hasKeys(user.id))) {
+          return fail('EMAIL_CODE_NOT_ALLOWED')
         }
-        if (!(await store.codes.consume(record.id, now))) return fail('CODE_EXPIRED')
-        return completeSignIn(user, 'email')
+        const checked = await checkEmailCode(user, pending.attemptId, code)
+        return checked.ok ? completeSignIn(user, 'email') : checked
       }
-
-      if (pending.factor === 'key' || !app) return fail('APP_NOT_ENROLLED')
-      const step = await matchTotp(openSecret(user.id, app.secretEnc), code, now)
-      if (step === undefined) return failure(subject, user, 'app', { code: 'CODE_INVALID' })
-      // A time step once accepted is never accepted again, on any terminal.
-      if (step <= app.lastStep || !(await store.apps.markStepUsed(user.id, step))) {
-        return failure(subject, user, 'app', { code: 'CODE_REPLAYED' })
-      }
-      return completeSignIn(user, 'app')
+      if (pending.factor === 'key') return fail('APP_NOT_ENROLLED')
+      const checked = await checkAppCode(user, code)
+      return checked.ok ? completeSignIn(user, 'app') : checked
     },
 
     async cancelSignIn() {
@@ -660,7 +800,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
 
     async beginAppEnrollment() {
-      const me = await signedInUser({ duringEnrollment: true })
+      const me = await signedInUser({ duringEnrollment: true, fresh: true })
       if (!me.ok) return me
       const { pending, view } = await newEnrollment(me.value.user.email)
       enrollment = pending
@@ -677,7 +817,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const now = clock.now()
       const replaced = (await store.apps.get(user.id)) !== undefined
       // The new app replaces the old only now that it is confirmed, in one transaction.
-      await store.transaction(async (tx) => {
+      const newCodes = await store.transaction(async (tx) => {
         await tx.apps.put({
           userId: user.id,
           secretEnc: sealSecret(user.id, secret),
@@ -696,15 +836,16 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
           factor: 'app',
           detail: replaced ? 'replaced' : null,
         })
+        return recoveryCodesForFirstFactor(tx, user, now)
       })
       enrollment = undefined
       s.mustEnroll = false
       await sendNotice(user, 'app-added')
-      return ok(await factorsOf(user))
+      return ok(await factorsOf(user, newCodes))
     },
 
     async removeApp() {
-      const me = await signedInUser()
+      const me = await signedInUser({ fresh: true })
       if (!me.ok) return me
       const { user } = me.value
       if (!(await store.apps.remove(user.id))) return fail('APP_NOT_ENROLLED')
@@ -720,7 +861,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
 
     async registerKey({ name, pin }) {
-      const me = await signedInUser({ duringEnrollment: true })
+      const me = await signedInUser({ duringEnrollment: true, fresh: true })
       if (!me.ok) return me
       const { user, s } = me.value
       const existing = await store.keys.listByUser(user.id)
@@ -806,16 +947,16 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
             factor: 'key',
             detail: `aaguid ${verified.aaguid} fmt ${verified.fmt}`,
           })
-        return added
+        return added ? { codes: await recoveryCodesForFirstFactor(tx, user, now) } : undefined
       })
       if (!inserted) return fail('FIDO_CREDENTIAL_EXCLUDED')
       s.mustEnroll = false
       await sendNotice(user, 'key-added')
-      return ok(await factorsOf(user))
+      return ok(await factorsOf(user, inserted.codes))
     },
 
     async removeKey({ id }) {
-      const me = await signedInUser()
+      const me = await signedInUser({ fresh: true })
       if (!me.ok) return me
       const { user } = me.value
       if (!(await store.keys.remove(user.id, id))) return fail('KEY_NOT_FOUND')
@@ -861,7 +1002,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (!asserted.ok) return asserted
       const key = keys.find((k) => k.credentialID === asserted.value.id)
       if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-      return acceptAssertion(user, key, asserted.value, challenge, startedAt, false)
+      const checked = await checkAssertion(user, key, asserted.value, challenge, startedAt, false)
+      return checked.ok ? completeSignIn(user, 'key') : checked
     },
 
     async signInPasswordless({ pin }) {
@@ -911,12 +1053,237 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       }
       const wait = await lockedFor(user.email)
       if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
-      return acceptAssertion(user, key, asserted.value, challenge, startedAt, true)
+      const checked = await checkAssertion(user, key, asserted.value, challenge, startedAt, true)
+      return checked.ok ? completeSignIn(user, 'key') : checked
     },
 
     async cancelKeyOperation() {
       keyOperation?.abort()
       return ok({})
+    },
+
+    // ---- account lifecycle ----------------------------------------------------
+
+    async useRecoveryCode({ code }) {
+      const pending = currentPending()
+      if (!pending) return fail('NO_PENDING_SIGN_IN')
+      const wait = await lockedFor(pending.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const user = await store.users.byId(pending.userId)
+      if (!user || user.disabled) {
+        endSession()
+        return fail('NO_PENDING_SIGN_IN')
+      }
+      // Recovery codes count in the same throttle as every other code.
+      const normalized = normalizeRecoveryCode(code)
+      const expected = normalized && mac(dataKey, 'recovery', String(user.id), normalized)
+      const match =
+        expected && (await store.recovery.unused(user.id)).find((r) => macEquals(r.mac, expected))
+      if (!match || !(await store.recovery.consume(match.id, clock.now()))) {
+        return failure(user.email, user, 'recovery', { code: 'RECOVERY_CODE_INVALID' })
+      }
+      const signedIn = await completeSignIn(user, 'recovery')
+      await sendNotice(user, 'recovery-used')
+      return signedIn
+    },
+
+    async issueRecoveryCodes() {
+      const me = await signedInUser({ fresh: true })
+      if (!me.ok) return me
+      const { user } = me.value
+      if (!(await store.apps.get(user.id)) && !(await hasKeys(user.id)))
+        return fail('NO_RECOVERY_CODES')
+      const codes = await store.transaction((tx) => issueRecoveryCodes(tx, user, clock.now()))
+      await sendNotice(user, 'recovery-codes-issued')
+      return ok(await factorsOf(user, codes))
+    },
+
+    async changePassword({ current, next }) {
+      const me = await signedInUser({ passwordChange: true, duringEnrollment: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      // A temporary password was just typed: no step-up for choosing the real one.
+      if (!s.mustChangePassword && clock.now() - s.secondFactorAt > STEP_UP_WINDOW_MS) {
+        return fail('STEP_UP_REQUIRED')
+      }
+      if (!(await verifyPassword(user.passwordHash, current))) {
+        return failure(user.email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+      }
+      const reason = await checkNewPassword(next, {
+        email: user.email,
+        name: user.name,
+        issuer: config.issuer,
+      })
+      if (reason) return fail('PASSWORD_REJECTED', { reason })
+      const now = clock.now()
+      await store.users.setPassword(user.id, {
+        passwordHash: await hashPassword(next),
+        mustChange: false,
+        expiresAt: null,
+        now,
+      })
+      await audit({
+        event: 'password-changed',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor: 'password',
+      })
+      s.mustChangePassword = false
+      await sendNotice(user, 'password-changed')
+      return ok(viewOf(user, s))
+    },
+
+    async beginAddressChange({ email }) {
+      const me = await signedInUser({ fresh: true })
+      if (!me.ok) return me
+      const { user } = me.value
+      if (email === user.email || (await store.users.byEmail(email))) return fail('EMAIL_TAKEN')
+      const now = clock.now()
+      if (
+        (await store.addressCodes.countSentSince(user.id, now - 3600_000)) >= EMAIL_CODES_PER_HOUR
+      ) {
+        return fail('CODE_QUOTA_EXCEEDED', { retryAfterSeconds: 3600 })
+      }
+      const code = randomDigits(6)
+      const expiresAt = now + config.emailCodeTtlSeconds * 1000
+      const sent = await mailCode(user, email, addressCodeLetter, code, now)
+      if (!sent.ok) return { ok: false, error: sent.error }
+      await store.transaction(async (tx) => {
+        await tx.addressCodes.insertReplacing({
+          userId: user.id,
+          newEmail: email,
+          mac: mac(dataKey, 'address-code', String(user.id), email, code),
+          sentAt: now,
+          expiresAt,
+        })
+        await tx.audit.append({
+          at: now,
+          terminalId: config.terminalId,
+          event: 'address-code-sent',
+          outcome: 'ok',
+          userId: user.id,
+          email: user.email,
+          detail: `to ${maskEmail(email)}`,
+        })
+      })
+      return ok({ maskedEmail: maskEmail(email), sentAt: now, expiresAt })
+    },
+
+    async confirmAddressChange({ code }) {
+      const me = await signedInUser()
+      if (!me.ok) return me
+      const { user, s } = me.value
+      const wait = await lockedFor(user.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const now = clock.now()
+      const record = await store.addressCodes.active(user.id)
+      if (!record) return fail('NO_PENDING_ADDRESS_CHANGE')
+      if (now > record.expiresAt) return fail('CODE_EXPIRED')
+      const tries = await store.addressCodes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
+      if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
+      if (
+        !macEquals(mac(dataKey, 'address-code', String(user.id), record.newEmail, code), record.mac)
+      ) {
+        const left = EMAIL_CODE_MAX_TRIES - tries
+        return failure(
+          user.email,
+          user,
+          'email',
+          left > 0
+            ? { code: 'CODE_INVALID', params: { attemptsLeft: left } }
+            : { code: 'CODE_ATTEMPTS_EXHAUSTED' },
+        )
+      }
+      const changed = await store.transaction(async (tx) => {
+        if (!(await tx.addressCodes.consume(record.id, now))) return false
+        if (!(await tx.users.setEmail(user.id, record.newEmail, now))) return false
+        await tx.throttle.reset(user.email)
+        await tx.audit.append({
+          at: now,
+          terminalId: config.terminalId,
+          event: 'address-changed',
+          outcome: 'ok',
+          userId: user.id,
+          email: record.newEmail,
+          detail: `from ${user.email}`,
+        })
+        return true
+      })
+      if (!changed) return fail('EMAIL_TAKEN')
+      // The old address hears of it; the new one has just proved it reads its mail.
+      await sendNotice(user, 'address-changed', user.email)
+      return ok(viewOf({ ...user, email: record.newEmail }, s))
+    },
+
+    async beginStepUp() {
+      const me = await signedInUser({ duringEnrollment: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      const app = await store.apps.get(user.id)
+      const factor = app ? 'app' : (await hasKeys(user.id)) ? 'key' : 'email'
+      const attemptId = randomId()
+      s.stepUp = { factor, attemptId }
+      if (factor !== 'email') {
+        return ok(
+          await stepView({
+            userId: user.id,
+            email: user.email,
+            factor,
+            sentAt: null,
+            expiresAt: null,
+          }),
+        )
+      }
+      const wait = await lockedFor(user.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const sent = await issueEmailCode(user, attemptId)
+      if (!sent.ok) return sent
+      return ok(await stepView({ userId: user.id, email: user.email, factor, ...sent.value }))
+    },
+
+    async stepUp({ code }) {
+      const me = await signedInUser({ duringEnrollment: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      if (!s.stepUp || s.stepUp.factor === 'key') return fail('NO_PENDING_SIGN_IN')
+      const wait = await lockedFor(user.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const checked =
+        s.stepUp.factor === 'app'
+          ? await checkAppCode(user, code)
+          : await checkEmailCode(user, s.stepUp.attemptId, code)
+      if (!checked.ok) return checked
+      return stepUpDone(user, s, s.stepUp.factor)
+    },
+
+    async stepUpWithKey({ pin }) {
+      const me = await signedInUser({ duringEnrollment: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      const wait = await lockedFor(user.email)
+      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+      const keys = await store.keys.listByUser(user.id)
+      if (keys.length === 0) return fail('KEY_NOT_FOUND')
+      const challenge = randomBytes(32)
+      const startedAt = clock.now()
+      const asserted = await withKey((client, signal, onStatus) =>
+        client.getAssertion({
+          challenge,
+          rpId: relyingParty.rpId,
+          allowCredentialIDs: keys.map((k) => k.credentialID),
+          userVerification: pin !== undefined,
+          pin,
+          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+          signal,
+          onStatus,
+        }),
+      )
+      if (!asserted.ok) return asserted
+      const key = keys.find((k) => k.credentialID === asserted.value.id)
+      if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+      const checked = await checkAssertion(user, key, asserted.value, challenge, startedAt, false)
+      return checked.ok ? stepUpDone(user, s, 'key') : checked
     },
   }
 

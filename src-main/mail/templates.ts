@@ -59,8 +59,47 @@ export function signInCodeLetter(
   }
 }
 
+export function addressCodeLetter(
+  locale: Locale,
+  p: { code: string; sentAt: number; ttlMinutes: number; issuer: string; terminalId: string },
+): Letter {
+  if (locale === 'en') {
+    return {
+      subject: `${p.issuer}: confirm your new sign-in address`,
+      text: [
+        `To make this address your sign-in address, enter this code at the terminal: ${p.code}`,
+        '',
+        `It was sent at ${formatTime(p.sentAt, 'en')} and works for ${p.ttlMinutes} minutes, once.`,
+        `Requested at terminal ${p.terminalId}.`,
+        '',
+        'Not you? Ignore this message and contact IT.',
+      ].join('\n'),
+    }
+  }
+  return {
+    subject: `${p.issuer} : confirmez votre nouvelle adresse de connexion`,
+    text: [
+      `Pour faire de cette adresse votre adresse de connexion, saisissez ce code au guichet : ${p.code}`,
+      '',
+      `Il a été envoyé à ${formatTime(p.sentAt, 'fr')} et reste valable ${p.ttlMinutes} minutes, une seule fois.`,
+      `Demandé au poste ${p.terminalId}.`,
+      '',
+      "Ce n'est pas vous ? Ignorez ce message et prévenez le service informatique.",
+    ].join('\n'),
+  }
+}
+
 export type NoticeKind =
-  'app-added' | 'app-removed' | 'key-added' | 'key-removed' | 'factors-reset' | 'account-disabled'
+  | 'app-added'
+  | 'app-removed'
+  | 'key-added'
+  | 'key-removed'
+  | 'factors-reset'
+  | 'recovery-used'
+  | 'recovery-codes-issued'
+  | 'password-changed'
+  | 'address-changed'
+  | 'account-disabled'
 
 const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string }>> = {
   'app-added': {
@@ -105,6 +144,40 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
     en: {
       subject: 'Sign-in factors reset',
       body: 'IT removed the app and the security keys from your account. Your next sign-in will use a code sent by e-mail; then add your new app.',
+    },
+  },
+  'recovery-used': {
+    fr: {
+      subject: 'Code de secours utilisé',
+      body: 'Un code de secours a servi à vous connecter. Vérifiez vos facteurs d’authentification et, si votre téléphone est perdu, ajoutez votre nouvelle application.',
+    },
+    en: {
+      subject: 'Recovery code used',
+      body: 'A recovery code was used to sign you in. Check your sign-in factors and, if your phone is lost, add your new app.',
+    },
+  },
+  'recovery-codes-issued': {
+    fr: {
+      subject: 'Nouveaux codes de secours',
+      body: 'De nouveaux codes de secours ont été créés pour votre compte ; les précédents ne sont plus valables.',
+    },
+    en: {
+      subject: 'New recovery codes',
+      body: 'New recovery codes were created for your account; the previous ones no longer work.',
+    },
+  },
+  'password-changed': {
+    fr: { subject: 'Mot de passe modifié', body: 'Le mot de passe de votre compte a été modifié.' },
+    en: { subject: 'Password changed', body: 'The password of your account was changed.' },
+  },
+  'address-changed': {
+    fr: {
+      subject: 'Adresse de connexion modifiée',
+      body: 'L’adresse de connexion de votre compte a été remplacée ; cette adresse-ci ne permet plus de vous connecter.',
+    },
+    en: {
+      subject: 'Sign-in address changed',
+      body: 'The sign-in address of your account was replaced; this address no longer signs you in.',
     },
   },
   'account-disabled': {

@@ -131,6 +131,14 @@ export function createHandlers(api: Api, options: HandlerOptions): HandlerTable 
     signInWithKey: via('signInWithKey'),
     signInPasswordless: via('signInPasswordless'),
     cancelKeyOperation: via('cancelKeyOperation'),
+    useRecoveryCode: via('useRecoveryCode'),
+    issueRecoveryCodes: via('issueRecoveryCodes'),
+    changePassword: via('changePassword'),
+    beginAddressChange: via('beginAddressChange'),
+    confirmAddressChange: via('confirmAddressChange'),
+    beginStepUp: via('beginStepUp'),
+    stepUp: via('stepUp'),
+    stepUpWithKey: via('stepUpWithKey'),
   }
 }
 

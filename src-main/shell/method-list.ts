@@ -25,6 +25,14 @@ const METHOD_TABLE = {
   signInWithKey: true,
   signInPasswordless: true,
   cancelKeyOperation: true,
+  useRecoveryCode: true,
+  issueRecoveryCodes: true,
+  changePassword: true,
+  beginAddressChange: true,
+  confirmAddressChange: true,
+  beginStepUp: true,
+  stepUp: true,
+  stepUpWithKey: true,
 } as const satisfies Record<MethodName, true>
 
 const EVENT_TABLE = {

@@ -87,4 +87,35 @@ CREATE TABLE security_keys (
 CREATE INDEX security_keys_by_user ON security_keys (user_id);
 `,
   },
+  {
+    version: 3,
+    name: 'recovery codes, temporary passwords, address changes',
+    sql: `
+ALTER TABLE users ADD COLUMN password_expires_at INTEGER;
+
+CREATE TABLE recovery_codes (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_mac BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  used_at INTEGER
+) STRICT;
+CREATE INDEX recovery_codes_by_user ON recovery_codes (user_id);
+
+CREATE TABLE address_codes (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  new_email TEXT NOT NULL COLLATE NOCASE,
+  code_mac BLOB NOT NULL,
+  sent_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'used', 'voided')),
+  used_at INTEGER,
+  CHECK ((state = 'used') = (used_at IS NOT NULL))
+) STRICT;
+CREATE INDEX address_codes_by_user ON address_codes (user_id, sent_at);
+CREATE UNIQUE INDEX address_codes_one_active ON address_codes (user_id) WHERE state = 'active';
+`,
+  },
 ]

@@ -2,10 +2,12 @@
 // foreign keys, numbered migrations applied at open.
 
 import { join } from 'node:path'
+import { sqliteAddressCodes } from './address-codes'
 import { sqliteApps } from './apps'
 import { sqliteAudit } from './audit'
 import { sqliteEmailCodes } from './codes'
 import { SQLITE_MIGRATIONS, type Migration } from './migrations'
+import { sqliteRecoveryCodes } from './recovery'
 import { SqliteDatabase, StoreOpenError, type SqlExecutor } from './sqlite'
 import { sqliteKeys } from './keys'
 import { sqliteThrottle } from './throttle'
@@ -21,6 +23,8 @@ function repos(db: SqlExecutor): Repos {
     codes: sqliteEmailCodes(db),
     apps: sqliteApps(db),
     keys: sqliteKeys(db),
+    recovery: sqliteRecoveryCodes(db),
+    addressCodes: sqliteAddressCodes(db),
     audit: sqliteAudit(db),
   }
 }

@@ -10,6 +10,8 @@ export interface UserRecord {
   name: string
   passwordHash: string
   mustChangePassword: boolean
+  /** A temporary password (set by IT) stops working at this time; null otherwise. */
+  passwordExpiresAt: number | null
   disabled: boolean
   createdAt: number
   updatedAt: number
@@ -20,6 +22,14 @@ export interface NewUser {
   name: string
   passwordHash: string
   mustChangePassword: boolean
+  passwordExpiresAt?: number | null
+  now: number
+}
+
+export interface PasswordChange {
+  passwordHash: string
+  mustChange: boolean
+  expiresAt: number | null
   now: number
 }
 
@@ -108,7 +118,9 @@ export interface UsersRepo {
   list(): Promise<UserRecord[]>
   count(): Promise<number>
   setDisabled(id: number, disabled: boolean, now: number): Promise<boolean>
-  setPassword(id: number, passwordHash: string, mustChange: boolean, now: number): Promise<boolean>
+  setPassword(id: number, change: PasswordChange): Promise<boolean>
+  /** false when the new address belongs to another account (case-insensitive). */
+  setEmail(id: number, email: string, now: number): Promise<boolean>
 }
 
 export interface ThrottleRepo {
@@ -155,6 +167,41 @@ export interface KeysRepo {
   advanceCounter(credentialID: string, signCount: number, now: number): Promise<boolean>
 }
 
+export interface RecoveryCodeRecord {
+  id: number
+  mac: Uint8Array
+}
+
+export interface RecoveryCodesRepo {
+  /** Deletes every code of the user and stores the new set (call inside a transaction). */
+  replaceAll(userId: number, macs: readonly Uint8Array[], now: number): Promise<void>
+  unused(userId: number): Promise<RecoveryCodeRecord[]>
+  countUnused(userId: number): Promise<number>
+  /** unused → used, once; false if it was already used. */
+  consume(id: number, now: number): Promise<boolean>
+  removeAll(userId: number): Promise<number>
+}
+
+export interface AddressCodeRecord {
+  id: number
+  userId: number
+  newEmail: string
+  mac: Uint8Array
+  sentAt: number
+  expiresAt: number
+  attempts: number
+}
+
+export interface AddressCodesRepo {
+  /** Voids the user's active code, stores this one (call inside a transaction). */
+  insertReplacing(code: Omit<AddressCodeRecord, 'id' | 'attempts'>): Promise<number>
+  active(userId: number): Promise<AddressCodeRecord | undefined>
+  countSentSince(userId: number, since: number): Promise<number>
+  registerAttempt(id: number, maxAttempts: number): Promise<number | undefined>
+  consume(id: number, now: number): Promise<boolean>
+  voidAll(userId: number): Promise<number>
+}
+
 export interface AuditRepo {
   append(entry: AuditEntry): Promise<void>
   list(options?: { since?: number; limit?: number }): Promise<AuditRecord[]>
@@ -166,6 +213,8 @@ export interface Repos {
   codes: EmailCodesRepo
   apps: AppsRepo
   keys: KeysRepo
+  recovery: RecoveryCodesRepo
+  addressCodes: AddressCodesRepo
   audit: AuditRepo
 }
 

@@ -7,6 +7,7 @@ interface Row {
   name: string
   password_hash: string
   must_change_password: number
+  password_expires_at: number | null
   disabled: number
   created_at: number
   updated_at: number
@@ -19,6 +20,7 @@ function toRecord(row: Row): UserRecord {
     name: row.name,
     passwordHash: row.password_hash,
     mustChangePassword: row.must_change_password === 1,
+    passwordExpiresAt: row.password_expires_at,
     disabled: row.disabled === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -30,13 +32,14 @@ export function sqliteUsers(db: SqlExecutor): UsersRepo {
     async insert(user: NewUser): Promise<number | undefined> {
       try {
         const r = await db.run(
-          `INSERT INTO users (email, name, password_hash, must_change_password, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO users (email, name, password_hash, must_change_password, password_expires_at, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
           [
             user.email,
             user.name,
             user.passwordHash,
             user.mustChangePassword ? 1 : 0,
+            user.passwordExpiresAt ?? null,
             user.now,
             user.now,
           ],
@@ -70,12 +73,26 @@ export function sqliteUsers(db: SqlExecutor): UsersRepo {
       ])
       return r.changes === 1
     },
-    async setPassword(id, passwordHash, mustChange, now) {
+    async setPassword(id, change) {
       const r = await db.run(
-        'UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = ? WHERE id = ?',
-        [passwordHash, mustChange ? 1 : 0, now, id],
+        `UPDATE users SET password_hash = ?, must_change_password = ?, password_expires_at = ?, updated_at = ?
+         WHERE id = ?`,
+        [change.passwordHash, change.mustChange ? 1 : 0, change.expiresAt, change.now, id],
       )
       return r.changes === 1
+    },
+    async setEmail(id, email, now) {
+      try {
+        const r = await db.run('UPDATE users SET email = ?, updated_at = ? WHERE id = ?', [
+          email,
+          now,
+          id,
+        ])
+        return r.changes === 1
+      } catch (error) {
+        if (/UNIQUE constraint failed: users\.email/.test(String(error))) return false
+        throw error
+      }
     },
   }
 }

@@ -147,6 +147,8 @@ describe('security keys', () => {
       email: EMAIL,
       factor: 'key',
       mustEnroll: false,
+      mustChangePassword: false,
+      checkFactors: false,
     })
     value(await bed.engine.signOut({}))
     await bed.store.users.setDisabled(1, true, bed.clock.t)

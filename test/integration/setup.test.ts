@@ -41,6 +41,8 @@ describe('first start with an empty store', () => {
       email: 'it@mairie.fr',
       factor: 'app',
       mustEnroll: false,
+      mustChangePassword: false,
+      checkFactors: false,
     })
     expect(value(await bed.engine.getStatus({})).firstStart).toBe(false)
     expect(

@@ -21,6 +21,7 @@ describe('sign-in with an e-mailed code', () => {
       sentAt: bed.clock.t,
       expiresAt: bed.clock.t + 600_000,
       hasKey: false,
+      hasRecoveryCodes: false,
     })
     const m = await mail
     expect(m.from).toContain('Mairie de Lyon')
@@ -37,6 +38,8 @@ describe('sign-in with an e-mailed code', () => {
       email: EMAIL,
       factor: 'email',
       mustEnroll: false,
+      mustChangePassword: false,
+      checkFactors: false,
     })
     const status = value(await bed.engine.getStatus({}))
     expect(status.session?.email).toBe(EMAIL)

@@ -26,8 +26,10 @@ describe('SQLite store', () => {
       "SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' ORDER BY name",
     )
     expect(tables.map((t) => t.name)).toEqual([
+      'address_codes',
       'audit',
       'email_codes',
+      'recovery_codes',
       'schema_migrations',
       'security_keys',
       'throttle',
@@ -51,6 +53,7 @@ describe('SQLite store', () => {
     expect(await again.db.all('SELECT version FROM schema_migrations')).toEqual([
       { version: 1 },
       { version: 2 },
+      { version: 3 },
     ])
     await again.close()
   })
@@ -148,6 +151,7 @@ describe('migrations', () => {
       expect(await store.db.all('SELECT version FROM schema_migrations')).toEqual([
         { version: 1 },
         { version: 2 },
+        { version: 3 },
       ])
       expect((await store.users.byEmail('a@b.fr'))?.name).toBe('A')
       expect((await store.apps.get(1))?.deviceName).toBe('tel')

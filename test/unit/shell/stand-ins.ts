@@ -86,6 +86,18 @@ export function fakeApi(): { api: Api; calls: { method: string; input: unknown }
     signInWithKey: answer('signInWithKey', session),
     signInPasswordless: answer('signInPasswordless', session),
     cancelKeyOperation: answer('cancelKeyOperation', {}),
+    useRecoveryCode: answer('useRecoveryCode', session),
+    issueRecoveryCodes: answer('issueRecoveryCodes', factors),
+    changePassword: answer('changePassword', session),
+    beginAddressChange: answer('beginAddressChange', {
+      maskedEmail: 'a•••@b.fr',
+      sentAt: 1,
+      expiresAt: 2,
+    }),
+    confirmAddressChange: answer('confirmAddressChange', session),
+    beginStepUp: answer('beginStepUp', { factor: 'app' }),
+    stepUp: answer('stepUp', session),
+    stepUpWithKey: answer('stepUpWithKey', session),
   }
   return { api, calls }
 }
@@ -113,4 +125,12 @@ export const VALID_INPUTS: { [M in MethodName]: Input<M> } = {
   signInWithKey: {},
   signInPasswordless: { pin: '1234' },
   cancelKeyOperation: {},
+  useRecoveryCode: { code: 'ABCD-EFGH-JKMN-PQRS' },
+  issueRecoveryCodes: {},
+  changePassword: { current: 'old passphrase here', next: 'a new passphrase here' },
+  beginAddressChange: { email: 'ada.l@mairie.fr' },
+  confirmAddressChange: { code: '123456' },
+  beginStepUp: {},
+  stepUp: { code: '123456' },
+  stepUpWithKey: {},
 }
