@@ -15,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError, configPathFromArgs, loadConfigFile, type Config } from '../config'
 import { Email } from '../contract/methods'
 import { checkNewPassword, hashPassword } from '../engine/password'
+import { newRecoveryCode } from '../engine/recovery-codes'
 import { createMailer } from '../mail/mailer'
 import { noticeLetter, type NoticeKind } from '../mail/templates'
 import { openStore, StartupError } from '../runtime'
@@ -24,6 +25,8 @@ export const USAGE = `Usage: npm run admin -- --config FILE <command>
 
 Commands:
   user add --email E --name N --password-stdin   create an account (password read from standard input)
+  user add --email E --name N --temp-password    create an account with a temporary password (printed)
+  user temp-password --email E                   a new single-use password, valid 24 h, to change at sign-in
   user list [--json]                             list accounts and their factors
   user disable --email E                         refuse every sign-in of this account
   user enable --email E                          allow sign-in again
@@ -34,6 +37,21 @@ Commands:
 
 The configuration comes from --config FILE or the GUICHET_CONFIG variable.
 Exit codes: 0 done, 1 refused, 2 usage.`
+
+/** IT's temporary passwords work for 24 hours, once: the clerk must choose their own at sign-in. */
+export const TEMP_PASSWORD_TTL_MS = 24 * 3600_000
+
+/** 20 characters from the recovery-code alphabet: about 100 bits, easy to read out on the phone. */
+function newTemporaryPassword(): string {
+  return [newRecoveryCode(), newRecoveryCode().slice(0, 4)].join('-')
+}
+
+function temporaryPasswordLines(password: string): string {
+  return (
+    `Temporary password (valid 24 hours, to be changed at the first sign-in): ${password}\n` +
+    'Give it to the clerk in person or by phone; it is not stored anywhere in clear.\n'
+  )
+}
 
 export class UsageError extends Error {}
 export class Refusal extends Error {}
@@ -123,6 +141,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         email: { type: 'string' },
         name: { type: 'string' },
         'password-stdin': { type: 'boolean' },
+        'temp-password': { type: 'boolean' },
         json: { type: 'boolean' },
         since: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -140,6 +159,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   const command = positionals.join(' ')
   const known = [
     'user add',
+    'user temp-password',
     'user list',
     'user disable',
     'user enable',
@@ -187,24 +207,52 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const email = parseEmail(values.email)
         const name = values.name?.trim()
         if (!name) throw new UsageError('--name is required.')
-        if (!values['password-stdin'])
-          throw new UsageError('--password-stdin is required: type the password on standard input.')
-        const password = await readPassword(io)
-        const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
-        if (reason) throw new Refusal(`The password was refused: ${PASSWORD_REASONS[reason]}.`)
+        if (values['password-stdin'] === values['temp-password'])
+          throw new UsageError(
+            'Give exactly one of --password-stdin (the password on standard input) or --temp-password.',
+          )
+        let passwordHash: string
+        let temporary: string | undefined
+        if (values['password-stdin']) {
+          const password = await readPassword(io)
+          const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
+          if (reason) throw new Refusal(`The password was refused: ${PASSWORD_REASONS[reason]}.`)
+          passwordHash = await hashPassword(password)
+        } else {
+          temporary = newTemporaryPassword()
+          passwordHash = await hashPassword(temporary)
+        }
+        const now = Date.now()
         const id = await store.users.insert({
           email,
           name,
-          passwordHash: await hashPassword(password),
-          mustChangePassword: false,
-          now: Date.now(),
+          passwordHash,
+          mustChangePassword: temporary !== undefined,
+          passwordExpiresAt: temporary === undefined ? null : now + TEMP_PASSWORD_TTL_MS,
+          now,
         })
         if (id === undefined)
           throw new Refusal(`An account with the address ${email} already exists.`)
-        await adminAudit(store, config, 'user-add', { id, email } as UserRecord)
+        await adminAudit(store, config, 'user-add', { id, email } as UserRecord, temporary && 'temporary password')
         io.stdout(
-          `Account ${email} created. At the first sign-in a code is sent to this address.\n`,
+          `Account ${email} created. At the first sign-in a code is sent to this address.\n` +
+            (temporary ? temporaryPasswordLines(temporary) : ''),
         )
+        return 0
+      }
+      case 'user temp-password': {
+        const user = await userByEmail(store, parseEmail(values.email))
+        const temporary = newTemporaryPassword()
+        const now = Date.now()
+        await store.users.setPassword(user.id, {
+          passwordHash: await hashPassword(temporary),
+          mustChange: true,
+          expiresAt: now + TEMP_PASSWORD_TTL_MS,
+          now,
+        })
+        await store.throttle.reset(user.email)
+        await adminAudit(store, config, 'temp-password', user)
+        io.stdout(`Temporary password set for ${user.email}.\n${temporaryPasswordLines(temporary)}`)
         return 0
       }
       case 'user list': {
@@ -256,6 +304,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const removed = await store.transaction(async (tx) => {
           const app = await tx.apps.remove(user.id)
           const keys = await tx.keys.removeAll(user.id)
+          await tx.recovery.removeAll(user.id)
           await tx.codes.voidAll(user.id)
           const what = [
             app ? 'authenticator app' : '',

@@ -275,6 +275,7 @@ describe("IT's reset-factors (lost phone)", () => {
     expect(out.join('')).toContain('removed authenticator app and 1 security key')
     expect(await bed.store.apps.get(1)).toBeUndefined()
     expect(await bed.store.keys.listByUser(1)).toEqual([])
+    expect(await bed.store.recovery.countUnused(1)).toBe(0)
     expect((await bed.smtp.find(EMAIL, 'réinitialisés')).text).toContain('poste-it')
     expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe(
       'email',
