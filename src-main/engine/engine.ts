@@ -77,6 +77,8 @@ export const ENROLLMENT_TTL_MS = 10 * 60_000
 export const ENROLLMENT_MAX_TRIES = 5
 /** A key challenge is single use and lives 2 minutes. */
 export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
+/** Clock readings this far apart are the same moment (NTP slews, not jumps). */
+export const CLOCK_TOLERANCE_MS = 5_000
 /** Sensitive changes need a second factor checked within this window (step-up). */
 export const STEP_UP_WINDOW_MS = 5 * 60_000
 /** How long a key operation waits for the clerk's touch. */
@@ -92,8 +94,9 @@ type Session =
       factor: 'email' | 'app' | 'key'
       sentAt: number | null
       expiresAt: number | null
-      /** The pending sign-in is dropped after this (epoch ms). */
+      /** The pending sign-in is dropped after this (epoch ms), or if the clock goes back before `startedAt`. */
       validUntil: number
+      startedAt: number
     }
   | {
       kind: 'signed-in'
@@ -172,6 +175,21 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return Math.min(secondsUntil(t.lockedUntil), THROTTLE_POLICY.maxWaitMs / 1000)
   }
 
+  /**
+   * A code is stale after its validity, and also when the clock now reads
+   * earlier than its sending (the clock jumped back): its age can no longer be
+   * told, so it is refused rather than trusted.
+   */
+  function isStale(code: { sentAt: number; expiresAt: number }, now: number): boolean {
+    return now > code.expiresAt || now < code.sentAt - CLOCK_TOLERANCE_MS
+  }
+
+  /** Within the step-up window, on a clock that did not jump back since. */
+  function isRecent(checkedAt: number): boolean {
+    const age = clock.now() - checkedAt
+    return age <= STEP_UP_WINDOW_MS && age >= -CLOCK_TOLERANCE_MS
+  }
+
   /** Counts a failure; answers ACCOUNT_LOCKED if it earned a wait, else `otherwise`. */
   async function failure(
     subject: string,
@@ -242,7 +260,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
 
   function currentPending(): Extract<Session, { kind: 'pending' }> | undefined {
     if (session.kind !== 'pending') return undefined
-    if (clock.now() > session.validUntil) {
+    const now = clock.now()
+    if (now > session.validUntil || now < session.startedAt - CLOCK_TOLERANCE_MS) {
       session = { kind: 'none' }
       return undefined
     }
@@ -262,9 +281,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       return fail('PASSWORD_CHANGE_REQUIRED')
     if (session.mustEnroll && !options.duringEnrollment) return fail('ENROLLMENT_REQUIRED')
     // Step-up: a sensitive change needs a second factor checked in the last 5 minutes.
-    if (options.fresh && clock.now() - session.secondFactorAt > STEP_UP_WINDOW_MS) {
-      return fail('STEP_UP_REQUIRED')
-    }
+    if (options.fresh && !isRecent(session.secondFactorAt)) return fail('STEP_UP_REQUIRED')
     return ok({ user, s: session })
   }
 
@@ -397,7 +414,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   ): Promise<Result<void>> {
     const now = clock.now()
     const record = await store.codes.active(user.id, attemptId)
-    if (!record || now > record.expiresAt) return fail('CODE_EXPIRED')
+    if (!record || isStale(record, now)) return fail('CODE_EXPIRED')
     const tries = await store.codes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
     if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
     const expected = mac(dataKey, 'email-code', String(user.id), attemptId, code)
@@ -716,7 +733,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const now = clock.now()
       const app = await store.apps.get(user.id)
       const keys = await store.keys.listByUser(user.id)
-      const base = { kind: 'pending' as const, userId: user.id, email: user.email, attemptId }
+      const base = {
+        kind: 'pending' as const,
+        userId: user.id,
+        email: user.email,
+        attemptId,
+        startedAt: now,
+      }
       const validUntil = now + (config.emailCodeTtlSeconds + 60) * 1000
       if (app) {
         session = { ...base, factor: 'app', sentAt: null, expiresAt: null, validUntil }
@@ -1103,9 +1126,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (!me.ok) return me
       const { user, s } = me.value
       // A temporary password was just typed: no step-up for choosing the real one.
-      if (!s.mustChangePassword && clock.now() - s.secondFactorAt > STEP_UP_WINDOW_MS) {
-        return fail('STEP_UP_REQUIRED')
-      }
+      if (!s.mustChangePassword && !isRecent(s.secondFactorAt)) return fail('STEP_UP_REQUIRED')
       if (!(await verifyPassword(user.passwordHash, current))) {
         return failure(user.email, user, 'password', { code: 'INVALID_CREDENTIALS' })
       }
@@ -1179,7 +1200,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const now = clock.now()
       const record = await store.addressCodes.active(user.id)
       if (!record) return fail('NO_PENDING_ADDRESS_CHANGE')
-      if (now > record.expiresAt) return fail('CODE_EXPIRED')
+      if (isStale(record, now)) return fail('CODE_EXPIRED')
       const tries = await store.addressCodes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
       if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
       if (
