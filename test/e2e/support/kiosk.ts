@@ -148,3 +148,46 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(RESULTS, { recursive: true })
   await page.screenshot({ path: join(RESULTS, `${name}.png`), fullPage: true })
 }
+
+export interface VirtualKeyProcess {
+  port: number
+  stop(): Promise<void>
+}
+
+/** `npm run virtual-key` as a child process on a free loopback port (every touch approved). */
+export async function startVirtualKeyProcess(args: string[] = []): Promise<VirtualKeyProcess> {
+  const child = spawn(
+    TSX,
+    [join(ROOT, 'src-main', 'fido', 'virtual-key-cli.ts'), '--port', '0', ...args],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  let out = ''
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`virtual key did not start:\n${out}`)), 30_000)
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString()
+      const m = out.match(/listening on udp:\/\/127\.0\.0\.1:(\d+)/)
+      if (m?.[1]) {
+        clearTimeout(timer)
+        resolve(Number(m[1]))
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`virtual key exited with ${code}:\n${out}`))
+    })
+  })
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
