@@ -37,6 +37,14 @@ const METHOD_NAMES = {
   signInWithKey: true,
   signInPasswordless: true,
   cancelKeyOperation: true,
+  useRecoveryCode: true,
+  issueRecoveryCodes: true,
+  changePassword: true,
+  beginAddressChange: true,
+  confirmAddressChange: true,
+  beginStepUp: true,
+  stepUp: true,
+  stepUpWithKey: true,
 } satisfies Record<MethodName, true>
 
 export interface HttpBridgeOptions {

@@ -34,6 +34,9 @@ export const en: MessageSchema = {
     deviceName: 'Device name',
     keyName: 'Key name',
     pin: 'Security key PIN',
+    current: 'Current password',
+    next: 'New password',
+    newEmail: 'New sign-in address',
   },
   errors: {
     VALIDATION: 'Some information you entered is not valid. Check it and try again.',
@@ -48,6 +51,9 @@ export const en: MessageSchema = {
       'Your account is blocked for a while after several failed attempts. Try again in {wait}.',
     ACCOUNT_DISABLED: 'This account is disabled. Please contact IT.',
     PASSWORD_REJECTED: 'This password cannot be used.',
+    TEMP_PASSWORD_EXPIRED:
+      'The temporary password from IT is no longer valid: it expires 24 hours after it was created. Ask IT for a new one.',
+    PASSWORD_CHANGE_REQUIRED: 'Before you continue, choose your own password.',
     EMAIL_TAKEN: 'An account already uses this sign-in address. Choose another one.',
     CODE_INVALID: 'This code is not the right one. Check it and enter it again.',
     CODE_EXPIRED: 'This code has expired. Choose “Resend a code” to get a new one by e-mail.',
@@ -70,6 +76,14 @@ export const en: MessageSchema = {
       'This QR code is no longer valid. Show a new one to start adding the app again.',
     SETUP_ALREADY_DONE: 'This kiosk is already set up. Sign in with your account.',
     APP_NOT_ENROLLED: 'No authenticator app is registered for this account.',
+    STEP_UP_REQUIRED:
+      'This change is protected: first confirm your identity with your code or your key, then try again.',
+    RECOVERY_CODE_INVALID:
+      'This recovery code is not valid: it is wrong, it was already used or it was replaced by new codes. Check it or enter another of your codes.',
+    NO_RECOVERY_CODES:
+      'Recovery codes come with an authenticator app or a security key. Add one first.',
+    NO_PENDING_ADDRESS_CHANGE:
+      'No address change is in progress, or it has expired. Enter the new sign-in address again, then choose “Get a code”.',
     FIDO_NO_DEVICE: 'No security key was found. Plug your key into the kiosk, then try again.',
     FIDO_PIN_REQUIRED: 'Your security key is protected by a PIN. Enter it, then choose “Confirm”.',
     FIDO_PIN_NOT_SET:
@@ -110,11 +124,31 @@ export const en: MessageSchema = {
       KEY_NOT_FOUND:
         'No security key is registered for your account any more. Choose “Back”, then sign in again.',
     },
+    stepUp: {
+      KEY_NOT_FOUND:
+        'No security key is registered for your account any more. Choose “Cancel”, then start the change again.',
+    },
     passwordless: {
       FIDO_NO_CREDENTIALS:
         'This security key is not registered on this kiosk for signing in without a password. Sign in with your password, then add the key with its PIN in “My authentication factors”.',
       FIDO_KEY_REFUSED:
         'This security key is not registered on this kiosk. Sign in with your password; if you think this is a mistake, please tell IT.',
+    },
+  },
+  errorsAt: {
+    changePassword: {
+      INVALID_CREDENTIALS:
+        'The current password is not the right one. Enter your current password again, then the new one.',
+    },
+    choosePassword: {
+      INVALID_CREDENTIALS:
+        'The current password is not the right one: enter the temporary password IT gave you, then your new password.',
+    },
+    addressChange: {
+      CODE_EXPIRED:
+        'This code has expired. Choose “Resend a code” to get a new one at the new address.',
+      CODE_ATTEMPTS_EXHAUSTED:
+        'Too many attempts with this code. Choose “Resend a code” to get a new one at the new address.',
     },
   },
   errorExtra: {
@@ -133,6 +167,8 @@ export const en: MessageSchema = {
   notices: {
     signedOut: 'You are signed out. The kiosk is ready for the next person.',
     idle: 'You were signed out after a period without activity.',
+    passwordChosen: 'Your password is saved. From now on, use it to sign in.',
+    passwordChanged: 'Your password was changed. From now on, use it to sign in.',
   },
   unavailable: {
     title: 'Service unavailable',
@@ -179,6 +215,12 @@ export const en: MessageSchema = {
     hintKey:
       'Your account is protected by a security key. Plug it into the kiosk, then choose “Use my security key”.',
     useKey: 'Use my security key',
+    useRecovery: 'Use a recovery code',
+    recoveryTitle: 'Use a recovery code',
+    recoveryHint:
+      'Enter one of the recovery codes you copied, with or without dashes. Each code works only once.',
+    recoveryLabel: 'Recovery code',
+    recoveryFormat: 'A recovery code has 16 letters and digits, for example ABCD-EFGH-JKMN-PQRS.',
   },
   home: {
     title: 'Hello, {name}',
@@ -188,6 +230,10 @@ export const en: MessageSchema = {
     changeAddress: 'Change my sign-in address',
     signOut: 'Sign out',
     setupDone: 'The account is created and your app is registered.',
+    checkTitle: 'Check your authentication factors',
+    checkText:
+      'You signed in with a recovery code. Check your app and your keys in “My authentication factors”: if you changed phones or lost your key, add the new device and remove the old one.',
+    checkButton: 'Check my authentication factors',
   },
   enroll: {
     title: 'Secure your account',
@@ -226,6 +272,24 @@ export const en: MessageSchema = {
       'You will no longer be able to sign in with the codes of this app. You can add another one afterwards.',
     confirm: 'Remove the app',
     removed: 'The app was removed.',
+    recoveryTitle: 'Recovery codes',
+    recoveryText:
+      'If you no longer have your phone or your key, a recovery code lets you sign in once.',
+    recoveryLeft: 'Recovery codes left: {left}',
+    recoveryNone:
+      'You will get recovery codes when you add an authenticator app or a security key.',
+    newRecovery: 'Generate new recovery codes',
+    confirmRecoveryTitle: 'Generate new recovery codes?',
+    confirmRecoveryText:
+      'Your current recovery codes will stop working, even the ones you copied. You will have to copy the new ones.',
+    confirmRecovery: 'Generate the codes',
+  },
+  recoveryCodes: {
+    title: 'Your recovery codes',
+    once: 'Each code works only once: it lets you sign in if you no longer have your phone or your key.',
+    copy: 'Copy them by hand now and keep them somewhere safe: they will never be shown again. On this shared kiosk, they can be neither downloaded nor printed.',
+    hidden: 'Your recovery codes are hidden to protect your account.',
+    showAgain: 'Show again',
   },
   addApp: {
     title: 'Add an app',
@@ -275,11 +339,50 @@ export const en: MessageSchema = {
     title: 'My account',
     name: 'Full name',
     email: 'Sign-in address',
+    changePassword: 'Change my password',
+  },
+  password: {
+    changeTitle: 'Change my password',
+    chooseTitle: 'Choose your password',
+    changeIntro: 'Enter your current password, then the new one twice.',
+    chooseIntro:
+      'You signed in with the temporary password IT gave you. Before you continue, choose your own password.',
+    current: 'Current password',
+    currentHint: 'The temporary password IT gave you.',
+    next: 'New password',
+    nextHint: 'At least 12 characters. A phrase of a few words is easier to remember.',
+    confirm: 'Confirm the new password',
+    currentMissing: 'Enter your current password.',
+    nextMissing: 'Enter your new password.',
+    mismatch: 'The two new passwords are not the same. Enter them again.',
+    submit: 'Save the password',
   },
   changeAddress: {
     title: 'Change my sign-in address',
     current: 'Current sign-in address',
-    text: 'To change your sign-in address, please contact IT.',
+    intro:
+      'Enter your new address: a 6-digit code will be sent to it to check that you receive it.',
+    newEmail: 'New sign-in address',
+    emailMissing: 'Enter your new sign-in address.',
+    sameEmail: 'This is already your sign-in address. Enter the new one.',
+    send: 'Get a code',
+    sent: 'A 6-digit code was sent to {email} at {time}.',
+    code: 'Code received at the new address',
+    submit: 'Confirm',
+    resend: 'Resend a code',
+    otherEmail: 'Change the new address',
+    expired: 'This code has expired. Choose “Resend a code” to get a new one at the new address.',
+    done: 'Your sign-in address is now {email}. Use it to sign in.',
+    appNote:
+      'If you use an authenticator app, the kiosk account in it still shows the old address ({email}). It keeps working; you can rename it in the app.',
+  },
+  stepUp: {
+    title: 'Confirm your identity',
+    intro: 'This change is protected: first confirm that it is really you.',
+    hintApp: 'Enter the 6-digit code shown by your authenticator app.',
+    hintEmail: 'Enter the 6-digit code that was just sent to your sign-in address ({email}).',
+    hintKey: 'Plug your security key into the kiosk, then choose “Use my security key”.',
+    restarted: 'The previous check expired: start again with this new code.',
   },
   firstStart: {
     title: 'First start',

@@ -23,6 +23,9 @@ const errors = {
     'Votre compte est bloqué pour un moment après plusieurs essais infructueux. Réessayez dans {wait}.',
   ACCOUNT_DISABLED: 'Ce compte est désactivé. Adressez-vous au service informatique.',
   PASSWORD_REJECTED: 'Ce mot de passe ne peut pas être utilisé.',
+  TEMP_PASSWORD_EXPIRED:
+    "Le mot de passe temporaire donné par le service informatique n'est plus valable : il expire 24 heures après sa création. Demandez-en un nouveau au service informatique.",
+  PASSWORD_CHANGE_REQUIRED: 'Avant de continuer, choisissez votre propre mot de passe.',
   EMAIL_TAKEN: 'Un compte existe déjà avec cette adresse de connexion. Choisissez-en une autre.',
   CODE_INVALID: "Ce code n'est pas le bon. Vérifiez-le et saisissez-le à nouveau.",
   CODE_EXPIRED:
@@ -46,6 +49,14 @@ const errors = {
     "Ce QR code n'est plus valable. Affichez-en un nouveau pour recommencer l'ajout de l'application.",
   SETUP_ALREADY_DONE: 'Le guichet est déjà configuré. Connectez-vous avec votre compte.',
   APP_NOT_ENROLLED: "Aucune application d'authentification n'est enregistrée pour ce compte.",
+  STEP_UP_REQUIRED:
+    "Cette modification est protégée : confirmez d'abord votre identité avec votre code ou votre clé, puis recommencez.",
+  RECOVERY_CODE_INVALID:
+    "Ce code de secours n'est pas valable : il est erroné, il a déjà servi ou il a été remplacé par de nouveaux codes. Vérifiez-le ou saisissez un autre de vos codes.",
+  NO_RECOVERY_CODES:
+    "Les codes de secours accompagnent une application d'authentification ou une clé de sécurité. Ajoutez-en une d'abord.",
+  NO_PENDING_ADDRESS_CHANGE:
+    "Aucun changement d'adresse n'est en cours, ou il a expiré. Saisissez à nouveau la nouvelle adresse de connexion, puis choisissez « Recevoir un code ».",
   FIDO_NO_DEVICE:
     "Aucune clé de sécurité n'a été détectée. Branchez votre clé sur le guichet, puis réessayez.",
   FIDO_PIN_REQUIRED:
@@ -96,11 +107,33 @@ const errorsKey = {
     KEY_NOT_FOUND:
       "Aucune clé de sécurité n'est plus enregistrée pour votre compte. Choisissez « Retour », puis connectez-vous à nouveau.",
   },
+  stepUp: {
+    KEY_NOT_FOUND:
+      "Aucune clé de sécurité n'est plus enregistrée pour votre compte. Choisissez « Annuler », puis recommencez la modification.",
+  },
   passwordless: {
     FIDO_NO_CREDENTIALS:
       "Cette clé de sécurité n'est pas enregistrée sur ce guichet pour une connexion sans mot de passe. Connectez-vous avec votre mot de passe, puis ajoutez la clé avec son code PIN dans « Mes facteurs d'authentification ».",
     FIDO_KEY_REFUSED:
       "Cette clé de sécurité n'est pas enregistrée sur ce guichet. Connectez-vous avec votre mot de passe ; si vous pensez que c'est une erreur, prévenez le service informatique.",
+  },
+} satisfies Record<string, Partial<Record<ErrorCode, string>>>
+
+/** The same error reads differently on the account screens: what was wrong, what to do there. */
+const errorsAt = {
+  changePassword: {
+    INVALID_CREDENTIALS:
+      "Le mot de passe actuel n'est pas le bon. Saisissez à nouveau votre mot de passe actuel, puis le nouveau.",
+  },
+  choosePassword: {
+    INVALID_CREDENTIALS:
+      "Le mot de passe actuel n'est pas le bon : saisissez le mot de passe temporaire donné par le service informatique, puis votre nouveau mot de passe.",
+  },
+  addressChange: {
+    CODE_EXPIRED:
+      'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau à la nouvelle adresse.',
+    CODE_ATTEMPTS_EXHAUSTED:
+      "Trop d'essais avec ce code. Choisissez « Renvoyer un code » pour en recevoir un nouveau à la nouvelle adresse.",
   },
 } satisfies Record<string, Partial<Record<ErrorCode, string>>>
 
@@ -145,10 +178,14 @@ export const fr = {
     deviceName: "Nom de l'appareil",
     keyName: 'Nom de la clé',
     pin: 'Code PIN de la clé',
+    current: 'Mot de passe actuel',
+    next: 'Nouveau mot de passe',
+    newEmail: 'Nouvelle adresse de connexion',
   },
   errors,
   errorsApp,
   errorsKey,
+  errorsAt,
   errorExtra: {
     attemptsLeft: 'Essais restants : {attemptsLeft}.',
     pinLastAttempts:
@@ -160,6 +197,8 @@ export const fr = {
   notices: {
     signedOut: 'Vous êtes déconnecté. Le guichet est prêt pour la personne suivante.',
     idle: 'Vous avez été déconnecté après une période sans activité.',
+    passwordChosen: 'Votre mot de passe est enregistré. Utilisez-le désormais pour vous connecter.',
+    passwordChanged: 'Votre mot de passe a été changé. Utilisez-le désormais pour vous connecter.',
   },
   unavailable: {
     title: 'Service indisponible',
@@ -208,6 +247,13 @@ export const fr = {
     hintKey:
       'Votre compte est protégé par une clé de sécurité. Branchez-la sur le guichet, puis choisissez « Utiliser ma clé de sécurité ».',
     useKey: 'Utiliser ma clé de sécurité',
+    useRecovery: 'Utiliser un code de secours',
+    recoveryTitle: 'Utiliser un code de secours',
+    recoveryHint:
+      "Saisissez l'un des codes de secours que vous avez recopiés, avec ou sans tirets. Chaque code ne fonctionne qu'une fois.",
+    recoveryLabel: 'Code de secours',
+    recoveryFormat:
+      'Un code de secours comporte 16 lettres et chiffres, par exemple ABCD-EFGH-JKMN-PQRS.',
   },
   home: {
     title: 'Bonjour, {name}',
@@ -217,6 +263,10 @@ export const fr = {
     changeAddress: 'Changer mon adresse de connexion',
     signOut: 'Se déconnecter',
     setupDone: 'Le compte est créé et votre application est enregistrée.',
+    checkTitle: "Vérifiez vos facteurs d'authentification",
+    checkText:
+      "Vous vous êtes connecté avec un code de secours. Vérifiez votre application et vos clés dans « Mes facteurs d'authentification » : si vous avez changé de téléphone ou perdu votre clé, ajoutez le nouvel appareil et supprimez l'ancien.",
+    checkButton: "Vérifier mes facteurs d'authentification",
   },
   enroll: {
     title: 'Sécurisez votre compte',
@@ -257,6 +307,24 @@ export const fr = {
       'Vous ne pourrez plus vous connecter avec les codes de cette application. Vous pourrez en ajouter une autre ensuite.',
     confirm: "Supprimer l'application",
     removed: "L'application a été supprimée.",
+    recoveryTitle: 'Codes de secours',
+    recoveryText:
+      "Si vous n'avez plus votre téléphone ni votre clé, un code de secours vous permet de vous connecter une fois.",
+    recoveryLeft: 'Codes de secours restants : {left}',
+    recoveryNone:
+      "Vous recevrez des codes de secours en ajoutant une application d'authentification ou une clé de sécurité.",
+    newRecovery: 'Générer de nouveaux codes de secours',
+    confirmRecoveryTitle: 'Générer de nouveaux codes de secours ?',
+    confirmRecoveryText:
+      'Vos codes de secours actuels ne fonctionneront plus, même ceux que vous avez recopiés. Vous devrez recopier les nouveaux.',
+    confirmRecovery: 'Générer les codes',
+  },
+  recoveryCodes: {
+    title: 'Vos codes de secours',
+    once: "Chaque code ne fonctionne qu'une fois : il vous permet de vous connecter si vous n'avez plus votre téléphone ni votre clé.",
+    copy: 'Recopiez-les maintenant à la main et rangez-les en lieu sûr : ils ne seront plus jamais affichés. Sur ce guichet partagé, ils ne peuvent être ni téléchargés ni imprimés.',
+    hidden: 'Vos codes de secours sont masqués pour protéger votre compte.',
+    showAgain: 'Afficher à nouveau',
   },
   addApp: {
     title: 'Ajouter une application',
@@ -306,11 +374,53 @@ export const fr = {
     title: 'Mon compte',
     name: 'Nom et prénom',
     email: 'Adresse de connexion',
+    changePassword: 'Changer mon mot de passe',
+  },
+  password: {
+    changeTitle: 'Changer mon mot de passe',
+    chooseTitle: 'Choisissez votre mot de passe',
+    changeIntro: 'Saisissez votre mot de passe actuel, puis le nouveau deux fois.',
+    chooseIntro:
+      'Vous vous êtes connecté avec le mot de passe temporaire donné par le service informatique. Avant de continuer, choisissez votre propre mot de passe.',
+    current: 'Mot de passe actuel',
+    currentHint: 'Le mot de passe temporaire donné par le service informatique.',
+    next: 'Nouveau mot de passe',
+    nextHint: 'Au moins 12 caractères. Une phrase de quelques mots est plus facile à retenir.',
+    confirm: 'Confirmation du nouveau mot de passe',
+    currentMissing: 'Saisissez votre mot de passe actuel.',
+    nextMissing: 'Saisissez votre nouveau mot de passe.',
+    mismatch: 'Les deux nouveaux mots de passe ne sont pas identiques. Saisissez-les à nouveau.',
+    submit: 'Enregistrer le mot de passe',
   },
   changeAddress: {
     title: 'Changer mon adresse de connexion',
     current: 'Adresse de connexion actuelle',
-    text: "Pour changer d'adresse de connexion, adressez-vous au service informatique.",
+    intro:
+      'Saisissez votre nouvelle adresse : un code à 6 chiffres y sera envoyé pour vérifier que vous la recevez.',
+    newEmail: 'Nouvelle adresse de connexion',
+    emailMissing: 'Saisissez votre nouvelle adresse de connexion.',
+    sameEmail: "C'est déjà votre adresse de connexion. Saisissez la nouvelle.",
+    send: 'Recevoir un code',
+    sent: 'Un code à 6 chiffres a été envoyé à {email} à {time}.',
+    code: 'Code reçu à la nouvelle adresse',
+    submit: 'Valider',
+    resend: 'Renvoyer un code',
+    otherEmail: 'Modifier la nouvelle adresse',
+    expired:
+      'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau à la nouvelle adresse.',
+    done: 'Votre adresse de connexion est désormais {email}. Utilisez-la pour vous connecter.',
+    appNote:
+      "Si vous utilisez une application d'authentification, le compte du guichet y porte toujours l'ancienne adresse ({email}). Il continue de fonctionner ; vous pouvez le renommer dans l'application.",
+  },
+  stepUp: {
+    title: 'Confirmez votre identité',
+    intro: "Cette modification est protégée : confirmez d'abord que c'est bien vous.",
+    hintApp: "Saisissez le code à 6 chiffres affiché par votre application d'authentification.",
+    hintEmail:
+      "Saisissez le code à 6 chiffres qui vient d'être envoyé à votre adresse de connexion ({email}).",
+    hintKey:
+      'Branchez votre clé de sécurité sur le guichet, puis choisissez « Utiliser ma clé de sécurité ».',
+    restarted: 'La vérification précédente a expiré : recommencez avec ce nouveau code.',
   },
   firstStart: {
     title: 'Première mise en service',

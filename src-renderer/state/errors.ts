@@ -6,7 +6,9 @@ import type { ContractError } from '../../src-main/contract/errors'
 
 export type CodeSource = 'email' | 'app'
 /** Where a security-key operation happens: the same code may need another next step. */
-export type KeyContext = 'register' | 'keySignIn' | 'passwordless'
+export type KeyContext = 'register' | 'keySignIn' | 'passwordless' | 'stepUp'
+/** Where any error happens, when the same code needs another sentence there. */
+export type ErrorContext = KeyContext | 'changePassword' | 'choosePassword' | 'addressChange'
 
 /** Codes whose sentence holds `{wait}`, filled from `retryAfterSeconds`. */
 const WAIT_CODES: ReadonlySet<string> = new Set(['ACCOUNT_LOCKED', 'CODE_QUOTA_EXCEEDED'])
@@ -19,6 +21,8 @@ const KNOWN_FIELDS: ReadonlySet<string> = new Set([
   'code',
   'deviceName',
   'pin',
+  'current',
+  'next',
 ])
 /** Fewer PIN retries than this left: warn that the key's PIN is about to block. */
 const PIN_WARNING_ATTEMPTS = 3
@@ -37,8 +41,8 @@ export interface DescribeOptions {
   has: (key: string) => boolean
   /** Where the code being checked comes from, when it matters for the next step. */
   source?: CodeSource
-  /** Where a key operation failed, when it changes the next step. */
-  context?: KeyContext
+  /** Where the error happened, when it changes the sentence or the next step. */
+  context?: ErrorContext
 }
 
 export function describeError(error: ContractError, options: DescribeOptions): ErrorDescription {
@@ -48,9 +52,11 @@ export function describeError(error: ContractError, options: DescribeOptions): E
   const key =
     context && has(`errorsKey.${context}.${code}`)
       ? `errorsKey.${context}.${code}`
-      : source === 'app' && APP_CODES.has(code)
-        ? `errorsApp.${code}`
-        : `errors.${code}`
+      : context && has(`errorsAt.${context}.${code}`)
+        ? `errorsAt.${context}.${code}`
+        : source === 'app' && APP_CODES.has(code)
+          ? `errorsApp.${code}`
+          : `errors.${code}`
   const params = error.params ?? {}
   const extras: string[] = []
   if (code === 'PASSWORD_REJECTED' && params.reason && has(`passwordRejection.${params.reason}`)) {
@@ -65,8 +71,14 @@ export function describeError(error: ContractError, options: DescribeOptions): E
   if (code === 'VALIDATION' && params.field) {
     const field = params.field.split('.')[0] ?? ''
     if (KNOWN_FIELDS.has(field)) {
-      // A key's name is « Nom de la clé », not the clerk's name.
-      const label = context === 'register' && field === 'name' ? 'keyName' : field
+      // A key's name is « Nom de la clé », not the clerk's name; the address being
+      // changed to is the new one.
+      const label =
+        context === 'register' && field === 'name'
+          ? 'keyName'
+          : context === 'addressChange' && field === 'email'
+            ? 'newEmail'
+            : field
       extras.push(t('errorExtra.field', { field: t(`fields.${label}`) }))
     }
   }

@@ -28,3 +28,13 @@ export function formatDate(locale: string, epochMs: number): string {
 export function normalizeCode(raw: string): string {
   return raw.replace(/\D/g, '').slice(0, 6)
 }
+
+/**
+ * A recovery code as typed (any case, dashes or spaces anywhere) in its printed
+ * form, XXXX-XXXX-XXXX-XXXX; null when it cannot be one (16 letters and digits).
+ */
+export function normalizeRecoveryCode(raw: string): string | null {
+  const compact = raw.toUpperCase().replace(/[\s-]/g, '')
+  if (!/^[0-9A-Z]{16}$/.test(compact)) return null
+  return compact.match(/.{4}/g)!.join('-')
+}

@@ -27,11 +27,16 @@ export type Screen =
   | { name: 'home' }
   | { name: 'factors' }
   | { name: 'addApp'; enrollment: AppEnrollment }
-  | { name: 'appAdded' }
+  /** `recoveryCodes`: issued with this first factor, shown on this screen only. */
+  | { name: 'appAdded'; recoveryCodes: string[] | null }
   | { name: 'addKey' }
   /** `passwordless`: registered with its PIN, so it also signs in without a password. */
-  | { name: 'keyAdded'; passwordless: boolean }
+  | { name: 'keyAdded'; passwordless: boolean; recoveryCodes: string[] | null }
   | { name: 'account' }
+  /** « Changer mon mot de passe », from « Mon compte ». */
+  | { name: 'changePassword' }
+  /** Signed in with IT's temporary password: « Choisissez votre mot de passe » first. */
+  | { name: 'choosePassword' }
   | { name: 'changeAddress' }
 
 /** What the next clerk's sign-in screen says about the previous reset. No names. */
@@ -39,6 +44,8 @@ export type Notice =
   | { kind: 'signedOut' }
   | { kind: 'idle' }
   | { kind: 'setupDone' }
+  | { kind: 'passwordChosen' }
+  | { kind: 'passwordChanged' }
   | { kind: 'error'; error: ContractError }
 
 export type ResetReason = 'signedOut' | 'idle' | 'error'
@@ -109,11 +116,30 @@ export function createClerkStore(options: ClerkStoreOptions) {
     }
   }
 
-  /** Home, or the policy screen that only offers to add an app or a key. */
+  /**
+   * Home, or before it what the engine requires first: the clerk's own password
+   * (signed in with IT's temporary one), then an app or a key (policy).
+   */
   function enterSession(session: SessionView): void {
     state.session = session
     state.dirty = true
-    go(session.mustEnroll ? { name: 'enroll' } : { name: 'home' })
+    go(
+      session.mustChangePassword
+        ? { name: 'choosePassword' }
+        : session.mustEnroll
+          ? { name: 'enroll' }
+          : { name: 'home' },
+    )
+  }
+
+  /**
+   * Keeps a Factors answer for the screens, without the recovery codes it may
+   * carry: those are returned for the one screen that shows them, and are gone
+   * with it.
+   */
+  function takeFactors(factors: Factors): string[] | null {
+    state.factors = { ...factors, newRecoveryCodes: null }
+    return factors.newRecoveryCodes
   }
 
   /**
@@ -162,6 +188,11 @@ export function createClerkStore(options: ClerkStoreOptions) {
   function takeOver(error: ContractError): boolean {
     if (START_OVER.has(error.code)) {
       startOver(error)
+      return true
+    }
+    if (error.code === 'PASSWORD_CHANGE_REQUIRED' && state.session) {
+      state.session = { ...state.session, mustChangePassword: true }
+      go({ name: 'choosePassword' })
       return true
     }
     if (error.code === 'ENROLLMENT_REQUIRED' && state.session) {
@@ -219,6 +250,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     state,
     go,
     enterSession,
+    takeFactors,
     start,
     retry,
     takeOver,

@@ -11,6 +11,15 @@
 // ('waiting-device' while unplugged, 'touch'), until the test calls `touchKey()`
 // (→ 'processing', then the answer), `cancelKeyOperation` answers FIDO_CANCELLED,
 // or `keyTimesOut()` answers FIDO_TIMEOUT.
+//
+// The account lifecycle follows the engine too: recovery codes (ten, issued with
+// the first app or key and by issueRecoveryCodes; useRecoveryCode signs in with
+// one, once), IT's temporary password (the session must change it first; an
+// expired one is refused at sign-in), changePassword with the password rules,
+// the address change confirmed by a code sent to the new address
+// (`addressCode`), and the step-up: a sensitive change answers STEP_UP_REQUIRED
+// when the second factor was checked more than 5 minutes ago (`staleSecondFactor()`
+// makes it so at once), until beginStepUp + stepUp or stepUpWithKey.
 
 import type { Bridge, Unsubscribe } from '../../../src-main/contract/bridge'
 import type {
@@ -20,9 +29,11 @@ import type {
   Result,
 } from '../../../src-main/contract/errors'
 import type {
+  AddressChange,
   AppEnrollment,
   EventName,
   EventPayload,
+  Factor,
   Factors,
   Input,
   KeyView,
@@ -44,6 +55,12 @@ export interface FakeAccount {
   /** The base32 key groups shown when this account enrolls an app. */
   secretGroups: string[]
   mustEnroll?: boolean
+  /** Unused recovery codes, as issued (XXXX-XXXX-XXXX-XXXX). */
+  recoveryCodes: string[]
+  /** `password` is IT's temporary password: the session must change it first. */
+  mustChangePassword?: boolean
+  /** IT's temporary password is more than 24 h old. */
+  tempPasswordExpired?: boolean
 }
 
 /** The security key plugged into the kiosk (or not). */
@@ -69,6 +86,14 @@ export interface Call {
 }
 
 const EMAIL_TTL_MS = 600_000
+const STEP_UP_WINDOW_MS = 5 * 60_000
+/** What the fake refuses as too common, as the engine's dictionary would. */
+const COMMON_PASSWORDS = new Set(['motdepasse123', 'password1234', 'azertyuiop123'])
+
+/** The canonical 16 characters of a typed recovery code. */
+function compactRecoveryCode(code: string): string {
+  return code.toUpperCase().replace(/[\s-]/g, '')
+}
 
 function ok<T>(value: T): Promise<Result<T>> {
   return Promise.resolve({ ok: true, value })
@@ -90,6 +115,8 @@ export class FakeBridge implements Bridge {
   accounts = new Map<string, FakeAccount>()
   /** The code the next e-mail carries. */
   emailCode = '123456'
+  /** The code the next address-change e-mail carries. */
+  addressCode = '654321'
   calls: Call[] = []
 
   key: FakeKey = {
@@ -101,7 +128,25 @@ export class FakeBridge implements Bridge {
     credentials: [],
   }
 
-  private session: { email: string; factor: 'email' | 'app' | 'key' } | null = null
+  private session: {
+    email: string
+    factor: Factor
+    secondFactorAt: number
+    mustChangePassword: boolean
+    checkFactors: boolean
+  } | null = null
+  private stepUpCheck: {
+    factor: 'email' | 'app' | 'key'
+    code: string | null
+    expiresAt: number | null
+  } | null = null
+  private addressChange: {
+    newEmail: string
+    code: string
+    expiresAt: number
+    tries: number
+  } | null = null
+  private recoverySets = 0
   private pending: { email: string; step: SignInStep; code: string | null } | null = null
   private enrollment: {
     email: string | null
@@ -119,6 +164,7 @@ export class FakeBridge implements Bridge {
       keys: [],
       appCode: '246810',
       secretGroups: ['JBSW', 'Y3DP', 'EHPK', '3PXP'],
+      recoveryCodes: [],
       ...account,
     }
     this.accounts.set(full.email, full)
@@ -162,11 +208,68 @@ export class FakeBridge implements Bridge {
       email: account.email,
       factor: this.session.factor,
       mustEnroll: account.mustEnroll === true && account.app === null && account.keys.length === 0,
+      mustChangePassword: this.session.mustChangePassword,
+      checkFactors: this.session.checkFactors,
     }
   }
 
-  private factorsOf(account: FakeAccount): Factors {
-    return { email: account.email, app: account.app, keys: account.keys }
+  private startSession(account: FakeAccount, factor: Factor): SessionView {
+    this.session = {
+      email: account.email,
+      factor,
+      secondFactorAt: Date.now(),
+      mustChangePassword: account.mustChangePassword === true,
+      checkFactors: factor === 'recovery',
+    }
+    this.pending = null
+    return this.sessionView() as SessionView
+  }
+
+  private factorsOf(account: FakeAccount, newRecoveryCodes: string[] | null = null): Factors {
+    return {
+      email: account.email,
+      app: account.app,
+      keys: account.keys,
+      recoveryCodesLeft: account.recoveryCodes.length,
+      newRecoveryCodes,
+    }
+  }
+
+  /** The second factor of this session was checked more than 5 minutes ago. */
+  staleSecondFactor(): void {
+    if (this.session) this.session.secondFactorAt = Date.now() - STEP_UP_WINDOW_MS - 1
+  }
+
+  /** A new set of ten codes for the account, voiding the old; in clear, once. */
+  private issueCodes(account: FakeAccount): string[] {
+    this.recoverySets += 1
+    const set = String(this.recoverySets % 10)
+    const codes = Array.from({ length: 10 }, (_, i) => `R${set}C${i}-WXYZ-${i}${set}AB-QRST`)
+    account.recoveryCodes = [...codes]
+    return codes
+  }
+
+  /** The first app or key of an account (no codes left) brings recovery codes. */
+  private codesForFirstFactor(account: FakeAccount): string[] | null {
+    return account.recoveryCodes.length > 0 ? null : this.issueCodes(account)
+  }
+
+  /**
+   * As the engine's signed-in check: a session, its password changed unless this
+   * is the change itself, and for a sensitive change a recent second factor.
+   */
+  private me(
+    options: { fresh?: boolean; passwordChange?: boolean } = {},
+  ): { account: FakeAccount } | { error: ContractError } {
+    const account = this.signedIn()
+    if (!account || !this.session) return { error: { code: 'NOT_SIGNED_IN' } }
+    if (this.session.mustChangePassword && !options.passwordChange) {
+      return { error: { code: 'PASSWORD_CHANGE_REQUIRED' } }
+    }
+    if (options.fresh && Date.now() - this.session.secondFactorAt > STEP_UP_WINDOW_MS) {
+      return { error: { code: 'STEP_UP_REQUIRED' } }
+    }
+    return { account }
   }
 
   private newEnrollment(secretGroups: string[]): AppEnrollment {
@@ -217,8 +320,7 @@ export class FakeBridge implements Bridge {
       app: { deviceName: input.deviceName ?? '', createdAt: Date.now() },
     })
     this.enrollment = null
-    this.session = { email: account.email, factor: 'app' }
-    return ok(this.sessionView() as SessionView)
+    return ok(this.startSession(account, 'app'))
   }
 
   signIn = (input: Input<'signIn'>): Promise<Result<SignInStep>> => {
@@ -226,6 +328,7 @@ export class FakeBridge implements Bridge {
     if (failure) return Promise.resolve({ ok: false, error: failure })
     const account = this.accounts.get(input.email.trim().toLowerCase())
     if (!account || account.password !== input.password) return fail('INVALID_CREDENTIALS')
+    if (account.tempPasswordExpired) return fail('TEMP_PASSWORD_EXPIRED')
     // As the engine: an app first, then a key; e-mailed codes only without either.
     const factor = account.app !== null ? 'app' : account.keys.length > 0 ? 'key' : 'email'
     const isEmail = factor === 'email'
@@ -236,6 +339,7 @@ export class FakeBridge implements Bridge {
       sentAt: isEmail ? now : null,
       expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
       hasKey: account.keys.length > 0,
+      hasRecoveryCodes: account.recoveryCodes.length > 0,
     }
     const code = factor === 'app' ? account.appCode : isEmail ? this.emailCode : null
     this.pending = { email: account.email, step, code }
@@ -263,9 +367,9 @@ export class FakeBridge implements Bridge {
         ? fail('CODE_INVALID', { attemptsLeft: 4 })
         : fail('CODE_INVALID')
     }
-    this.session = { email: this.pending.email, factor: this.pending.step.factor }
-    this.pending = null
-    return ok(this.sessionView() as SessionView)
+    const account = this.accounts.get(this.pending.email)
+    if (!account) return fail('NO_PENDING_SIGN_IN')
+    return ok(this.startSession(account, this.pending.step.factor))
   }
 
   cancelSignIn = (input: Input<'cancelSignIn'>): Promise<Result<Output<'signOut'>>> => {
@@ -281,6 +385,8 @@ export class FakeBridge implements Bridge {
     this.abortKeyOperation()
     this.session = null
     this.enrollment = null
+    this.stepUpCheck = null
+    this.addressChange = null
     return ok({})
   }
 
@@ -291,15 +397,18 @@ export class FakeBridge implements Bridge {
   listFactors = (input: Input<'listFactors'>): Promise<Result<Factors>> => {
     const failure = this.record('listFactors', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
-    const account = this.signedIn()
-    return account ? ok(this.factorsOf(account)) : fail('NOT_SIGNED_IN')
+    const me = this.me()
+    return 'error' in me
+      ? Promise.resolve({ ok: false, error: me.error })
+      : ok(this.factorsOf(me.account))
   }
 
   beginAppEnrollment = (input: Input<'beginAppEnrollment'>): Promise<Result<AppEnrollment>> => {
     const failure = this.record('beginAppEnrollment', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
-    const account = this.signedIn()
-    if (!account) return fail('NOT_SIGNED_IN')
+    const me = this.me({ fresh: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
     this.enrollment = { email: account.email }
     return ok(this.newEnrollment(account.secretGroups))
   }
@@ -313,14 +422,15 @@ export class FakeBridge implements Bridge {
     if (input.code !== account.appCode) return fail('CODE_INVALID')
     account.app = { deviceName: input.deviceName ?? '', createdAt: Date.now() }
     this.enrollment = null
-    return ok(this.factorsOf(account))
+    return ok(this.factorsOf(account, this.codesForFirstFactor(account)))
   }
 
   removeApp = (input: Input<'removeApp'>): Promise<Result<Factors>> => {
     const failure = this.record('removeApp', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
-    const account = this.signedIn()
-    if (!account) return fail('NOT_SIGNED_IN')
+    const me = this.me({ fresh: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
     if (!account.app) return fail('APP_NOT_ENROLLED')
     account.app = null
     return ok(this.factorsOf(account))
@@ -402,8 +512,9 @@ export class FakeBridge implements Bridge {
   registerKey = async (input: Input<'registerKey'>): Promise<Result<Factors>> => {
     const failure = this.record('registerKey', input)
     if (failure) return { ok: false, error: failure }
-    const account = this.signedIn()
-    if (!account) return { ok: false, error: { code: 'NOT_SIGNED_IN' } }
+    const me = this.me({ fresh: true })
+    if ('error' in me) return { ok: false, error: me.error }
+    const account = me.account
     // Without the PIN a key that has one refuses to make a credential (CTAP 2.0).
     const pinError = this.checkPin(input.pin, true)
     if (pinError) return { ok: false, error: pinError }
@@ -422,14 +533,15 @@ export class FakeBridge implements Bridge {
       keyId: id,
       discoverable: input.pin !== undefined,
     })
-    return { ok: true, value: this.factorsOf(account) }
+    return { ok: true, value: this.factorsOf(account, this.codesForFirstFactor(account)) }
   }
 
   removeKey = (input: Input<'removeKey'>): Promise<Result<Factors>> => {
     const failure = this.record('removeKey', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
-    const account = this.signedIn()
-    if (!account) return fail('NOT_SIGNED_IN')
+    const me = this.me({ fresh: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
     if (!account.keys.some((k) => k.id === input.id)) return fail('KEY_NOT_FOUND')
     account.keys = account.keys.filter((k) => k.id !== input.id)
     return ok(this.factorsOf(account))
@@ -457,9 +569,7 @@ export class FakeBridge implements Bridge {
     )
     if (!credential) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
     this.usedKey(account, credential.keyId)
-    this.session = { email: account.email, factor: 'key' }
-    this.pending = null
-    return { ok: true, value: this.sessionView() as SessionView }
+    return { ok: true, value: this.startSession(account, 'key') }
   }
 
   signInPasswordless = async (input: Input<'signInPasswordless'>): Promise<Result<SessionView>> => {
@@ -478,8 +588,7 @@ export class FakeBridge implements Bridge {
       return { ok: false, error: { code: 'FIDO_KEY_REFUSED' } }
     }
     this.usedKey(account, credential.keyId)
-    this.session = { email: account.email, factor: 'key' }
-    return { ok: true, value: this.sessionView() as SessionView }
+    return { ok: true, value: this.startSession(account, 'key') }
   }
 
   cancelKeyOperation = (
@@ -489,5 +598,180 @@ export class FakeBridge implements Bridge {
     if (failure) return Promise.resolve({ ok: false, error: failure })
     this.abortKeyOperation()
     return ok({})
+  }
+
+  // ---- the account lifecycle ----------------------------------------------
+
+  /** The codes of an account that are still unused (for tests to read). */
+  recoveryCodesOf(email: string): string[] {
+    return [...(this.accounts.get(email)?.recoveryCodes ?? [])]
+  }
+
+  /** The new address of a pending address change, if any. */
+  get pendingAddress(): string | null {
+    return this.addressChange?.newEmail ?? null
+  }
+
+  useRecoveryCode = (input: Input<'useRecoveryCode'>): Promise<Result<SessionView>> => {
+    const failure = this.record('useRecoveryCode', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    if (!this.pending) return fail('NO_PENDING_SIGN_IN')
+    const account = this.accounts.get(this.pending.email)
+    if (!account) return fail('NO_PENDING_SIGN_IN')
+    const typed = compactRecoveryCode(input.code)
+    const match = account.recoveryCodes.find((code) => compactRecoveryCode(code) === typed)
+    if (!match) return fail('RECOVERY_CODE_INVALID')
+    account.recoveryCodes = account.recoveryCodes.filter((code) => code !== match)
+    return ok(this.startSession(account, 'recovery'))
+  }
+
+  issueRecoveryCodes = (input: Input<'issueRecoveryCodes'>): Promise<Result<Factors>> => {
+    const failure = this.record('issueRecoveryCodes', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me({ fresh: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
+    if (account.app === null && account.keys.length === 0) return fail('NO_RECOVERY_CODES')
+    return ok(this.factorsOf(account, this.issueCodes(account)))
+  }
+
+  changePassword = (input: Input<'changePassword'>): Promise<Result<SessionView>> => {
+    const failure = this.record('changePassword', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me({ passwordChange: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
+    const session = this.session!
+    if (!session.mustChangePassword && Date.now() - session.secondFactorAt > STEP_UP_WINDOW_MS) {
+      return fail('STEP_UP_REQUIRED')
+    }
+    if (input.current !== account.password) return fail('INVALID_CREDENTIALS')
+    const next = input.next
+    const lower = next.toLowerCase()
+    const local = account.email.split('@')[0] ?? ''
+    if ([...next].length < 12) return fail('PASSWORD_REJECTED', { reason: 'too-short' })
+    if (COMMON_PASSWORDS.has(lower)) return fail('PASSWORD_REJECTED', { reason: 'too-common' })
+    if (local && lower.includes(local)) {
+      return fail('PASSWORD_REJECTED', { reason: 'contains-email' })
+    }
+    if (lower.includes(this.issuer.toLowerCase())) {
+      return fail('PASSWORD_REJECTED', { reason: 'contains-product' })
+    }
+    account.password = next
+    account.mustChangePassword = false
+    account.tempPasswordExpired = false
+    session.mustChangePassword = false
+    return ok(this.sessionView() as SessionView)
+  }
+
+  beginAddressChange = (input: Input<'beginAddressChange'>): Promise<Result<AddressChange>> => {
+    const failure = this.record('beginAddressChange', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me({ fresh: true })
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const newEmail = input.email.trim().toLowerCase()
+    if (newEmail === me.account.email || this.accounts.has(newEmail)) return fail('EMAIL_TAKEN')
+    const now = Date.now()
+    this.addressChange = {
+      newEmail,
+      code: this.addressCode,
+      expiresAt: now + EMAIL_TTL_MS,
+      tries: 0,
+    }
+    return ok({ maskedEmail: maskEmail(newEmail), sentAt: now, expiresAt: now + EMAIL_TTL_MS })
+  }
+
+  confirmAddressChange = (input: Input<'confirmAddressChange'>): Promise<Result<SessionView>> => {
+    const failure = this.record('confirmAddressChange', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me()
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const change = this.addressChange
+    if (!change) return fail('NO_PENDING_ADDRESS_CHANGE')
+    if (Date.now() > change.expiresAt) return fail('CODE_EXPIRED')
+    if (input.code !== change.code) {
+      change.tries += 1
+      const left = 5 - change.tries
+      return left > 0
+        ? fail('CODE_INVALID', { attemptsLeft: left })
+        : fail('CODE_ATTEMPTS_EXHAUSTED')
+    }
+    if (this.accounts.has(change.newEmail)) return fail('EMAIL_TAKEN')
+    const account = me.account
+    const previous = account.email
+    this.accounts.delete(previous)
+    account.email = change.newEmail
+    this.accounts.set(account.email, account)
+    for (const credential of this.key.credentials) {
+      if (credential.email === previous) credential.email = account.email
+    }
+    this.session!.email = account.email
+    this.addressChange = null
+    return ok(this.sessionView() as SessionView)
+  }
+
+  beginStepUp = (input: Input<'beginStepUp'>): Promise<Result<SignInStep>> => {
+    const failure = this.record('beginStepUp', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me()
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const account = me.account
+    const factor = account.app !== null ? 'app' : account.keys.length > 0 ? 'key' : 'email'
+    const now = Date.now()
+    const isEmail = factor === 'email'
+    this.stepUpCheck = {
+      factor,
+      code: factor === 'app' ? account.appCode : isEmail ? this.emailCode : null,
+      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
+    }
+    return ok({
+      factor,
+      maskedEmail: maskEmail(account.email),
+      sentAt: isEmail ? now : null,
+      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
+      hasKey: account.keys.length > 0,
+      hasRecoveryCodes: account.recoveryCodes.length > 0,
+    })
+  }
+
+  private steppedUp(): SessionView {
+    this.session!.secondFactorAt = Date.now()
+    this.stepUpCheck = null
+    return this.sessionView() as SessionView
+  }
+
+  stepUp = (input: Input<'stepUp'>): Promise<Result<SessionView>> => {
+    const failure = this.record('stepUp', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const me = this.me()
+    if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
+    const check = this.stepUpCheck
+    if (!check || check.code === null) return fail('NO_PENDING_SIGN_IN')
+    if (check.expiresAt !== null && Date.now() > check.expiresAt) return fail('CODE_EXPIRED')
+    if (input.code !== check.code) {
+      return check.factor === 'email'
+        ? fail('CODE_INVALID', { attemptsLeft: 4 })
+        : fail('CODE_INVALID')
+    }
+    return ok(this.steppedUp())
+  }
+
+  stepUpWithKey = async (input: Input<'stepUpWithKey'>): Promise<Result<SessionView>> => {
+    const failure = this.record('stepUpWithKey', input)
+    if (failure) return { ok: false, error: failure }
+    const me = this.me()
+    if ('error' in me) return { ok: false, error: me.error }
+    const account = me.account
+    if (account.keys.length === 0) return { ok: false, error: { code: 'KEY_NOT_FOUND' } }
+    const pinError = this.checkPin(input.pin, this.key.alwaysUv)
+    if (pinError) return { ok: false, error: pinError }
+    const touched = await this.waitForTouch()
+    if (!touched.ok) return touched
+    const credential = this.key.credentials.find(
+      (c) => c.email === account.email && account.keys.some((k) => k.id === c.keyId),
+    )
+    if (!credential) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
+    this.usedKey(account, credential.keyId)
+    return { ok: true, value: this.steppedUp() }
   }
 }

@@ -65,14 +65,15 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
     expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
   })
 
-  it('shows the current address and who changes it, with no fake form', async () => {
+  it('shows the current address and the form for a new one, and goes back home', async () => {
     const wrapper = await mountKiosk(bridge)
     await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
     await button(wrapper, t.home.changeAddress).trigger('click')
     expect(heading(wrapper)).toBe(t.changeAddress.title)
     expect(wrapper.text()).toContain('agnes@mairie.fr')
-    expect(wrapper.text()).toContain(t.changeAddress.text)
-    expect(wrapper.findAll('input')).toHaveLength(0)
+    expect(wrapper.text()).toContain(t.changeAddress.intro)
+    expect(document.activeElement).toBe(field(wrapper, t.changeAddress.newEmail).element)
+    button(wrapper, t.changeAddress.send)
     await button(wrapper, t.common.backHome).trigger('click')
     expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
   })
