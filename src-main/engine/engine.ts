@@ -615,6 +615,33 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return ok(undefined)
   }
 
+  /**
+   * One of the account's keys signs a fresh challenge (after the password, or
+   * for a step-up): user presence is enough; with the PIN, verified too.
+   */
+  async function touchAccountKey(user: UserRecord, pin: string | undefined): Promise<Result<void>> {
+    const keys = await store.keys.listByUser(user.id)
+    if (keys.length === 0) return fail('KEY_NOT_FOUND')
+    const challenge = randomBytes(32)
+    const startedAt = clock.now()
+    const asserted = await withKey((client, signal, onStatus) =>
+      client.getAssertion({
+        challenge,
+        rpId: relyingParty.rpId,
+        allowCredentialIDs: keys.map((k) => k.credentialID),
+        userVerification: pin !== undefined,
+        pin,
+        timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+        signal,
+        onStatus,
+      }),
+    )
+    if (!asserted.ok) return asserted
+    const key = keys.find((k) => k.credentialID === asserted.value.id)
+    if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+    return checkAssertion(user, key, asserted.value, challenge, startedAt, false)
+  }
+
   async function stepUpDone(
     user: UserRecord,
     s: Extract<Session, { kind: 'signed-in' }>,
@@ -1005,27 +1032,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         endSession()
         return fail('NO_PENDING_SIGN_IN')
       }
-      const keys = await store.keys.listByUser(user.id)
-      if (keys.length === 0) return fail('KEY_NOT_FOUND')
-      const challenge = randomBytes(32)
-      const startedAt = clock.now()
-      const asserted = await withKey((client, signal, onStatus) =>
-        client.getAssertion({
-          challenge,
-          rpId: relyingParty.rpId,
-          allowCredentialIDs: keys.map((k) => k.credentialID),
-          // User presence is enough after a correct password.
-          userVerification: pin !== undefined,
-          pin,
-          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
-          signal,
-          onStatus,
-        }),
-      )
-      if (!asserted.ok) return asserted
-      const key = keys.find((k) => k.credentialID === asserted.value.id)
-      if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-      const checked = await checkAssertion(user, key, asserted.value, challenge, startedAt, false)
+      const checked = await touchAccountKey(user, pin)
       return checked.ok ? completeSignIn(user, 'key') : checked
     },
 
@@ -1284,26 +1291,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const { user, s } = me.value
       const wait = await lockedFor(user.email)
       if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
-      const keys = await store.keys.listByUser(user.id)
-      if (keys.length === 0) return fail('KEY_NOT_FOUND')
-      const challenge = randomBytes(32)
-      const startedAt = clock.now()
-      const asserted = await withKey((client, signal, onStatus) =>
-        client.getAssertion({
-          challenge,
-          rpId: relyingParty.rpId,
-          allowCredentialIDs: keys.map((k) => k.credentialID),
-          userVerification: pin !== undefined,
-          pin,
-          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
-          signal,
-          onStatus,
-        }),
-      )
-      if (!asserted.ok) return asserted
-      const key = keys.find((k) => k.credentialID === asserted.value.id)
-      if (!key) return failure(user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-      const checked = await checkAssertion(user, key, asserted.value, challenge, startedAt, false)
+      const checked = await touchAccountKey(user, pin)
       return checked.ok ? stepUpDone(user, s, 'key') : checked
     },
   }
