@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest'
 import { ERROR_CODES, type ErrorCode } from '../../../src-main/contract/errors'
 import { createGuichetI18n, messages } from '../../../src-renderer/i18n'
 import { describeError } from '../../../src-renderer/state/errors'
-import { formatClockTime, formatDuration, normalizeCode } from '../../../src-renderer/state/format'
+import {
+  formatClockTime,
+  formatDuration,
+  normalizeCode,
+  normalizeRecoveryCode,
+} from '../../../src-renderer/state/format'
 import { LOCALES } from './helpers'
 
 describe.each(LOCALES)('error sentences (%s)', (locale) => {
@@ -94,6 +99,35 @@ describe.each(LOCALES)('error sentences (%s)', (locale) => {
     ).toEqual([text.errorExtra.field.replace('{field}', text.fields.pin)])
   })
 
+  it('gives the account screens their own sentence where the same code means more', () => {
+    expect(
+      describeError({ code: 'INVALID_CREDENTIALS' }, { t, has, context: 'changePassword' }).key,
+    ).toBe('errorsAt.changePassword.INVALID_CREDENTIALS')
+    expect(
+      describeError({ code: 'INVALID_CREDENTIALS' }, { t, has, context: 'choosePassword' }).key,
+    ).toBe('errorsAt.choosePassword.INVALID_CREDENTIALS')
+    expect(
+      describeError({ code: 'CODE_EXPIRED' }, { t, has, source: 'email', context: 'addressChange' })
+        .key,
+    ).toBe('errorsAt.addressChange.CODE_EXPIRED')
+    expect(describeError({ code: 'KEY_NOT_FOUND' }, { t, has, context: 'stepUp' }).key).toBe(
+      'errorsKey.stepUp.KEY_NOT_FOUND',
+    )
+    // Codes without a variant there keep the general sentence.
+    expect(describeError({ code: 'EMAIL_TAKEN' }, { t, has, context: 'addressChange' }).key).toBe(
+      'errors.EMAIL_TAKEN',
+    )
+    expect(
+      describeError(
+        { code: 'VALIDATION', params: { field: 'email' } },
+        { t, has, context: 'addressChange' },
+      ).extras,
+    ).toEqual([text.errorExtra.field.replace('{field}', text.fields.newEmail)])
+    expect(
+      describeError({ code: 'VALIDATION', params: { field: 'next' } }, { t, has }).extras,
+    ).toEqual([text.errorExtra.field.replace('{field}', text.fields.next)])
+  })
+
   it('reads an unknown code (a newer main process) as the generic sentence', () => {
     const description = describeError({ code: 'SOMETHING_NEW' as ErrorCode }, { t, has })
     expect(description.key).toBe('errors.INTERNAL')
@@ -107,6 +141,17 @@ describe.each(LOCALES)('error sentences (%s)', (locale) => {
     expect(formatDuration(t, -3)).toBe(text.duration.seconds.replace('{sec}', '0'))
     const at = new Date(2024, 8, 18, 9, 5).getTime()
     expect(formatClockTime(t, at)).toBe(locale === 'fr' ? '9 h 05' : '9:05')
+  })
+})
+
+describe('recovery code normalisation', () => {
+  it('accepts any case, dashes and spaces anywhere, and writes the groups', () => {
+    expect(normalizeRecoveryCode('k7m3wxyz39abqrst')).toBe('K7M3-WXYZ-39AB-QRST')
+    expect(normalizeRecoveryCode(' K7M3 - wxyz 39AB-qrst ')).toBe('K7M3-WXYZ-39AB-QRST')
+    expect(normalizeRecoveryCode('K7M3-WXYZ-39AB')).toBeNull()
+    expect(normalizeRecoveryCode('K7M3-WXYZ-39AB-QRST-')).toBe('K7M3-WXYZ-39AB-QRST')
+    expect(normalizeRecoveryCode('K7M3-WXYZ-39AB-QRS!')).toBeNull()
+    expect(normalizeRecoveryCode('')).toBeNull()
   })
 })
 

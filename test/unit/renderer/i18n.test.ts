@@ -124,6 +124,41 @@ describe('message files', () => {
     expect(messages.fr.factors.removeKey).toBe('Supprimer')
   })
 
+  it('keep the account-lifecycle labels to the letter in French', () => {
+    const fr = messages.fr
+    expect(fr.code.useRecovery).toBe('Utiliser un code de secours')
+    expect(fr.code.recoveryLabel).toBe('Code de secours')
+    expect(fr.factors.newRecovery).toBe('Générer de nouveaux codes de secours')
+    expect(fr.factors.recoveryLeft).toBe('Codes de secours restants : {left}')
+    expect(fr.recoveryCodes.title).toBe('Vos codes de secours')
+    expect(fr.recoveryCodes.showAgain).toBe('Afficher à nouveau')
+    expect(fr.account.changePassword).toBe('Changer mon mot de passe')
+    expect(fr.password.changeTitle).toBe('Changer mon mot de passe')
+    expect(fr.password.chooseTitle).toBe('Choisissez votre mot de passe')
+    expect(fr.password.current).toBe('Mot de passe actuel')
+    expect(fr.password.next).toBe('Nouveau mot de passe')
+    expect(fr.password.confirm).toBe('Confirmation du nouveau mot de passe')
+    expect(fr.changeAddress.title).toBe('Changer mon adresse de connexion')
+    expect(fr.changeAddress.newEmail).toBe('Nouvelle adresse de connexion')
+    expect(fr.changeAddress.send).toBe('Recevoir un code')
+    expect(fr.changeAddress.code).toBe('Code reçu à la nouvelle adresse')
+    expect(fr.changeAddress.submit).toBe('Valider')
+    expect(fr.stepUp.title).toBe('Confirmez votre identité')
+    expect(fr.home.checkText).toContain("« Mes facteurs d'authentification »")
+  })
+
+  it('say what recovery codes are for and that they are shown once, never offering a download or a print', () => {
+    for (const locale of ['fr', 'en'] as const) {
+      const text = messages[locale].recoveryCodes
+      expect(text.once).toMatch(/une fois|only once/)
+      expect(text.copy).toMatch(/à la main|by hand/)
+    }
+    for (const [key, text] of [...fr, ...en]) {
+      if (key === 'recoveryCodes.copy') continue
+      expect(text, key).not.toMatch(/télécharg|imprim|download|print/i)
+    }
+  })
+
   it('never offer a factory reset of a key, in any message', () => {
     for (const [key, text] of [...fr, ...en]) {
       expect(text, key).not.toMatch(/réinitialis|remise à zéro|factory|reset/i)

@@ -328,3 +328,160 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     expect(statuses(wrapper)).toEqual([t.notices.signedOut])
   })
 })
+
+describe.each(LOCALES)(
+  'account lifecycle state after a sign-out or the idle lock (%s)',
+  (locale) => {
+    const t = m(locale)
+    const NEW_ADDRESS = 'agnes.martin@ville.fr'
+    const NEW_PASSWORD = 'phrase secrète de Agnès'
+    let bridge: FakeBridge
+
+    beforeEach(() => {
+      vi.useFakeTimers({
+        toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      })
+      vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
+      bridge = new FakeBridge()
+      bridge.locale = locale
+      bridge.idleLockSeconds = 60
+      bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+      bridge.addAccount({
+        email: 'bruno@mairie.fr',
+        name: 'Bruno Petit',
+        password: 'bruno passphrase ok',
+      })
+    })
+    afterEach(() => {
+      vi.useRealTimers()
+      document.body.innerHTML = ''
+    })
+
+    /** Every recovery code clerk A was ever shown, collected as they are issued. */
+    const shown = new Set<string>()
+
+    function expectNothingOfLifecycle(wrapper: VueWrapper): void {
+      expectNothingOfA(wrapper)
+      const html = document.body.innerHTML
+      for (const code of shown) expect(html).not.toContain(code)
+      for (const trace of [NEW_ADDRESS, 'a•••@ville.fr', NEW_PASSWORD, 'correct horse']) {
+        expect(html).not.toContain(trace)
+      }
+      expect(wrapper.find('section.recovery').exists()).toBe(false)
+      expect(wrapper.find('section.check-factors').exists()).toBe(false)
+    }
+
+    async function idleOut(wrapper: VueWrapper): Promise<void> {
+      await vi.advanceTimersByTimeAsync(61_000)
+      expect(document.querySelector('[role="alertdialog"]')).not.toBeNull()
+      await vi.advanceTimersByTimeAsync(31_000)
+      await settle()
+      expect(heading(wrapper)).toBe(t.signIn.title)
+      expect(statuses(wrapper)).toEqual([t.notices.idle])
+    }
+
+    async function signInAgnes(wrapper: VueWrapper, code: string): Promise<void> {
+      const email = bridge.accounts.has(NEW_ADDRESS) ? NEW_ADDRESS : 'agnes@mairie.fr'
+      await signInByEmail(wrapper, locale, email, 'correct horse battery', code)
+    }
+
+    it('leaves no recovery code, password or new address of clerk A for clerk B', async () => {
+      const wrapper = await mountKiosk(bridge)
+
+      // 1. The codes of A's first app are on screen when the kiosk locks itself.
+      await signInAgnes(wrapper, '123456')
+      await button(wrapper, t.home.factors).trigger('click')
+      await settle()
+      await button(wrapper, t.factors.addApp).trigger('click')
+      await settle()
+      await type(field(wrapper, t.addApp.code), '246810')
+      await button(wrapper, t.addApp.submit).trigger('click')
+      await settle()
+      for (const code of bridge.recoveryCodesOf('agnes@mairie.fr')) shown.add(code)
+      expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+      await idleOut(wrapper)
+      expectNothingOfLifecycle(wrapper)
+
+      // 2. A new set on « Mes facteurs d'authentification », then the idle lock.
+      await signInAgnes(wrapper, '246810')
+      await button(wrapper, t.home.factors).trigger('click')
+      await settle()
+      await button(wrapper, t.factors.newRecovery).trigger('click')
+      await button(wrapper, t.factors.confirmRecovery).trigger('click')
+      await settle()
+      for (const code of bridge.recoveryCodesOf('agnes@mairie.fr')) shown.add(code)
+      expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+      await idleOut(wrapper)
+      expectNothingOfLifecycle(wrapper)
+
+      // 3. Half-typed passwords in « Changer mon mot de passe », then the idle lock.
+      await signInAgnes(wrapper, '246810')
+      await button(wrapper, t.home.account).trigger('click')
+      await button(wrapper, t.account.changePassword).trigger('click')
+      await type(field(wrapper, t.password.current), 'correct horse battery')
+      await type(field(wrapper, t.password.next), NEW_PASSWORD)
+      await type(field(wrapper, t.password.confirm), NEW_PASSWORD)
+      await idleOut(wrapper)
+      expect(bridge.callsOf('changePassword')).toHaveLength(0)
+      expectNothingOfLifecycle(wrapper)
+
+      // 4. A new address typed and its code sent, then the idle lock.
+      await signInAgnes(wrapper, '246810')
+      await button(wrapper, t.home.changeAddress).trigger('click')
+      await type(field(wrapper, t.changeAddress.newEmail), NEW_ADDRESS)
+      await button(wrapper, t.changeAddress.send).trigger('click')
+      await settle()
+      await type(field(wrapper, t.changeAddress.code), '6543')
+      await idleOut(wrapper)
+      expectNothingOfLifecycle(wrapper)
+
+      // 5. The address changed and shown, then « Se déconnecter ».
+      await signInAgnes(wrapper, '246810')
+      await button(wrapper, t.home.changeAddress).trigger('click')
+      await type(field(wrapper, t.changeAddress.newEmail), NEW_ADDRESS)
+      await button(wrapper, t.changeAddress.send).trigger('click')
+      await settle()
+      await type(field(wrapper, t.changeAddress.code), '654321')
+      await button(wrapper, t.changeAddress.submit).trigger('click')
+      await settle()
+      expect(wrapper.text()).toContain(NEW_ADDRESS)
+      await button(wrapper, t.common.backHome).trigger('click')
+      await button(wrapper, t.home.signOut).trigger('click')
+      await settle()
+      expect(statuses(wrapper)).toEqual([t.notices.signedOut])
+      expectNothingOfLifecycle(wrapper)
+
+      // 6. A signs in with a recovery code (check notice on home), then signs out.
+      await type(field(wrapper, t.signIn.email), NEW_ADDRESS)
+      await type(field(wrapper, t.signIn.password), 'correct horse battery')
+      await button(wrapper, t.signIn.submit).trigger('click')
+      await settle()
+      await button(wrapper, t.code.useRecovery).trigger('click')
+      await settle()
+      await type(field(wrapper, t.code.recoveryLabel), bridge.recoveryCodesOf(NEW_ADDRESS)[0]!)
+      await button(wrapper, t.code.submit).trigger('click')
+      await settle()
+      expect(wrapper.find('section.check-factors').exists()).toBe(true)
+      await button(wrapper, t.home.signOut).trigger('click')
+      await settle()
+      expectNothingOfLifecycle(wrapper)
+
+      // Clerk B: their own home and factors, nothing of A.
+      await signInByEmail(wrapper, locale, 'bruno@mairie.fr', 'bruno passphrase ok')
+      expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Bruno Petit' }))
+      expectNothingOfLifecycle(wrapper)
+      await button(wrapper, t.home.factors).trigger('click')
+      await settle()
+      expect(wrapper.text()).toContain(t.factors.recoveryNone)
+      expectNothingOfLifecycle(wrapper)
+      await press(window, 'Escape')
+      await button(wrapper, t.home.changeAddress).trigger('click')
+      expect(field(wrapper, t.changeAddress.newEmail).element.value).toBe('')
+      expectNothingOfLifecycle(wrapper)
+      await press(window, 'Escape')
+      await button(wrapper, t.home.account).trigger('click')
+      await button(wrapper, t.account.changePassword).trigger('click')
+      expectNothingOfLifecycle(wrapper)
+    })
+  },
+)

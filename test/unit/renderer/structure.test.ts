@@ -6,7 +6,17 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
 import { FakeBridge } from './fakeBridge'
-import { LOCALES, button, field, m, mountKiosk, settle, signInByEmail, type } from './helpers'
+import {
+  LOCALES,
+  button,
+  field,
+  m,
+  mountKiosk,
+  press,
+  settle,
+  signInByEmail,
+  type,
+} from './helpers'
 
 function checkScreen(wrapper: VueWrapper, locale: Locale, screen: string): void {
   const root = document.body
@@ -164,6 +174,117 @@ describe.each(LOCALES)('structure of every screen (%s)', (locale) => {
     bridge.touchKey()
     await settle()
     expect(document.querySelector('h1')?.textContent).toContain('Bruno Petit')
+  })
+
+  it('holds on the account-lifecycle screens', async () => {
+    vi.useFakeTimers({
+      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+    })
+    const bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.idleLockSeconds = 3600
+    bridge.addAccount({
+      email: 'agnes@mairie.fr',
+      name: 'Agnès Martin',
+      password: 'Temporaire-42-xyz',
+      mustChangePassword: true,
+    })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'Temporaire-42-xyz')
+    checkScreen(wrapper, locale, 'choose password')
+    await button(wrapper, t.password.submit).trigger('click')
+    checkScreen(wrapper, locale, 'choose password, missing')
+    await type(field(wrapper, t.password.current), 'Temporaire-42-xyz')
+    await type(field(wrapper, t.password.next), 'court')
+    await type(field(wrapper, t.password.confirm), 'court')
+    await button(wrapper, t.password.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'choose password, rejected')
+    await type(field(wrapper, t.password.current), 'Temporaire-42-xyz')
+    await type(field(wrapper, t.password.next), 'une phrase de passe solide')
+    await type(field(wrapper, t.password.confirm), 'une phrase de passe solide')
+    await button(wrapper, t.password.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'home after the first password')
+
+    // Step-up by e-mail before « Changer mon mot de passe ».
+    await button(wrapper, t.home.account).trigger('click')
+    await button(wrapper, t.account.changePassword).trigger('click')
+    checkScreen(wrapper, locale, 'change password')
+    bridge.staleSecondFactor()
+    await type(field(wrapper, t.password.current), 'une phrase de passe solide')
+    await type(field(wrapper, t.password.next), 'encore une autre phrase')
+    await type(field(wrapper, t.password.confirm), 'encore une autre phrase')
+    await button(wrapper, t.password.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'step-up by e-mail')
+    await button(wrapper, t.code.submit).trigger('click')
+    checkScreen(wrapper, locale, 'step-up, code missing')
+    await type(field(wrapper, t.code.label), '123456')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'account after the change')
+
+    // The address change: the code, an error, done.
+    await button(wrapper, t.common.backHome).trigger('click')
+    await button(wrapper, t.home.changeAddress).trigger('click')
+    await type(field(wrapper, t.changeAddress.newEmail), 'agnes@ville.fr')
+    await button(wrapper, t.changeAddress.send).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'address code')
+    await type(field(wrapper, t.changeAddress.code), '111111')
+    await button(wrapper, t.changeAddress.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'address code, wrong')
+    await type(field(wrapper, t.changeAddress.code), '654321')
+    await button(wrapper, t.changeAddress.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'address changed')
+    await button(wrapper, t.common.backHome).trigger('click')
+
+    // Recovery codes after the first app, the new-set dialog, the codes on factors.
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'factors without codes')
+    await button(wrapper, t.factors.addApp).trigger('click')
+    await settle()
+    await type(field(wrapper, t.addApp.code), '246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'app added with recovery codes')
+    await vi.advanceTimersByTimeAsync(61_000)
+    checkScreen(wrapper, locale, 'recovery codes hidden')
+    await button(wrapper, t.appAdded.backFactors).trigger('click')
+    await settle()
+    await button(wrapper, t.factors.newRecovery).trigger('click')
+    checkScreen(wrapper, locale, 'confirm new recovery codes')
+    bridge.staleSecondFactor()
+    await button(wrapper, t.factors.confirmRecovery).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'step-up with the app')
+    await type(field(wrapper, t.code.label), '246810')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'factors with new recovery codes')
+    const code = bridge.recoveryCodesOf('agnes@ville.fr')[0]!
+    await press(window, 'Escape')
+    await button(wrapper, t.home.signOut).trigger('click')
+    await settle()
+
+    // Sign-in with a recovery code, and home asking to check the factors.
+    await type(field(wrapper, t.signIn.email), 'agnes@ville.fr')
+    await type(field(wrapper, t.signIn.password), 'encore une autre phrase')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    await button(wrapper, t.code.useRecovery).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'recovery code')
+    await button(wrapper, t.code.submit).trigger('click')
+    checkScreen(wrapper, locale, 'recovery code, format')
+    await type(field(wrapper, t.code.recoveryLabel), code)
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    checkScreen(wrapper, locale, 'home, check the factors')
   })
 
   it('holds on the first-start and unavailable screens', async () => {
