@@ -23,6 +23,47 @@ const Mail = z.union([
   z.strictObject({ outbox: z.string().min(1) }),
 ])
 
+/** A postgres:// URL with no password in it: the password comes from PGPASSWORD or a file. */
+const PgUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//, { message: 'expected a postgres:// or postgresql:// URL' })
+  .superRefine((value, ctx) => {
+    let url: URL
+    try {
+      url = new URL(value)
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'not a valid URL (postgres://user@host:5432/database)',
+      })
+      return
+    }
+    if (url.password || url.searchParams.has('password'))
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'put no password in the URL: set the PGPASSWORD variable or "store.passwordFile" instead',
+      })
+    const sslmode = url.searchParams.get('sslmode')
+    if (sslmode !== null && !['disable', 'require', 'verify-ca', 'verify-full'].includes(sslmode))
+      ctx.addIssue({
+        code: 'custom',
+        message: `sslmode "${sslmode}": expected disable, require, verify-ca or verify-full`,
+      })
+    const root = url.searchParams.get('sslrootcert')
+    if (root !== null && !isAbsolute(root))
+      ctx.addIssue({ code: 'custom', message: 'sslrootcert must be an absolute path' })
+  })
+
+/** Many terminals, one account store: PostgreSQL. Absent: SQLite in dataDir. */
+const StoreSchema = z.strictObject({
+  url: PgUrl,
+  /** A file holding the role's password (first line); default: PGPASSWORD, then ~/.pgpass. */
+  passwordFile: z.string().min(1).optional(),
+  /** How long a terminal waits for the server at start (backing off) before it gives up. */
+  startupWaitSeconds: z.number().int().min(0).max(600).default(30),
+})
+
 export const ConfigSchema = z.strictObject({
   dataDir: z.string().min(1),
   mail: Mail.default({ outbox: 'outbox' }),
@@ -64,6 +105,7 @@ export const ConfigSchema = z.strictObject({
   kiosk: z.boolean().default(true),
   /** Electron: allow the data key in a 0600 file when the OS offers no keychain. */
   allowKeyFile: z.boolean().default(false),
+  store: StoreSchema.optional(),
 })
 
 export type Config = z.output<typeof ConfigSchema>
@@ -105,6 +147,7 @@ export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Conf
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p))
   config.dataDir = abs(config.dataDir)
   if ('outbox' in config.mail) config.mail.outbox = resolve(config.dataDir, config.mail.outbox)
+  if (config.store?.passwordFile) config.store.passwordFile = abs(config.store.passwordFile)
   return config
 }
 

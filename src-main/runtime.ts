@@ -10,7 +10,7 @@ import { createDeviceSourceFromConfig, createKeyClient, type KeyClient } from '.
 import { createFileKeyProvider, defaultKeyFilePath, type KeyProvider } from './engine/keys'
 import { createLogger, type Logger } from './log'
 import { createMailer, type Mailer } from './mail/mailer'
-import { openSqliteStore } from './store/open'
+import { openConfiguredStore } from './store/select'
 import type { Store } from './store/types'
 
 export class StartupError extends Error {
@@ -50,10 +50,15 @@ export async function prepareDataDir(dataDir: string): Promise<void> {
   }
 }
 
-export async function openStore(config: Config): Promise<Store> {
+/**
+ * The store of this configuration (SQLite in dataDir, or PostgreSQL when
+ * "store" is set, waited for while the server is down). dataDir is prepared in
+ * both cases: it still holds the data key file and the outbox.
+ */
+export async function openStore(config: Config, log: Logger = createLogger()): Promise<Store> {
   await prepareDataDir(config.dataDir)
   try {
-    return await openSqliteStore(config.dataDir)
+    return await openConfiguredStore(config, { log })
   } catch (error) {
     throw new StartupError((error as Error).message, { cause: error })
   }
@@ -61,7 +66,7 @@ export async function openStore(config: Config): Promise<Store> {
 
 export async function openRuntime(config: Config, options: RuntimeOptions = {}): Promise<Runtime> {
   const log = options.log ?? createLogger()
-  const store = await openStore(config)
+  const store = await openStore(config, log)
   const mailer = options.mailer ?? createMailer(config)
   try {
     const keyProvider =

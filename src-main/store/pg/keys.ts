@@ -1,0 +1,86 @@
+import type { KeyRecord, KeysRepo } from '../types'
+import type { PgExecutor } from './database'
+
+interface Row {
+  id: string
+  user_id: number
+  credential_id: string
+  public_key: Buffer
+  sign_count: number
+  aaguid: string
+  fmt: string
+  discoverable: boolean
+  name: string
+  created_at: number
+  last_used_at: number | null
+}
+
+const toRecord = (r: Row): KeyRecord => ({
+  id: r.id,
+  userId: r.user_id,
+  credentialID: r.credential_id,
+  publicKey: new Uint8Array(r.public_key),
+  signCount: r.sign_count,
+  aaguid: r.aaguid,
+  fmt: r.fmt,
+  discoverable: r.discoverable,
+  name: r.name,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+})
+
+export function pgKeys(db: PgExecutor): KeysRepo {
+  return {
+    async listByUser(userId) {
+      const r = await db.query<Row>(
+        'SELECT * FROM security_keys WHERE user_id = $1 ORDER BY created_at, id',
+        [userId],
+      )
+      return r.rows.map(toRecord)
+    },
+    async byCredentialID(credentialID) {
+      const r = await db.query<Row>('SELECT * FROM security_keys WHERE credential_id = $1', [
+        credentialID,
+      ])
+      return r.rows[0] && toRecord(r.rows[0])
+    },
+    async insert(k) {
+      const r = await db.query(
+        `INSERT INTO security_keys (id, user_id, credential_id, public_key, sign_count, aaguid, fmt, discoverable, name, created_at, last_used_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (credential_id) DO NOTHING`,
+        [
+          k.id,
+          k.userId,
+          k.credentialID,
+          Buffer.from(k.publicKey),
+          k.signCount,
+          k.aaguid,
+          k.fmt,
+          k.discoverable,
+          k.name,
+          k.createdAt,
+          k.lastUsedAt,
+        ],
+      )
+      return r.rowCount === 1
+    },
+    async remove(userId, id) {
+      const r = await db.query('DELETE FROM security_keys WHERE user_id = $1 AND id = $2', [
+        userId,
+        id,
+      ])
+      return r.rowCount === 1
+    },
+    async removeAll(userId) {
+      return (await db.query('DELETE FROM security_keys WHERE user_id = $1', [userId])).rowCount
+    },
+    async advanceCounter(credentialID, signCount, now) {
+      const r = await db.query(
+        `UPDATE security_keys SET sign_count = $2::bigint, last_used_at = $3
+         WHERE credential_id = $1 AND (sign_count < $2::bigint OR (sign_count = 0 AND $2::bigint = 0))`,
+        [credentialID, signCount, now],
+      )
+      return r.rowCount === 1
+    },
+  }
+}
