@@ -13,8 +13,26 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts'],
-          exclude: ['test/unit/renderer/**'],
+          exclude: ['test/unit/renderer/**', 'test/integration/pg/**'],
           environment: 'node',
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The engine's suites again on PostgreSQL (GUICHET_TEST_STORE=pg makes
+          // startBed use it), and the PostgreSQL-only suites. The global setup
+          // starts a loopback server if none answers (test/support/pg.ts) and
+          // fails the run, with what to install, if it cannot.
+          name: 'node-pg',
+          include: [
+            'test/integration/pg/**/*.test.ts',
+            'test/integration/{authenticator-app,setup,sign-in,throttle}.test.ts',
+            'test/integration/host/web-host.test.ts',
+          ],
+          environment: 'node',
+          env: { GUICHET_TEST_STORE: 'pg' },
+          globalSetup: ['test/support/pg.ts'],
         },
       },
       {

@@ -1,5 +1,9 @@
 // Shared test fixtures: a temp data folder, a clock the test moves, an engine
 // on a real SQLite file with a real SMTP server on loopback.
+//
+// With GUICHET_TEST_STORE=pg (the vitest project node-pg), the same beds run on
+// PostgreSQL instead: the database of the test file (test/support/pg.ts),
+// emptied for each bed, named by "store" in the bed's configuration.
 
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,8 +15,11 @@ import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine
 import { hashPassword } from '../../src-main/engine/password'
 import { silentLogger } from '../../src-main/log'
 import { createMailer, type Mailer } from '../../src-main/mail/mailer'
-import { openSqliteStore } from '../../src-main/store/open'
+import type { openSqliteStore } from '../../src-main/store/open'
+import type { PgStore } from '../../src-main/store/pg/open'
+import { openConfiguredStore } from '../../src-main/store/select'
 import type { Store } from '../../src-main/store/types'
+import { emptyDatabase, testFileDatabase } from './pg'
 import { startSmtp, type TestSmtp } from './smtp'
 
 export const T0 = Date.UTC(2026, 10, 29, 9, 42, 5) // a Sunday morning, mid TOTP step
@@ -45,9 +52,23 @@ export interface TestBed {
     overrides?: Partial<ConfigInput>,
   ): Promise<{ engine: Engine; store: Store; close(): Promise<void> }>
   close(): Promise<void>
+  /**
+   * The JSON of a configuration file for this bed's store (e.g. for the admin
+   * command): dataDir, the SMTP server and, on PostgreSQL, "store".
+   */
+  configJson(overrides?: Record<string, unknown>): Record<string, unknown>
+  /** Runs one portable SQL statement on the bed's store, SQLite or PostgreSQL. */
+  exec(sql: string): Promise<void>
 }
 
+type SqliteStore = Awaited<ReturnType<typeof openSqliteStore>>
+
 export const PASSWORD = 'Lune-verte-escalier-42'
+
+/** True in the node-pg project: beds use PostgreSQL instead of a SQLite file. */
+export function usesPostgres(): boolean {
+  return process.env.GUICHET_TEST_STORE === 'pg'
+}
 
 export interface BedExtras {
   keyClient?: KeyClient
@@ -61,17 +82,24 @@ export async function startBed(
   const dir = await tempDir()
   const smtp = await startSmtp()
   const clock = new TestClock()
+  let store: ConfigInput['store']
+  if (usesPostgres()) {
+    const db = await testFileDatabase()
+    await emptyDatabase(db)
+    store = { url: db.url, passwordFile: await db.passwordFile(dir.path), startupWaitSeconds: 5 }
+  }
   const configFor = (o: Partial<ConfigInput>): Config =>
     parseConfig({
       dataDir: dir.path,
       mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 2 },
       terminalId: 'poste-1',
+      ...(store ? { store } : {}),
       ...overrides,
       ...o,
     })
   const config = configFor({})
   const open = async (c: Config): Promise<{ engine: Engine; store: Store; mailer: Mailer }> => {
-    const store = await openSqliteStore(c.dataDir)
+    const store = await openConfiguredStore(c)
     const mailer = createMailer(c)
     const engine = await createEngine({
       config: c,
@@ -91,6 +119,18 @@ export async function startBed(
     dir: dir.path,
     config,
     clock,
+    configJson: (o = {}) => ({
+      dataDir: dir.path,
+      mail: { url: smtp.url },
+      ...(store ? { store } : {}),
+      ...o,
+    }),
+    async exec(sql) {
+      const s = main.store as Partial<PgStore & SqliteStore>
+      if (s.pg) await s.pg.query(sql)
+      else if (s.db) await s.db.run(sql)
+      else throw new Error('exec: neither a SQLite nor a PostgreSQL store')
+    },
     smtp,
     ...main,
     async reopen(o = {}) {

@@ -283,7 +283,15 @@ export function testFileDatabase(): Promise<TestDatabase> {
 
 /** Empties every Guichet table of `db` and restarts its identities (a fresh store per test bed). */
 export async function emptyDatabase(db: TestDatabase): Promise<void> {
-  const c = new pg.Client({ connectionString: db.url, password: db.password })
+  const u = new URL(db.url)
+  // (pg lets a URL's empty password win over `password`: give the parts instead)
+  const c = new pg.Client({
+    host: u.hostname,
+    port: Number(u.port),
+    user: u.username,
+    database: u.pathname.slice(1),
+    password: db.password,
+  })
   await c.connect()
   try {
     const tables = await c.query<{ t: string }>(
