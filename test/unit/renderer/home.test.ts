@@ -89,6 +89,29 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
     expect(wrapper.text()).not.toContain('Agnès')
   })
 
+  it('offers « Se déconnecter » in the banner on every signed-in screen but home', async () => {
+    const wrapper = await mountKiosk(bridge)
+    const banner = (): string[] =>
+      wrapper
+        .find('header')
+        .findAll('button')
+        .map((b) => b.text())
+    expect(banner()).not.toContain(t.home.signOut) // sign-in screen
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    expect(banner()).not.toContain(t.home.signOut) // home: the menu has it
+    await button(wrapper, t.home.account).trigger('click')
+    expect(banner()).toContain(t.home.signOut)
+    await wrapper
+      .find('header')
+      .findAll('button')
+      .find((b) => b.text() === t.home.signOut)!
+      .trigger('click')
+    await settle()
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(wrapper.text()).not.toContain('Agnès')
+  })
+
   it('goes back to sign-in with a sentence when the session has ended', async () => {
     const wrapper = await mountKiosk(bridge)
     await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
