@@ -33,7 +33,7 @@ const KEY_PIN = '1234'
 // ---- builds ------------------------------------------------------------------------
 
 /** Builds with the renderer's own vite settings (plugins, defines, target), into `outDir`. */
-async function viteBuild(
+export async function viteBuild(
   root: string,
   outDir: string,
   extra: { alias?: { find: RegExp; replacement: string }[] } = {},
@@ -103,7 +103,7 @@ createApp(App).mount('#app')
 }
 
 /** The bare Vue page: same vite, same plugins and settings; 'vue' resolved from this project. */
-async function buildHello(dir: string): Promise<string> {
+export async function buildHello(dir: string): Promise<string> {
   const src = join(dir, 'hello-src')
   await mkdir(src, { recursive: true })
   for (const [name, text] of Object.entries(HELLO_FILES)) await writeFile(join(src, name), text)

@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   }
   const pair: PairOptions = values.quick
     ? { warmup: 1, rounds: 3, perRound: 2 }
-    : { warmup: 2, rounds: 7, perRound: 4 }
+    : { warmup: 3, rounds: 9, perRound: 4 }
   const started = performance.now()
   const figures: Figure[] = []
 

@@ -1,5 +1,5 @@
 // Pure helpers of the bench: medians, interleaved A/B sampling, the table.
-// Every figure is a ratio of two things measured in the same run, alternating,
+// Every figure is a ratio of two things measured in the same run, back to back,
 // after a warm-up, over several rounds; the median is what is reported.
 
 export function median(values: readonly number[]): number {
@@ -32,19 +32,22 @@ export interface PairOptions {
 export interface PairResult {
   a: number[]
   b: number[]
-  /** median(A) / median(B) of each round. */
+  /** A / B of each pair (A and B measured back to back). */
+  pairRatios: number[]
+  /** The median pair ratio of each round: how much the rounds disagree. */
   roundRatios: number[]
-  /** The median of the round ratios: the figure. */
+  /** The median of all pair ratios: the figure. */
   ratio: number
   medianA: number
   medianB: number
 }
 
 /**
- * Measures A against B on the same machine at the same moment: A and B
- * alternate (ABBA…), each round gives one ratio of medians, and the figure is
- * the median of the round ratios, so a burst of noise from a neighbour spoils
- * at most a round.
+ * Measures A against B on the same machine at the same moment: after a
+ * warm-up, A and B run back to back (ABBA…, the order flipping every pair),
+ * each pair gives A / B, and the figure is the median of the pair ratios. A
+ * neighbour's load that comes and goes then weighs on both sides of a pair
+ * alike, and a burst that hits one side only spoils that pair, not the median.
  */
 export async function measurePair(a: Sample, b: Sample, options: PairOptions): Promise<PairResult> {
   for (let i = 0; i < options.warmup; i += 1) {
@@ -52,27 +55,32 @@ export async function measurePair(a: Sample, b: Sample, options: PairOptions): P
     await b()
   }
   const all = { a: [] as number[], b: [] as number[] }
+  const pairRatios: number[] = []
   const roundRatios: number[] = []
   for (let r = 0; r < options.rounds; r += 1) {
-    const ra: number[] = []
-    const rb: number[] = []
+    const round: number[] = []
     for (let i = 0; i < options.perRound; i += 1) {
+      let x: number
+      let y: number
       if ((r * options.perRound + i) % 2 === 0) {
-        ra.push(await a())
-        rb.push(await b())
+        x = await a()
+        y = await b()
       } else {
-        rb.push(await b())
-        ra.push(await a())
+        y = await b()
+        x = await a()
       }
+      all.a.push(x)
+      all.b.push(y)
+      round.push(x / y)
     }
-    all.a.push(...ra)
-    all.b.push(...rb)
-    roundRatios.push(median(ra) / median(rb))
+    pairRatios.push(...round)
+    roundRatios.push(median(round))
   }
   return {
     ...all,
+    pairRatios,
     roundRatios,
-    ratio: median(roundRatios),
+    ratio: median(pairRatios),
     medianA: median(all.a),
     medianB: median(all.b),
   }
