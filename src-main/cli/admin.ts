@@ -8,8 +8,10 @@
 //   npm run admin -- --config FILE user reset-factors --email E
 //   npm run admin -- --config FILE audit [--json] [--since ISO]
 //   npm run admin -- --config FILE store migrate
+//   npm run admin -- --config FILE store copy --from sqlite:PATH [--to postgres://…]
 
-import { resolve } from 'node:path'
+import { stat } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, configPathFromArgs, loadConfigFile, type Config } from '../config'
@@ -19,6 +21,12 @@ import { newRecoveryCode } from '../engine/recovery-codes'
 import { createMailer } from '../mail/mailer'
 import { noticeLetter, type NoticeKind } from '../mail/templates'
 import { openStore, StartupError } from '../runtime'
+import { DB_FILE_NAME, migrate } from '../store/open'
+import { copySqliteToPg, type CopyCounts } from '../store/pg/copy'
+import { describeUrl } from '../store/pg/database'
+import type { PgStore } from '../store/pg/open'
+import { openSharedStore } from '../store/select'
+import { SqliteDatabase } from '../store/sqlite'
 import type { Store, UserRecord } from '../store/types'
 
 export const USAGE = `Usage: npm run admin -- --config FILE <command>
@@ -34,6 +42,8 @@ Commands:
   user reset-factors --email E                   remove the app and keys (lost phone): next sign-in by e-mailed code
   audit [--json] [--since ISO-DATE]              print the audit log
   store migrate                                  apply the database migrations and exit
+  store copy --from sqlite:PATH [--to URL]       copy a terminal's SQLite store (file or data folder) into
+                                                 the PostgreSQL store (default: the configured one); idempotent
 
 The configuration comes from --config FILE or the GUICHET_CONFIG variable.
 Exit codes: 0 done, 1 refused, 2 usage.`
@@ -144,6 +154,8 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         'temp-password': { type: 'boolean' },
         json: { type: 'boolean' },
         since: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })
@@ -167,6 +179,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     'user reset-factors',
     'audit',
     'store migrate',
+    'store copy',
   ]
   if (!known.includes(command)) {
     io.stderr(`${command ? `Unknown command "${command}".` : 'No command given.'}\n\n${USAGE}\n`)
@@ -352,6 +365,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         io.stdout(`Database ${store.location} is up to date.\n`)
         return 0
       }
+      case 'store copy': {
+        const counts = await storeCopy(config, store, values.from, values.to, io)
+        io.stdout(copySummary(counts).text)
+        return 0
+      }
     }
     return 2
   } catch (error) {
@@ -366,6 +384,97 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     throw error
   } finally {
     await store?.close().catch(() => undefined)
+  }
+}
+
+/**
+ * `store copy`: the source is a SQLite file or data folder (never created: it
+ * must exist); the target is `--to`, else the configured store, and must be
+ * PostgreSQL. Both are migrated first (the source too: it is brought to the
+ * current schema, as its terminal would at start).
+ */
+async function storeCopy(
+  config: Config,
+  configured: Store,
+  from: string | undefined,
+  to: string | undefined,
+  io: AdminIo,
+): Promise<CopyCounts> {
+  if (!from?.startsWith('sqlite:'))
+    throw new UsageError(
+      '--from is required: sqlite:PATH (a guichet.sqlite file or its data folder).',
+    )
+  let path = resolve(from.slice('sqlite:'.length))
+  const info = await stat(path).catch(() => undefined)
+  if (info?.isDirectory()) path = join(path, DB_FILE_NAME)
+  else if (!info) throw new Refusal(`There is no SQLite store at ${path}.`)
+  if (!(await stat(path).catch(() => undefined))?.isFile())
+    throw new Refusal(`There is no SQLite store at ${path}.`)
+
+  let target: PgStore | undefined
+  let own = false
+  if (to !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(to))
+      throw new UsageError('--to must be a postgres:// or postgresql:// URL.')
+    const url = new URL(to)
+    if (url.password || url.searchParams.has('password'))
+      throw new Refusal(
+        'Put no password in --to: set the PGPASSWORD variable (or "store.passwordFile" for the configured store).',
+      )
+    if (config.store && describeUrl(config.store.url) === describeUrl(to) && 'pg' in configured) {
+      target = configured as PgStore
+    } else {
+      // Another server than the configured one: its password comes from PGPASSWORD (or ~/.pgpass).
+      target = (await openSharedStore({ url: to, startupWaitSeconds: 0 }).catch(
+        (error: unknown) => {
+          throw new StartupError((error as Error).message, { cause: error })
+        },
+      )) as PgStore
+      own = true
+    }
+  } else if ('pg' in configured) {
+    target = configured as PgStore
+  } else {
+    throw new UsageError(
+      'The configured store is SQLite: give the PostgreSQL store with --to postgres://…, or set "store.url" in the configuration.',
+    )
+  }
+
+  const source = await SqliteDatabase.open(path).catch((error: unknown) => {
+    throw new Refusal((error as Error).message)
+  })
+  try {
+    await migrate(source)
+    io.stderr(`Copying ${path} into ${target.location}…\n`)
+    const counts = await copySqliteToPg(source, target.pg)
+    await target.audit.append({
+      at: Date.now(),
+      terminalId: config.terminalId,
+      event: 'admin.store-copy',
+      outcome: 'ok',
+      userId: null,
+      email: null,
+      detail: `from ${path}: ${copySummary(counts).detail}`,
+    })
+    return counts
+  } finally {
+    await source.close().catch(() => undefined)
+    if (own) await target.close().catch(() => undefined)
+  }
+}
+
+function copySummary(c: CopyCounts): { text: string; detail: string } {
+  const n = (count: number, one: string, many = `${one}s`): string =>
+    `${count} ${count === 1 ? one : many}`
+  const detail =
+    `copied ${n(c.accounts, 'account')} (${n(c.apps, 'app')}, ${n(c.keys, 'security key')}, ${n(c.recoveryCodes, 'recovery code')}), ` +
+    `${n(c.throttle, 'throttle record')}, ${n(c.audit, 'audit entry', 'audit entries')}`
+  const present =
+    `already in the shared store, left as they are there: ${n(c.accountsPresent, 'account')}, ` +
+    `${n(c.keysPresent, 'security key')}, ${n(c.auditPresent, 'audit entry', 'audit entries')}`
+  return {
+    detail,
+    text: `Copied: ${detail.slice('copied '.length)}.\n${present[0]!.toUpperCase()}${present.slice(1)}.\n`,
   }
 }
 
