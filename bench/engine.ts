@@ -368,7 +368,7 @@ async function rssFigure(s: SeededBed, signIns: number, log: (l: string) => void
   const r = await runJsonChild<RssChildResult>(
     join(import.meta.dirname, 'rss-child.ts'),
     [configPath, accountsPath, String(s.bed.clock.t + 3_600_000), String(signIns)],
-    { timeoutMs: 240_000 },
+    { timeoutMs: 360_000 },
   )
   return {
     key: 'rss_100k_mb',
