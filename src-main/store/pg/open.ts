@@ -79,8 +79,10 @@ export async function migratePg(
  * for what waiting will not cure (password, database, role, TLS, rights), a
  * StoreUnavailableError for what it may (server down or starting).
  */
-export function explainOpenError(error: unknown, db: PgDatabase): Error {
-  if (error instanceof StoreOpenError) return error
+export function explainOpenError(thrown: unknown, db: PgDatabase): Error {
+  if (thrown instanceof StoreOpenError) return thrown
+  // The pool already wrapped connection-level failures: judge the server's own answer.
+  const error = thrown instanceof StoreUnavailableError && thrown.cause ? thrown.cause : thrown
   const { user, host, port, database } = db.target
   const where = `the PostgreSQL server at ${host}:${port}`
   const code = errorCode(error)
@@ -91,7 +93,7 @@ export function explainOpenError(error: unknown, db: PgDatabase): Error {
       `${capitalize(where)} refused the password of role "${user}" (${db.location}): set the PGPASSWORD variable or "store.passwordFile" to this role's password, and check the user in "store.url".`,
       cause,
     )
-  if (/client password must be a string|password authentication failed|no password/i.test(message))
+  if (/client password must be a string/i.test(message))
     return new StoreOpenError(
       `${capitalize(where)} asks a password for role "${user}" and none was given: set the PGPASSWORD variable or "store.passwordFile".`,
       cause,
