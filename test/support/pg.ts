@@ -87,14 +87,15 @@ async function answers(): Promise<boolean> {
 }
 
 function binDir(): string {
-  if (process.env.PG_BINDIR) return process.env.PG_BINDIR
+  const given = process.env.PG_BINDIR
+  if (given && existsSync(join(given, 'initdb'))) return given
   const root = '/usr/lib/postgresql'
   const versions = existsSync(root)
     ? readdirSync(root)
         .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
         .sort((a, b) => Number(b) - Number(a))
     : []
-  if (versions[0]) return join(root, versions[0], 'bin')
+  if (versions[0] && !given) return join(root, versions[0], 'bin')
   throw new PgTestServerError(
     'The PostgreSQL tests need a PostgreSQL server and none was found: install Debian\'s "postgresql" package (apt-get install postgresql), or set GUICHET_TEST_PG_URL to the URL of a running server with a role that may create roles and databases.',
   )
