@@ -53,7 +53,7 @@ export async function heading(page: Page): Promise<string> {
 }
 
 export async function expectHeading(page: Page, text: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 15_000 })
+  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 30_000 })
 }
 
 /** The key shown beside the QR code, read off the screen as a clerk would type it. */
@@ -68,16 +68,21 @@ let lastStepUsed = -1
 
 /**
  * The code an authenticator app shows for `secret`, as a clerk would type it:
- * never from a time step already used (the kiosk refuses those), and not in
+ * never from a time step already used (the kiosk refuses those). The kiosk
+ * accepts ±1 step of drift, so when this step is used up the next one serves,
+ * as from a phone whose clock is a little ahead; a code is never taken from
  * the last seconds of a step.
  */
 export async function appCode(secret: string): Promise<string> {
   for (;;) {
-    const step = totpStepAt(Date.now())
-    const intoStep = (Date.now() / 1000) % 30
-    if (step > lastStepUsed && intoStep < 25) {
-      lastStepUsed = step
-      return totpCodeAt(secret, Date.now())
+    const now = Date.now()
+    const current = totpStepAt(now)
+    const intoStep = (now / 1000) % 30
+    for (const step of [current, current + 1]) {
+      if (step > lastStepUsed && (step > current || intoStep < 25)) {
+        lastStepUsed = step
+        return totpCodeAt(secret, step * 30_000 + 1000)
+      }
     }
     await new Promise((r) => setTimeout(r, 500))
   }

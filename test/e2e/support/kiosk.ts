@@ -109,6 +109,8 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
     locale: 'fr-FR',
   })
   const page = await context.newPage()
+  // Shared 2-core machines are noisy: generous waits, never a timing assertion.
+  page.setDefaultTimeout(30_000)
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   page.on('console', (m) => {
