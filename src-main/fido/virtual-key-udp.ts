@@ -23,10 +23,13 @@ export function startVirtualKeyUdpServer(options: {
   if (!isLoopbackAddress(host))
     return Promise.reject(new RangeError(`the virtual key listens on loopback only, not "${host}"`))
   const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4' })
+  let closed = false
   socket.on('message', (message, remote) => {
     if (!isLoopbackAddress(remote.address)) return
     options.key.receive(new Uint8Array(message), (report) => {
-      socket.send(report, remote.port, remote.address)
+      // The key may still answer (KEEPALIVE, a late response) after close(): on a closed
+      // socket send() throws from the key's timer, which would take the process down.
+      if (!closed) socket.send(report, remote.port, remote.address)
     })
   })
   return new Promise((resolve, reject) => {
@@ -39,7 +42,12 @@ export function startVirtualKeyUdpServer(options: {
         resolve({
           host,
           port: socket.address().port,
-          close: () => new Promise((done) => socket.close(() => done())),
+          close: () =>
+            new Promise((done) => {
+              if (closed) return done()
+              closed = true
+              socket.close(() => done())
+            }),
         })
       },
     )
