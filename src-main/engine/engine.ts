@@ -222,20 +222,36 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return { ok: false, error: otherwise }
   }
 
-  async function stepView(s: {
-    userId: number
-    email: string
-    factor: SignInStep['factor']
-    sentAt: number | null
-    expiresAt: number | null
-  }): Promise<SignInStep> {
+  /** What an account can sign in with, read in one go. */
+  async function factorsAvailable(
+    userId: number,
+  ): Promise<{ hasApp: boolean; hasKey: boolean; hasRecoveryCodes: boolean }> {
+    const [app, keys, recovery] = await Promise.all([
+      store.apps.get(userId),
+      store.keys.listByUser(userId),
+      store.recovery.countUnused(userId),
+    ])
+    return { hasApp: app !== undefined, hasKey: keys.length > 0, hasRecoveryCodes: recovery > 0 }
+  }
+
+  async function stepView(
+    s: {
+      userId: number
+      email: string
+      factor: SignInStep['factor']
+      sentAt: number | null
+      expiresAt: number | null
+    },
+    known?: { hasKey: boolean; hasRecoveryCodes: boolean },
+  ): Promise<SignInStep> {
+    const { hasKey, hasRecoveryCodes } = known ?? (await factorsAvailable(s.userId))
     return {
       factor: s.factor,
       maskedEmail: maskEmail(s.email),
       sentAt: s.sentAt,
       expiresAt: s.expiresAt,
-      hasKey: await hasKeys(s.userId),
-      hasRecoveryCodes: (await store.recovery.countUnused(s.userId)) > 0,
+      hasKey,
+      hasRecoveryCodes,
     }
   }
 
@@ -384,11 +400,11 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     const now = clock.now()
     await store.throttle.reset(user.email)
     await audit({ event: 'sign-in', outcome: 'ok', userId: user.id, email: user.email, factor })
-    const hasApp = (await store.apps.get(user.id)) !== undefined
+    // Policy first-sign-in-only: a sign-in by e-mailed code must end with an app or a key.
     const mustEnroll =
       config.policy.emailCode === 'first-sign-in-only' &&
       factor === 'email' &&
-      !hasApp &&
+      (await store.apps.get(user.id)) === undefined &&
       !(await hasKeys(user.id))
     session = {
       kind: 'signed-in',
@@ -730,8 +746,13 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       const wait = await lockedFor(email)
       if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
       const user = await store.users.byEmail(email)
-      // Unknown addresses verify a dummy hash: same answer, same time.
-      const matches = await verifyPassword(user?.passwordHash ?? dummyHash, password)
+      // Unknown addresses verify a dummy hash: same answer, same time. The
+      // account's factors are read meanwhile (for an unknown address too, from
+      // an id no account has), so the store's time hides under argon2's.
+      const [matches, available] = await Promise.all([
+        verifyPassword(user?.passwordHash ?? dummyHash, password),
+        factorsAvailable(user?.id ?? -1),
+      ])
       if (!user || !matches)
         return failure(email, user, 'password', { code: 'INVALID_CREDENTIALS' })
       if (user.passwordExpiresAt !== null && clock.now() > user.passwordExpiresAt) {
@@ -758,8 +779,6 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       }
       const attemptId = randomId()
       const now = clock.now()
-      const app = await store.apps.get(user.id)
-      const keys = await store.keys.listByUser(user.id)
       const base = {
         kind: 'pending' as const,
         userId: user.id,
@@ -768,9 +787,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         startedAt: now,
       }
       const validUntil = now + (config.emailCodeTtlSeconds + 60) * 1000
-      if (app) {
+      if (available.hasApp) {
         session = { ...base, factor: 'app', sentAt: null, expiresAt: null, validUntil }
-      } else if (keys.length > 0) {
+      } else if (available.hasKey) {
         // A key is enrolled: e-mailed codes are no longer offered, as with an app.
         session = { ...base, factor: 'key', sentAt: null, expiresAt: null, validUntil }
       } else {
@@ -785,7 +804,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         email,
         factor: 'password',
       })
-      return ok(await stepView(session))
+      return ok(await stepView(session, available))
     },
 
     async resendCode() {

@@ -33,7 +33,8 @@ function admin(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise
   })
 }
 
-describe('admin command (child process)', () => {
+// Each call starts a child process; a busy 2-core machine needs generous limits.
+describe('admin command (child process)', { timeout: 120_000 }, () => {
   let dir: { path: string; remove(): Promise<void> }
   let smtp: TestSmtp
   let config: string
