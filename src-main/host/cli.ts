@@ -4,7 +4,7 @@
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { ConfigError, configPathFromArgs, loadConfigFile } from '../config'
+import { ConfigError, configPathFromArgs, loadConfigFile, parseConfig } from '../config'
 import type { EventName, EventPayload } from '../contract/methods'
 import { createLogger } from '../log'
 import { openRuntime, StartupError } from '../runtime'
@@ -12,8 +12,9 @@ import { buildRendererIfNeeded } from './build'
 import { startWebHost, type WebHost } from './server'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const DEFAULT_DATA_DIR = join(ROOT, '.guichet', 'data')
 const USAGE =
-  'Usage: npm run web -- --config FILE [--port N]   (N = 0 picks a free port; default 4780)'
+  'Usage: npm run web -- [--config FILE] [--port N]   (N = 0: a free port; default 4780; no configuration: defaults, data in .guichet/)'
 
 async function main(argv: string[]): Promise<number> {
   let values
@@ -38,13 +39,16 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger()
   try {
     const path = configPathFromArgs(argv)
-    if (!path) {
-      process.stderr.write(
-        `No configuration: pass --config FILE or set GUICHET_CONFIG.\n${USAGE}\n`,
+    let config
+    if (path) {
+      config = loadConfigFile(path)
+    } else {
+      // A first try needs no file: the defaults, with the data beside the checkout.
+      config = parseConfig({ dataDir: DEFAULT_DATA_DIR })
+      process.stdout.write(
+        `No configuration given (--config FILE or GUICHET_CONFIG): defaults, data in ${config.dataDir}, mail written to ${join(config.dataDir, 'outbox')}.\n`,
       )
-      return 2
     }
-    const config = loadConfigFile(path)
     const rendererDir = join(ROOT, 'out', 'renderer')
     await buildRendererIfNeeded(ROOT, rendererDir, (l) => process.stdout.write(`${l}\n`))
     // The engine emits events before the host exists; they go nowhere until it does.
