@@ -7,7 +7,8 @@
 
 import { randomBytes } from 'node:crypto'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { CTAPHID, KEEPALIVE_STATUS } from '../../../src-main/fido/ctaphid-frames'
+import { decodeCbor, encodeCbor, type CborKey, type CborValue } from '../../../src-main/fido/cbor'
+import { CTAPHID, encodeFrames, KEEPALIVE_STATUS } from '../../../src-main/fido/ctaphid-frames'
 import type { VirtualKey } from '../../../src-main/fido/virtual-key'
 
 export type Fault =
@@ -27,6 +28,12 @@ export type Fault =
   | 'keepalive-forever'
   /** The request reaches the key, then the peer goes away: its port closed, nothing more. */
   | 'gone'
+  /**
+   * The key's CTAP2 answer, well framed, with its content corrupted: random bytes after the
+   * status, bytes flipped, cut short, trailing bytes, another status, or one CBOR member of
+   * the wrong type. KEEPALIVEs pass. What the host must survive from a hostile key.
+   */
+  | 'corrupt-answer'
 
 /** When the fault starts. */
 export type Trigger = 'init' | 'make-credential' | 'get-assertion' | 'client-pin'
@@ -48,6 +55,8 @@ export interface FaultPeer {
   heal(): Promise<void>
   /** Reports received from the host, by command name (CTAPHID_INIT, CBOR:0x01, …). */
   readonly received: Map<string, number>
+  /** For 'corrupt-answer': how the last answer was corrupted. */
+  readonly lastCorruption: string | undefined
   close(): Promise<void>
 }
 
@@ -136,7 +145,113 @@ export async function startFaultPeer(options: {
           out[6] = 0xff
         }
         return out
+      case 'corrupt-answer':
+        return out // whole messages are corrupted in reassemble()
     }
+  }
+
+  /** A number in [0, n) from the seeded generator. */
+  const below = (n: number): number => {
+    const b = random(4)
+    return (
+      ((((b[0] ?? 0) << 24) | ((b[1] ?? 0) << 16) | ((b[2] ?? 0) << 8) | (b[3] ?? 0)) >>> 0) % n
+    )
+  }
+  let lastCorruption: string | undefined
+
+  /** A CTAP2 answer (status byte + CBOR) with its content corrupted one way or another. */
+  function corruptAnswer(answer: Uint8Array): Uint8Array {
+    const body = answer.subarray(1)
+    const ways = ['random', 'flip', 'cut', 'trailing', 'status', 'member'] as const
+    const way = ways[below(ways.length)] ?? 'random'
+    lastCorruption = way
+    switch (way) {
+      case 'random':
+        return Uint8Array.of(0x00, ...random(below(300)))
+      case 'flip': {
+        const out = Uint8Array.from(answer)
+        for (let i = 0, n = 1 + below(8); i < n && out.length > 1; i++) {
+          const at = 1 + below(out.length - 1)
+          out[at] = (out[at] ?? 0) ^ (1 << below(8))
+        }
+        return out
+      }
+      case 'cut':
+        return answer.subarray(0, 1 + below(Math.max(1, answer.length - 1)))
+      case 'trailing':
+        return Uint8Array.of(...answer, ...random(1 + below(16)))
+      case 'status':
+        return Uint8Array.of(1 + below(0xff), ...body)
+      case 'member': {
+        let map: CborValue
+        try {
+          map = decodeCbor(body)
+        } catch {
+          return Uint8Array.of(0x00, ...random(below(64)))
+        }
+        if (!(map instanceof Map) || map.size === 0) return Uint8Array.of(0x00, ...random(32))
+        const keys = [...map.keys()]
+        const key = keys[below(keys.length)]!
+        const others: CborValue[] = [
+          -1,
+          2 ** 40,
+          'x',
+          '',
+          random(below(80)),
+          new Uint8Array(0),
+          [],
+          [random(8), 1],
+          new Map<CborKey, CborValue>([[1, 'x']]),
+          true,
+          null,
+        ]
+        if (below(4) === 0) {
+          map.delete(key)
+          lastCorruption = `member ${String(key)} left out`
+        } else {
+          const other = others[below(others.length)] ?? null
+          map.set(key, other)
+          const kind =
+            other instanceof Uint8Array
+              ? 'bytes'
+              : other instanceof Map
+                ? 'map'
+                : Array.isArray(other)
+                  ? 'array'
+                  : typeof other
+          lastCorruption = `member ${String(key)} as ${other === null ? 'null' : kind}`
+        }
+        return Uint8Array.of(0x00, ...encodeCbor(map))
+      }
+    }
+  }
+
+  /** Reassembles the key's CTAPHID_CBOR answers and sends them on corrupted. */
+  let assembling: { cid: Uint8Array; data: Uint8Array; filled: number } | undefined
+  function reassemble(report: Uint8Array, to: RemoteInfo): void {
+    const type = report[4] ?? 0
+    if (type === (0x80 | CTAPHID.CBOR)) {
+      const length = ((report[5] ?? 0) << 8) | (report[6] ?? 0)
+      assembling = { cid: report.slice(0, 4), data: new Uint8Array(length), filled: 0 }
+      const take = Math.min(length, 57)
+      assembling.data.set(report.subarray(7, 7 + take))
+      assembling.filled = take
+    } else if ((type & 0x80) === 0 && assembling) {
+      const take = Math.min(assembling.data.length - assembling.filled, 59)
+      assembling.data.set(report.subarray(5, 5 + take), assembling.filled)
+      assembling.filled += take
+    } else {
+      send(report, to) // KEEPALIVE, ERROR, INIT: as they are
+      return
+    }
+    if (assembling.filled < assembling.data.length) return
+    const cid = assembling.cid
+    const corrupted = corruptAnswer(assembling.data)
+    assembling = undefined
+    const cidNumber =
+      (((cid[0] ?? 0) << 24) | ((cid[1] ?? 0) << 16) | ((cid[2] ?? 0) << 8) | (cid[3] ?? 0)) >>> 0
+    for (const frame of encodeFrames(cidNumber, CTAPHID.CBOR, corrupted.subarray(0, 7609)))
+      send(frame, to)
   }
 
   function startKeepalive(report: Uint8Array, to: RemoteInfo): void {
@@ -173,6 +288,7 @@ export async function startFaultPeer(options: {
     }
     key.receive(report, (answer) => {
       const now = triggered ? plan?.fault : undefined
+      if (now === 'corrupt-answer') return reassemble(answer, remote)
       const out = now ? corrupt(answer, now) : answer
       if (out) send(out, remote)
     })
@@ -198,6 +314,9 @@ export async function startFaultPeer(options: {
       return triggered
     },
     received,
+    get lastCorruption() {
+      return lastCorruption
+    },
     arm(fault, trigger) {
       plan = { fault, trigger }
       triggered = false
@@ -205,6 +324,7 @@ export async function startFaultPeer(options: {
     async heal() {
       plan = undefined
       triggered = false
+      assembling = undefined
       stopKeepalives()
       key.powerCycle()
       if (closed) {

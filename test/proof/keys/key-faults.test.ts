@@ -34,6 +34,23 @@ const BOUND_MS = 2_000
 /** A case that has not ended by then has hung: the test fails instead of waiting. */
 const HARD_DEADLINE_MS = BOUND_MS + 15_000
 const SEED = Number(process.env['GUICHET_FUZZ_SEED'] ?? 0x5eed)
+/** Corrupted answers per operation (GUICHET_FUZZ_RUNS scales it for the soak run). */
+const CORRUPT_RUNS = Math.max(30, Math.ceil(Number(process.env['GUICHET_FUZZ_RUNS'] ?? 0) / 300))
+const FIDO_ANSWERS = new Set([
+  'FIDO_NO_DEVICE',
+  'FIDO_PIN_REQUIRED',
+  'FIDO_PIN_NOT_SET',
+  'FIDO_PIN_INVALID',
+  'FIDO_PIN_BLOCKED',
+  'FIDO_PIN_AUTH_BLOCKED',
+  'FIDO_CREDENTIAL_EXCLUDED',
+  'FIDO_NO_CREDENTIALS',
+  'FIDO_KEY_NOT_ALLOWED',
+  'FIDO_KEY_REFUSED',
+  'FIDO_TIMEOUT',
+  'FIDO_CANCELLED',
+  'FIDO_DEVICE_ERROR',
+])
 
 /** Fails with a clear message if `work` has not settled within `ms`. */
 async function withinHardDeadline<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
@@ -396,6 +413,77 @@ describe('security keys that misbehave, over UDP, through the engine', () => {
       expect(value(await kb.bed.engine.registerKey({ name: 'Clé', pin: PIN })).keys).toHaveLength(1)
     } finally {
       await kb.close()
+    }
+  })
+
+  describe('a hostile key: well-framed answers with corrupted content', () => {
+    const corruptions: string[] = []
+    afterAll(() => {
+      const tally = new Map<string, number>()
+      for (const c of corruptions) tally.set(c, (tally.get(c) ?? 0) + 1)
+      console.log(
+        `[keys] ${corruptions.length} corrupted CTAP2 answers (seed ${SEED}): ${[...tally]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, n]) => `${k} ×${n}`)
+          .join(', ')}`,
+      )
+    })
+
+    for (const operation of Object.keys(OPERATIONS) as OperationName[]) {
+      it(`${operation}: ${CORRUPT_RUNS} corrupted answers, each a typed error or a verified success, never half-stored`, async () => {
+        const op = OPERATIONS[operation]
+        const kb = await keyBed()
+        try {
+          await op.prepare(kb)
+          for (let i = 0; i < CORRUPT_RUNS; i++) {
+            // a refused key counts as a failed sign-in, by design: start each try unthrottled
+            await kb.bed.store.throttle.reset(EMAIL)
+            const keysBefore = await tableRows(kb.bed.store, 'security_keys')
+            const statusBefore = value(await kb.bed.engine.getStatus({}))
+            const mailsBefore = kb.bed.smtp.mails.length
+            kb.peer.arm('corrupt-answer', op.trigger)
+            const r = await withinHardDeadline(
+              `${operation} with a corrupted answer`,
+              HARD_DEADLINE_MS,
+              op.run(kb),
+            )
+            const code = r.ok ? 'ok' : r.error.code
+            corruptions.push(`${operation} ${kb.peer.lastCorruption ?? '?'} → ${code}`)
+            await kb.peer.heal()
+            if (!r.ok) {
+              expect(FIDO_ANSWERS).toContain(code)
+              expect(await tableRows(kb.bed.store, 'security_keys')).toEqual(keysBefore)
+              expect(value(await kb.bed.engine.getStatus({}))).toEqual(statusBefore)
+              expect(kb.bed.smtp.mails.length).toBe(mailsBefore)
+              continue
+            }
+            // Accepted: then the corruption touched nothing the signature or the attestation
+            // covers, and the outcome is the genuine one. Put the engine back where it was.
+            if (operation === 'registerKey') {
+              const added = await kb.bed.store.keys.listByUser(1)
+              expect(added).toHaveLength(1)
+              await kb.bed.store.keys.remove(1, added[0]!.id)
+            } else {
+              expect(value(await kb.bed.engine.getStatus({})).session?.email).toBe(EMAIL)
+              value(await kb.bed.engine.signOut({}))
+              if (operation === 'signInWithKey')
+                value(await kb.bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+            }
+          }
+          // and a healthy key still works afterwards
+          await kb.bed.store.throttle.reset(EMAIL)
+          const signCount = (await kb.bed.store.keys.listByUser(1))[0]?.signCount ?? 0
+          const again = await withinHardDeadline(
+            `${operation}, healthy`,
+            HARD_DEADLINE_MS,
+            op.run(kb),
+          )
+          expect(again.ok ? 'ok' : again.error.code).toBe('ok')
+          await op.succeeded(kb, { signCount })
+        } finally {
+          await kb.close()
+        }
+      })
     }
   })
 
