@@ -3,6 +3,7 @@
  * clientDataJSON with main's origin (never the renderer's), runs CTAP2 (with a PIN/UV auth
  * token when user verification is wanted) or, for U2F-only keys, CTAP1, and returns the WebAuthn
  * JSON that @simplewebauthn/server verifies. Errors leave as FidoError with a closed code set.
+ * The connection to the key is kept between operations (connection-cache.ts).
  *
  * KeyClient is also the seam for Windows, where webauthn.dll owns FIDO devices: a second
  * implementation of KeyClient over the platform API plugs in here, and the engine, the store and
@@ -12,12 +13,14 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import { fromBase64Url } from './bytes'
 import { ClientPin, choosePinProtocol, supportsPermissions } from './client-pin'
 import { toFidoError } from './client-errors'
+import { ConnectionCache, DEFAULT_KEEP_CONNECTED_MS, isStaleFailure } from './connection-cache'
+import type { KeyLease } from './connection-cache'
 import { U2F_AUTH, untilTouched } from './ctap1'
 import type { Ctap2CallOptions } from './ctap2'
 import { COSE, PERMISSION, STATUS } from './ctap2-constants'
 import type { DeviceSource } from './device-source'
 import { CtapStatusError, FidoError } from './errors'
-import { connectToKey, keyStatusOfKeepalive } from './select-device'
+import { keyStatusOfKeepalive } from './select-device'
 import type { ConnectedKey, KeyStatus } from './select-device'
 import {
   buildClientDataJSON,
@@ -68,6 +71,23 @@ export interface KeyClient {
   makeCredential(options: MakeCredentialOptions): Promise<RegistrationResponseJSON>
   /** Sign-in: response.userHandle is set for discoverable credentials. */
   getAssertion(options: GetAssertionOptions): Promise<AuthenticationResponseJSON>
+  /**
+   * Releases what is kept between operations (the connection to the key): for the owner's
+   * shutdown. The client stays usable; a later operation connects again.
+   */
+  close?(): Promise<void>
+}
+
+export interface KeyClientOptions {
+  /** main's origin, for clientDataJSON (never the renderer's). */
+  origin: string
+  transport: DeviceSource
+  /**
+   * How long the connection to the key (its CTAPHID channel and getInfo answer) is kept after a
+   * successful operation, for the next one (connection-cache.ts). 0 = a new connection for every
+   * operation. Default 60 s.
+   */
+  keepConnectedMs?: number
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000
@@ -416,30 +436,47 @@ async function getAssertionWith(
   throw new FidoError('FIDO_NO_CREDENTIALS', 'this security key holds none of the credentials')
 }
 
-export function createKeyClient(options: { origin: string; transport: DeviceSource }): KeyClient {
+export function createKeyClient(options: KeyClientOptions): KeyClient & {
+  close(): Promise<void>
+} {
   const { origin, transport } = options
   if (typeof origin !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/]+$/i.test(origin)) {
     throw new TypeError(`origin must be a scheme://host constant, got "${String(origin)}"`)
   }
+  const keepConnectedMs = options.keepConnectedMs ?? DEFAULT_KEEP_CONNECTED_MS
+  if (!Number.isFinite(keepConnectedMs) || keepConnectedMs < 0) {
+    throw new RangeError('keepConnectedMs must be 0 or more')
+  }
+  const connections = new ConnectionCache(transport, keepConnectedMs)
 
   async function run<T>(
     common: { timeoutMs?: number; signal?: AbortSignal; onStatus?: (status: KeyStatus) => void },
     body: (key: ConnectedKey, operation: Operation) => Promise<T>,
   ): Promise<T> {
     const operation = startOperation(common)
-    let key: ConnectedKey | undefined
-    try {
-      key = await connectToKey({
-        source: transport,
-        deadline: operation.deadline,
-        ...(operation.signal ? { signal: operation.signal } : {}),
-        onStatus: operation.onStatus,
-      })
-      return await body(key, operation)
-    } catch (error) {
-      throw toFidoError(error)
-    } finally {
-      await key?.close().catch(() => undefined)
+    for (let attempt = 1; ; attempt++) {
+      let lease: KeyLease | undefined
+      try {
+        lease = await connections.acquire({
+          deadline: operation.deadline,
+          ...(operation.signal ? { signal: operation.signal } : {}),
+          onStatus: operation.onStatus,
+        })
+        const result = await body(lease.key, operation)
+        await connections.release(lease)
+        return result
+      } catch (error) {
+        if (lease) await connections.discard(lease)
+        // A kept channel that turned out stale (the key was replugged, the UDP authenticator
+        // restarted): connect again and retry once, within the same deadline.
+        const retry =
+          attempt === 1 &&
+          lease !== undefined &&
+          isStaleFailure(lease, error) &&
+          operation.signal?.aborted !== true &&
+          Date.now() < operation.deadline
+        if (!retry) throw toFidoError(error)
+      }
     }
   }
 
@@ -468,5 +505,6 @@ export function createKeyClient(options: { origin: string; transport: DeviceSour
         getAssertionWith(key, request, clientDataJSON, operation),
       )
     },
+    close: () => connections.close(),
   }
 }

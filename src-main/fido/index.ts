@@ -4,6 +4,7 @@ export type {
   FidoErrorCode,
   GetAssertionOptions,
   KeyClient,
+  KeyClientOptions,
   KeyStatus,
   MakeCredentialOptions,
 } from './client'

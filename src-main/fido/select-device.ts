@@ -11,11 +11,27 @@ import type { AuthenticatorInfo } from './ctap2'
 import { STATUS } from './ctap2-constants'
 import { CAPABILITY, KEEPALIVE_STATUS } from './ctaphid-frames'
 import { openCtapHid, sleep } from './ctaphid'
-import type { CtapHidConnection } from './ctaphid'
+import type { CtapHidCallOptions, CtapHidConnection } from './ctaphid'
 import type { DeviceHandle, DeviceSource } from './device-source'
 import { CtapHidError, CtapStatusError, FidoError } from './errors'
 
 export type KeyStatus = 'waiting-device' | 'processing' | 'touch'
+
+/**
+ * What a channel has carried since it was opened, so that the client can keep it for the next
+ * operation (connection-cache.ts) and tell a stale channel from a key that failed.
+ */
+export interface ChannelTraffic {
+  /** Requests sent. */
+  sent: number
+  /** Signs of life: answers (whatever their CTAP status) and KEEPALIVEs. */
+  heard: number
+  /**
+   * A request failed below CTAP (timeout, cancel, disconnection, CTAPHID_ERROR, bad framing):
+   * the channel may be out of step or gone, and is not kept.
+   */
+  broken: boolean
+}
 
 /** A key with an open channel, ready for CTAP2 (when it has the CBOR capability) or CTAP1. */
 export interface ConnectedKey {
@@ -24,6 +40,7 @@ export interface ConnectedKey {
   readonly ctap1: Ctap1
   /** Present when the key speaks CTAP2. */
   readonly ctap2?: { session: Ctap2; info: AuthenticatorInfo }
+  readonly traffic: ChannelTraffic
   close(): Promise<void>
 }
 
@@ -34,12 +51,40 @@ export interface ConnectOptions {
   onStatus?: (status: KeyStatus) => void
   /** Time a plugged device has to answer CTAPHID_INIT and authenticatorGetInfo. */
   probeTimeoutMs?: number
+  /** The device list just read by the caller, used instead of a first source.list(). */
+  listed?: DeviceHandle[]
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 1500
 
 function remaining(deadline: number): number {
   return Math.max(0, deadline - Date.now())
+}
+
+/** The channel, counting its traffic into `traffic`. */
+function tracked(connection: CtapHidConnection, traffic: ChannelTraffic): CtapHidConnection {
+  return {
+    info: connection.info,
+    hasCapability: (flag) => connection.hasCapability(flag),
+    async call(cmd: number, payload: Uint8Array, options: CtapHidCallOptions) {
+      traffic.sent += 1
+      try {
+        const answer = await connection.call(cmd, payload, {
+          ...options,
+          onKeepalive: (status) => {
+            traffic.heard += 1
+            options.onKeepalive?.(status)
+          },
+        })
+        traffic.heard += 1
+        return answer
+      } catch (error) {
+        if (error instanceof CtapHidError) traffic.broken = true
+        throw error
+      }
+    },
+    close: () => connection.close(),
+  }
 }
 
 async function probe(
@@ -58,10 +103,14 @@ async function probe(
     return undefined
   }
   try {
-    const connection = await openCtapHid(transport, {
-      timeoutMs: probeTimeout,
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
+    const traffic: ChannelTraffic = { sent: 0, heard: 0, broken: false }
+    const connection = tracked(
+      await openCtapHid(transport, {
+        timeoutMs: probeTimeout,
+        ...(options.signal ? { signal: options.signal } : {}),
+      }),
+      traffic,
+    )
     const ctap1 = new Ctap1(connection)
     let ctap2: ConnectedKey['ctap2']
     if (connection.hasCapability(CAPABILITY.CBOR)) {
@@ -82,6 +131,7 @@ async function probe(
       connection,
       ctap1,
       ...(ctap2 ? { ctap2 } : {}),
+      traffic,
       close: () => connection.close(),
     }
   } catch (error) {
@@ -174,9 +224,11 @@ async function selectByTouch(keys: ConnectedKey[], options: ConnectOptions): Pro
  */
 export async function connectToKey(options: ConnectOptions): Promise<ConnectedKey> {
   let announcedWaiting = false
+  let listed = options.listed
   for (;;) {
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
-    const handles = await options.source.list()
+    const handles = listed ?? (await options.source.list())
+    listed = undefined
     const keys = (await Promise.all(handles.map((handle) => probe(handle, options)))).filter(
       (key): key is ConnectedKey => key !== undefined,
     )

@@ -76,6 +76,9 @@ export function openUdpTransport(address: UdpAddress): Promise<HidTransport> {
       { port: localPort, address: family === 'udp6' ? '::1' : '127.0.0.1', exclusive: true },
       () => {
         socket.off('error', onBindError)
+        // The client keeps the transport open between operations (connection-cache.ts): an idle
+        // socket must not keep the process alive. A pending read() holds a timer meanwhile.
+        socket.unref()
         socket.on('error', (error) =>
           queue.fail(new CtapHidError('disconnected', error.message, { cause: error })),
         )
