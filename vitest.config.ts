@@ -27,7 +27,7 @@ export default defineConfig({
           name: 'node-pg',
           include: [
             'test/integration/pg/**/*.test.ts',
-            'test/integration/{authenticator-app,setup,sign-in,throttle}.test.ts',
+            'test/integration/{authenticator-app,lifecycle,security-keys,setup,sign-in,throttle}.test.ts',
             'test/integration/host/web-host.test.ts',
           ],
           environment: 'node',
@@ -52,6 +52,16 @@ export default defineConfig({
           environment: 'node',
           fileParallelism: false,
           testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'proof',
+          include: ['test/proof/**/*.test.ts'],
+          environment: 'node',
+          fileParallelism: false,
+          testTimeout: 600_000,
         },
       },
     ],

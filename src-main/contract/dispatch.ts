@@ -3,6 +3,7 @@
 // against the method's schema, the engine called, and every outcome returned
 // as the `{ ok, value | error }` envelope. Nothing thrown escapes.
 
+import { StoreUnavailableError } from '../store/pg/errors'
 import { fail, type Result } from './errors'
 import {
   type Input,
@@ -106,6 +107,8 @@ export async function dispatch(
     const handler = api[method] as (input: unknown) => Promise<Result<unknown>>
     return await handler(parsed.data)
   } catch (error) {
+    // The shared store is unreachable: nothing was written; the clerk can try again.
+    if (error instanceof StoreUnavailableError) return fail('SERVICE_UNAVAILABLE')
     options.onInternalError?.(method, error)
     return fail('INTERNAL')
   }

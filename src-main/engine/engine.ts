@@ -1079,7 +1079,8 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (
         !key ||
         !user ||
-        (handle !== undefined && handle !== Buffer.from(userHandle(user.id)).toString('base64url'))
+        // a discoverable credential always names its user (WebAuthn §7.2 step 6)
+        handle !== Buffer.from(userHandle(user.id)).toString('base64url')
       ) {
         await audit({
           event: 'sign-in',

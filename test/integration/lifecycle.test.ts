@@ -32,10 +32,7 @@ async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] 
 
 async function admin(bed: TestBed, ...args: string[]): Promise<{ code: number; out: string }> {
   const configPath = join(bed.dir, 'config.json')
-  await writeFile(
-    configPath,
-    JSON.stringify({ dataDir: bed.dir, mail: { url: bed.smtp.url }, terminalId: 'poste-it' }),
-  )
+  await writeFile(configPath, JSON.stringify(bed.configJson({ terminalId: 'poste-it' })))
   let out = ''
   const code = await runAdmin(['--config', configPath, ...args], {
     stdout: (t) => (out += t),

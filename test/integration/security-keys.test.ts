@@ -111,9 +111,7 @@ describe('security keys', () => {
     value(await bed.engine.registerKey({ name: 'Clé' }))
     value(await bed.engine.signOut({}))
     // as if a clone of the key had been used elsewhere: the stored counter is ahead
-    await (bed.store as unknown as { db: { run(sql: string): Promise<unknown> } }).db.run(
-      'UPDATE security_keys SET sign_count = 1000',
-    )
+    await bed.exec('UPDATE security_keys SET sign_count = 1000')
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     expect(await bed.engine.signInWithKey({})).toEqual({
       ok: false,
@@ -258,10 +256,7 @@ describe("IT's reset-factors (lost phone)", () => {
     value(await bed.engine.signOut({}))
 
     const configPath = join(bed.dir, 'config.json')
-    await writeFile(
-      configPath,
-      JSON.stringify({ dataDir: bed.dir, mail: { url: bed.smtp.url }, terminalId: 'poste-it' }),
-    )
+    await writeFile(configPath, JSON.stringify(bed.configJson({ terminalId: 'poste-it' })))
     const out: string[] = []
     const code2 = await runAdmin(
       ['--config', configPath, 'user', 'reset-factors', '--email', EMAIL],
