@@ -173,7 +173,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       send(res, 200, indexHtml, MIME['.html']!)
       return
     }
-    const file = normalize(join(rendererDir, decodeURIComponent(pathname)))
+    let decoded: string
+    try {
+      decoded = decodeURIComponent(pathname)
+    } catch {
+      throw new HttpRefusal(400, 'VALIDATION') // a malformed %-escape
+    }
+    const file = normalize(join(rendererDir, decoded))
     if (!file.startsWith(rendererDir + sep)) throw new HttpRefusal(404, 'UNKNOWN_METHOD')
     const body = await readFile(file).catch(() => undefined)
     if (!body) {
@@ -226,9 +232,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   }
 
   const server: Server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://invalid')
-    const route = url.pathname
+    let route = ''
     const work = (async () => {
+      // Parsed inside the promise: a request target that is no URL (`GET http://[`)
+      // must be refused, not thrown from the listener, which would end the process.
+      let url: URL
+      try {
+        url = new URL(req.url ?? '/', 'http://invalid')
+      } catch {
+        throw new HttpRefusal(400, 'VALIDATION')
+      }
+      route = url.pathname
       if (route.startsWith('/api/')) {
         if (route === '/api/events' && req.method === 'GET')
           return serveEvents(req, res, url.searchParams)
