@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
 import { toBase64Url, utf8 } from '../../../src-main/fido/bytes'
 import { createKeyClient, FidoError } from '../../../src-main/fido/client'
+import { CTAPHID, parseFrame } from '../../../src-main/fido/ctaphid-frames'
 import type { KeyClient } from '../../../src-main/fido/client'
 import { createUdpDeviceSource } from '../../../src-main/fido/udp-transport'
 import { VirtualKey } from '../../../src-main/fido/virtual-key'
@@ -32,12 +33,24 @@ afterEach(async () => {
 
 async function udpKey(
   options: VirtualKeyOptions = {},
-): Promise<{ client: KeyClient; key: VirtualKey }> {
+): Promise<{ client: KeyClient; key: VirtualKey; server: VirtualKeyUdpServer }> {
   const key = new VirtualKey(options)
   const server = await startVirtualKeyUdpServer({ key, port: 0 })
   servers.push(server)
   const transport = createUdpDeviceSource({ host: '127.0.0.1', port: server.port, localPort: 0 })
-  return { client: createKeyClient({ origin: ORIGIN, transport }), key }
+  return { client: createKeyClient({ origin: ORIGIN, transport }), key, server }
+}
+
+/** Counts the CTAPHID_INIT requests the key receives, and the host ports they come from. */
+function countInits(key: VirtualKey): { inits: number } {
+  const counter = { inits: 0 }
+  const receive = key.receive.bind(key)
+  key.receive = (report, reply) => {
+    const frame = parseFrame(report)
+    if (frame.kind === 'init' && frame.cmd === CTAPHID.INIT) counter.inits += 1
+    receive(report, reply)
+  }
+  return counter
 }
 
 async function registerAndSignIn(
@@ -138,6 +151,78 @@ describe('end to end over UDP against the virtual key', () => {
     await expect(attempt).rejects.toBeInstanceOf(FidoError)
     await expect(attempt).rejects.toMatchObject({ code: 'FIDO_NO_DEVICE' })
     expect(Date.now() - started).toBeLessThan(1500)
+  })
+})
+
+describe('over UDP, the connection kept between operations', () => {
+  it('one socket, one CTAPHID_INIT for several sign-ins', async () => {
+    const { client, key } = await udpKey()
+    const counter = countInits(key)
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    expect(counter.inits).toBe(1)
+    await client.close?.()
+  })
+
+  it('the authenticator restarted on the same port: the stale channel is noticed, the operation reconnects and succeeds', async () => {
+    const { client, key, server } = await udpKey()
+    const counter = countInits(key)
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    await server.close()
+    key.powerCycle()
+    servers.push(await startVirtualKeyUdpServer({ key, port: server.port }))
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    expect(counter.inits).toBe(2)
+    await client.close?.()
+  })
+
+  it('the authenticator gone after an operation: a typed error at the deadline, then found again once back', async () => {
+    const { client, key, server } = await udpKey()
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    await server.close()
+    const started = Date.now()
+    const attempt = client.getAssertion({
+      challenge: new Uint8Array(32),
+      rpId: RP_ID,
+      allowCredentialIDs: [],
+      userVerification: false,
+      timeoutMs: 800,
+    })
+    // nothing answers on the kept channel: the key may as well be waiting for a touch
+    await expect(attempt).rejects.toMatchObject({ code: 'FIDO_TIMEOUT' })
+    expect(Date.now() - started).toBeLessThan(1500)
+    // the next operation connects again: nobody there
+    await expect(
+      client.getAssertion({
+        challenge: new Uint8Array(32),
+        rpId: RP_ID,
+        allowCredentialIDs: [],
+        userVerification: false,
+        timeoutMs: 800,
+      }),
+    ).rejects.toMatchObject({ code: 'FIDO_NO_DEVICE' })
+    key.powerCycle()
+    servers.push(await startVirtualKeyUdpServer({ key, port: server.port }))
+    await registerAndSignIn(client, { residentKey: false, userVerification: false })
+    await client.close?.()
+  })
+
+  it('a kept socket does not keep the process alive', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'test/integration/fido/support/sign-in-and-exit.ts'],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    )
+    children.push(child)
+    let out = ''
+    child.stdout?.on('data', (data: Buffer) => (out += data.toString()))
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve))
+    // well before the client's 60 s keep time
+    const timeout = new Promise<'still running'>((resolve) =>
+      setTimeout(() => resolve('still running'), 20_000).unref(),
+    )
+    expect(await Promise.race([exit, timeout])).toBe(0)
+    expect(out).toBe('done\n')
   })
 })
 
