@@ -144,12 +144,40 @@ class Mutex {
   }
 }
 
+export class DataKeyMismatchError extends Error {
+  constructor(location: string) {
+    super(
+      `This terminal's data key does not open the secrets of the account store ${location}: ` +
+        'every terminal sharing a store must use the same data key (copy data.key from the first terminal before the first start; see the README).',
+    )
+    this.name = 'DataKeyMismatchError'
+  }
+}
+
+const DATA_KEY_CHECK = 'data-key-check'
+
+/**
+ * The first engine on a store leaves a value sealed with its data key; every
+ * later one must open it. A terminal with another key would otherwise start
+ * and fail at the first authenticator-app sign-in.
+ */
+async function checkDataKey(store: Store, dataKey: Uint8Array): Promise<void> {
+  const mine = seal(dataKey, Buffer.from('guichet data key'), DATA_KEY_CHECK)
+  const kept = await store.settings.putIfAbsent(DATA_KEY_CHECK, mine)
+  try {
+    open(dataKey, kept, DATA_KEY_CHECK)
+  } catch {
+    throw new DataKeyMismatchError(store.location)
+  }
+}
+
 export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const { config, store, mailer } = deps
   const clock = deps.clock ?? systemClock
   const log = deps.log ?? silentLogger
   const locale = config.locale
   const dataKey = await deps.keyProvider.getDataKey()
+  await checkDataKey(store, dataKey)
   const dummyHash = await createDummyHash()
   const mutex = new Mutex()
 

@@ -74,8 +74,11 @@ export class ConnectionCache {
    */
   async acquire(options: Omit<ConnectOptions, 'source' | 'listed'>): Promise<KeyLease> {
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
+    const generation = this.generation - 1 + 1 && this.generation
     const idle = this.takeIdle()
-    if (!idle) return this.lend(await connectToKey({ ...options, source: this.source }), false)
+    if (!idle) {
+      return this.lend(await connectToKey({ ...options, source: this.source }), false, generation)
+    }
     let listed
     try {
       listed = await this.source.list()
@@ -84,9 +87,11 @@ export class ConnectionCache {
       throw error
     }
     const only = listed.length === 1 ? listed[0] : undefined
-    if (only?.id === idle.handle.id && !idle.traffic.broken) return this.lend(idle, true)
+    if (only?.id === idle.handle.id && !idle.traffic.broken)
+      return this.lend(idle, true, this.generation)
     await idle.close().catch(() => undefined)
-    return this.lend(await connectToKey({ ...options, source: this.source, listed }), false)
+    const key = await connectToKey({ ...options, source: this.source, listed })
+    return this.lend(key, false, generation)
   }
 
   /** After a successful operation: kept for the next one, or closed. */
@@ -131,13 +136,13 @@ export class ConnectionCache {
     return idle.key
   }
 
-  private lend(key: ConnectedKey, reused: boolean): KeyLease {
+  private lend(key: ConnectedKey, reused: boolean, generation: number): KeyLease {
     return {
       key,
       reused,
       sentBefore: key.traffic.sent,
       heardBefore: key.traffic.heard,
-      generation: this.generation,
+      generation,
     }
   }
 }

@@ -118,4 +118,14 @@ CREATE INDEX address_codes_by_user ON address_codes (user_id, sent_at);
 CREATE UNIQUE INDEX address_codes_one_active ON address_codes (user_id) WHERE state = 'active';
 `,
   },
+  {
+    version: 4,
+    name: 'settings (the data-key check)',
+    sql: `
+CREATE TABLE settings (
+  name TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) STRICT;
+`,
+  },
 ]

@@ -10,6 +10,7 @@ import { SQLITE_MIGRATIONS, type Migration } from './migrations'
 import { sqliteRecoveryCodes } from './recovery'
 import { SqliteDatabase, StoreOpenError, type SqlExecutor } from './sqlite'
 import { sqliteKeys } from './keys'
+import { sqliteSettings } from './settings'
 import { sqliteThrottle } from './throttle'
 import type { Repos, Store } from './types'
 import { sqliteUsers } from './users'
@@ -25,6 +26,7 @@ function repos(db: SqlExecutor): Repos {
     keys: sqliteKeys(db),
     recovery: sqliteRecoveryCodes(db),
     addressCodes: sqliteAddressCodes(db),
+    settings: sqliteSettings(db),
     audit: sqliteAudit(db),
   }
 }

@@ -202,6 +202,12 @@ export interface AddressCodesRepo {
   voidAll(userId: number): Promise<number>
 }
 
+export interface SettingsRepo {
+  get(name: string): Promise<Uint8Array | undefined>
+  /** Stores the value unless one is there already; resolves the value that stays. */
+  putIfAbsent(name: string, value: Uint8Array): Promise<Uint8Array>
+}
+
 export interface AuditRepo {
   append(entry: AuditEntry): Promise<void>
   list(options?: { since?: number; limit?: number }): Promise<AuditRecord[]>
@@ -215,6 +221,7 @@ export interface Repos {
   keys: KeysRepo
   recovery: RecoveryCodesRepo
   addressCodes: AddressCodesRepo
+  settings: SettingsRepo
   audit: AuditRepo
 }
 

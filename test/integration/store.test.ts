@@ -32,6 +32,7 @@ describe('SQLite store', () => {
       'recovery_codes',
       'schema_migrations',
       'security_keys',
+      'settings',
       'throttle',
       'totp_apps',
       'users',
@@ -54,6 +55,7 @@ describe('SQLite store', () => {
       { version: 1 },
       { version: 2 },
       { version: 3 },
+      { version: 4 },
     ])
     await again.close()
   })
@@ -152,11 +154,34 @@ describe('migrations', () => {
         { version: 1 },
         { version: 2 },
         { version: 3 },
+        { version: 4 },
       ])
       expect((await store.users.byEmail('a@b.fr'))?.name).toBe('A')
       expect((await store.apps.get(1))?.deviceName).toBe('tel')
       expect(await store.keys.listByUser(1)).toEqual([])
       await store.close()
+    } finally {
+      await dir.remove()
+    }
+  })
+})
+
+describe('the data key', () => {
+  it('a terminal whose data key differs from the store’s refuses to start, with a sentence', async () => {
+    const dir = await tempDir()
+    try {
+      const config = parseConfig({ dataDir: dir.path, mail: { outbox: 'out' } })
+      const first = await openRuntime(config)
+      await first.close()
+      const otherKey = { getDataKey: async () => new Uint8Array(32).fill(7) }
+      const error = await openRuntime(config, { keyProvider: otherKey }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(StartupError)
+      expect((error as Error).message).toMatch(
+        /data key does not open the secrets of the account store/,
+      )
+      // the right key still opens it
+      const again = await openRuntime(config)
+      await again.close()
     } finally {
       await dir.remove()
     }

@@ -202,6 +202,17 @@ export async function copySqliteToPg(
     audit: 0,
     auditPresent: 0,
   }
+  // The data-key check goes along, so the shared store is tied to the key its
+  // secrets are sealed with (terminals with another key refuse to start).
+  const settings = await source.all<{ name: string; value: Buffer }>(
+    'SELECT name, value FROM settings',
+  )
+  for (const row of settings) {
+    await target.query(
+      'INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING',
+      [row.name, row.value],
+    )
+  }
   const users = await source.all<UserRow>('SELECT * FROM users ORDER BY id')
   for (const user of users) {
     // Counts of an attempt that PostgreSQL retries (a conflict) must not add up twice.

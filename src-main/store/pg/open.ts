@@ -16,6 +16,7 @@ import { StoreUnavailableError } from './errors'
 import { pgKeys } from './keys'
 import { PG_MIGRATIONS } from './migrations'
 import { pgRecoveryCodes } from './recovery'
+import { pgSettings } from './settings'
 import { pgThrottle } from './throttle'
 import { pgUsers } from './users'
 
@@ -33,6 +34,7 @@ export function pgRepos(db: PgExecutor): Repos {
     keys: pgKeys(db),
     recovery: pgRecoveryCodes(db),
     addressCodes: pgAddressCodes(db),
+    settings: pgSettings(db),
     audit: pgAudit(db),
   }
 }

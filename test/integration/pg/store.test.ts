@@ -51,7 +51,7 @@ describe('PostgreSQL store', () => {
     const versions = await a.pg.query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',
     )
-    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
+    expect(versions.rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }])
     const tables = await a.pg.query<{ t: string }>(
       "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public' ORDER BY 1",
     )
@@ -62,6 +62,7 @@ describe('PostgreSQL store', () => {
       'recovery_codes',
       'schema_migrations',
       'security_keys',
+      'settings',
       'throttle',
       'totp_apps',
       'users',
@@ -218,7 +219,7 @@ describe('PostgreSQL migrations', () => {
     try {
       const stores = await Promise.all([open(), open(), open()])
       const versions = await stores[0]!.pg.query('SELECT version FROM schema_migrations')
-      expect(versions.rowCount).toBe(3)
+      expect(versions.rowCount).toBe(4)
       for (const s of stores) await s.close()
     } finally {
       await db.drop()
@@ -256,7 +257,7 @@ describe('PostgreSQL migrations', () => {
       )
       await store.close()
       await expect(open()).rejects.toThrow(
-        /schema version 99, newer than this Guichet knows \(3\): update Guichet on this terminal/,
+        /schema version 99, newer than this Guichet knows \(4\): update Guichet on this terminal/,
       )
     } finally {
       await db.drop()
