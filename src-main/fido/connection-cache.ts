@@ -74,7 +74,7 @@ export class ConnectionCache {
    */
   async acquire(options: Omit<ConnectOptions, 'source' | 'listed'>): Promise<KeyLease> {
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
-    const generation = this.generation - 1 + 1 && this.generation
+    const generation = this.generation
     const idle = this.takeIdle()
     if (!idle) {
       return this.lend(await connectToKey({ ...options, source: this.source }), false, generation)
@@ -88,7 +88,7 @@ export class ConnectionCache {
     }
     const only = listed.length === 1 ? listed[0] : undefined
     if (only?.id === idle.handle.id && !idle.traffic.broken)
-      return this.lend(idle, true, this.generation)
+      return this.lend(idle, true, generation)
     await idle.close().catch(() => undefined)
     const key = await connectToKey({ ...options, source: this.source, listed })
     return this.lend(key, false, generation)

@@ -489,6 +489,32 @@ describe('the connection to the key, kept between operations', () => {
     expect(device.closed()).toBe(1)
   })
 
+  it('close() while an operation reads the device list: its channel is not kept either', async () => {
+    const key = new VirtualKey()
+    const requests = spyOn(key)
+    const device = samePathSource(key)
+    let slow = false
+    const source: DeviceSource = {
+      ...device.source,
+      list: async () => {
+        if (slow) await delay(100)
+        return device.source.list()
+      },
+    }
+    const client = createKeyClient({ origin: ORIGIN, transport: source })
+    const made = await client.makeCredential(registration())
+    slow = true
+    const signIn = client.getAssertion(assertion(made.id))
+    await delay(20)
+    await client.close()
+    await signIn
+    expect(requests.inits).toBe(1) // it ran on the kept channel…
+    expect(device.closed()).toBe(1) // …closed when it ended
+    await client.getAssertion(assertion(made.id))
+    expect(requests.inits).toBe(2)
+    await client.close()
+  })
+
   it('keepConnectedMs 0: a new connection for every operation, as before', async () => {
     const key = new VirtualKey()
     const requests = spyOn(key)
