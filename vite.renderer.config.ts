@@ -3,11 +3,12 @@
 //
 // The page runs under a strict CSP (default-src 'none'; script-src 'self';
 // style-src 'self'; img-src 'self' data:; connect-src 'self'): no inline script
-// or style is emitted, assets are files, and vue-i18n compiles messages without
-// eval (JIT to an AST).
+// or style is emitted, assets are files, and the messages are compiled here, at
+// build time, to vue-i18n's AST (no eval, and no message compiler in the page).
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
-import { defineConfig, type Plugin, type UserConfig } from 'vite'
+import { defineConfig, runnerImport, type Plugin, type UserConfig } from 'vite'
+import type * as Precompile from './src-renderer/i18n/precompile'
 
 export const RENDERER_CSP = [
   "default-src 'none'",
@@ -41,28 +42,92 @@ function cspMeta(): Plugin {
   }
 }
 
+/**
+ * The message catalogues (src-renderer/i18n/<locale>.ts) are run here and replaced
+ * by their messages compiled to vue-i18n's AST, as @intlify/unplugin-vue-i18n does
+ * for JSON and YAML: the page then needs neither the message compiler (about a
+ * third of vue-i18n) nor the time to compile each message the first time it shows.
+ * The unit tests import the catalogues as they are (strings).
+ */
+function precompiledMessages(): Plugin {
+  const catalogue = /\/src-renderer\/i18n\/[a-z]{2}\.ts$/
+  // Loaded like the catalogues (a static import would make this file depend on
+  // the renderer's sources when vite loads it).
+  let compiler: Promise<typeof Precompile> | undefined
+  return {
+    name: 'guichet-precompiled-messages',
+    async transform(_code, id) {
+      if (!catalogue.test(id)) return null
+      compiler ??= runnerImport<typeof Precompile>(
+        fileURLToPath(new URL('./src-renderer/i18n/precompile.ts', import.meta.url)),
+        { logLevel: 'silent' },
+      ).then((loaded) => loaded.module)
+      const { compileCatalogue } = await compiler
+      const { module, dependencies } = await runnerImport<Record<string, unknown>>(id, {
+        logLevel: 'silent',
+      })
+      for (const file of dependencies) this.addWatchFile(file)
+      const lines = Object.entries(module).map(([name, value]) => {
+        if (typeof value !== 'object' || value === null) {
+          throw new Error(`${id}: export ${name} is not a catalogue`)
+        }
+        const compiled = JSON.stringify(compileCatalogue(value as Precompile.Catalogue, name))
+        // JSON.parse: faster to load than the same object literal.
+        return `export const ${name} = /* @__PURE__ */ JSON.parse(${JSON.stringify(compiled)})`
+      })
+      return { code: lines.join('\n'), map: { mappings: '' } }
+    },
+  }
+}
+
+/**
+ * vue-i18n reads `Vue[key]` (a dynamic key on `import * as Vue from 'vue'`, only
+ * to avoid a bundler warning), which makes the bundler keep all of Vue: Teleport,
+ * KeepAlive, Suspense, transitions, hydration… (about 50 kB that the page never
+ * uses). The key is 'currentInstance', which Vue does not export, so the function
+ * always ends in `Vue.getCurrentInstance()`: said so plainly, Vue is tree-shaken
+ * again. If vue-i18n changes that function, the build fails here, to look again.
+ */
+function treeShakableVue(): Plugin {
+  const file = /\/node_modules\/vue-i18n\/dist\/vue-i18n\.runtime\.mjs$/
+  const dynamic =
+    /const key = 'currentInstance';\s*if \(key in Vue\) \{\s*return Vue\[key\];\s*\}\s*else \{\s*return Vue\.getCurrentInstance\(\);\s*\}/
+  return {
+    name: 'guichet-tree-shakable-vue',
+    apply: 'build',
+    transform(code, id) {
+      if (!file.test(id)) return null
+      if (!dynamic.test(code) || /Vue\[/.test(code.replace(dynamic, ''))) {
+        throw new Error(`${id}: vue-i18n's getCurrentInstance has changed; see treeShakableVue`)
+      }
+      return { code: code.replace(dynamic, 'return Vue.getCurrentInstance();'), map: null }
+    },
+  }
+}
+
 const root = fileURLToPath(new URL('./src-renderer', import.meta.url))
 
 export const rendererConfig = {
   root,
   base: './',
-  plugins: [vue(), cspMeta()],
+  plugins: [vue(), precompiledMessages(), treeShakableVue(), cspMeta()],
   define: {
     // Vue: no Options API, no devtools in production.
     __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
-    // vue-i18n: Composition API only, no global components, messages compiled
-    // at runtime to an AST (no `new Function`, so CSP-safe), no devtools.
+    // vue-i18n: Composition API only, no global components, messages as ASTs
+    // compiled at build time (precompiledMessages: no `new Function`, so CSP-safe,
+    // and no message compiler in the page), no devtools.
     __VUE_I18N_FULL_INSTALL__: 'false',
     __VUE_I18N_LEGACY_API__: 'false',
     __INTLIFY_JIT_COMPILATION__: 'true',
-    __INTLIFY_DROP_MESSAGE_COMPILER__: 'false',
+    __INTLIFY_DROP_MESSAGE_COMPILER__: 'true',
     __INTLIFY_PROD_DEVTOOLS__: 'false',
   },
   resolve: {
     alias: {
-      'vue-i18n': 'vue-i18n/dist/vue-i18n.esm-bundler.js',
+      'vue-i18n': 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js',
     },
   },
   build: {

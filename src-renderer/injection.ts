@@ -2,10 +2,13 @@
 
 import { inject, type InjectionKey, type Ref } from 'vue'
 import type { Bridge } from '../src-main/contract/bridge'
+import type { FirstStatusRequest } from './state/firstStatus'
 import type { ClerkStore } from './state/store'
 
 export const BRIDGE: InjectionKey<Bridge> = Symbol('guichet-bridge')
 export const STORE: InjectionKey<ClerkStore> = Symbol('guichet-clerk-store')
+/** The getStatus that main.ts asked before mounting, for the first clerk tree. */
+export const FIRST_STATUS: InjectionKey<FirstStatusRequest> = Symbol('guichet-first-status')
 /** One ticking clock per clerk tree (epoch ms), shared by every countdown. */
 export const NOW: InjectionKey<Readonly<Ref<number>>> = Symbol('guichet-now')
 

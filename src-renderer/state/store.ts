@@ -13,6 +13,7 @@ import type {
   SignInStep,
   Status,
 } from '../../src-main/contract/methods'
+import type { FirstStatus } from './firstStatus'
 
 export type Screen =
   | { name: 'loading' }
@@ -81,8 +82,11 @@ export interface ClerkStoreOptions {
   bridge: Bridge
   /** Asks the root to throw this store and the whole clerk tree away. */
   requestReset: (request: ResetRequest) => void
-  /** Applies a locale (i18n + html lang). */
-  setLocale: (locale: 'fr' | 'en') => void
+  /**
+   * Applies a locale (i18n + html lang); a promise when its messages have to be
+   * loaded first (the locale is applied once they are).
+   */
+  setLocale: (locale: 'fr' | 'en') => Promise<void> | void
   /** Tells the root the kiosk's own language, for the next clerk's first screen. */
   onKioskLocale?: (locale: 'fr' | 'en') => void
 }
@@ -146,13 +150,21 @@ export function createClerkStore(options: ClerkStoreOptions) {
    * Reads getStatus and shows what it says. After a sign-out, a session or a
    * pending sign-in that is still reported is closed again before anything shows:
    * the next clerk never lands on the previous clerk's screens.
+   *
+   * `first`: the first clerk tree's getStatus, asked by main.ts. When it has
+   * answered already, and the kiosk's language is at hand, the screen it says is
+   * set before this returns, so it is the first one rendered (no loading screen).
    */
   let startReason: ResetReason | null = null
 
-  async function start(afterReset: ResetReason | null): Promise<void> {
+  async function start(
+    afterReset: ResetReason | null,
+    first: FirstStatus | null = null,
+  ): Promise<void> {
     startReason = afterReset
-    go({ name: 'loading' })
-    const result = await bridge.getStatus({})
+    const answered = first?.result ?? null
+    if (!answered) go({ name: 'loading' })
+    const result = answered ?? (await (first ? first.promise : bridge.getStatus({})))
     if (!result.ok) {
       go({ name: 'unavailable', error: result.error })
       return
@@ -167,8 +179,9 @@ export function createClerkStore(options: ClerkStoreOptions) {
       }
       status = again.value
     }
+    const locale = setLocale(status.locale)
+    if (locale) await locale
     state.status = status
-    setLocale(status.locale)
     onKioskLocale?.(status.locale)
     if (status.firstStart) go({ name: 'firstStart' })
     else if (status.session) enterSession(status.session)

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest'
 import { ERROR_CODES, type ErrorCode } from '../../../src-main/contract/errors'
-import { createGuichetI18n, messages } from '../../../src-renderer/i18n'
+import { createGuichetI18n } from '../../../src-renderer/i18n'
 import { describeError } from '../../../src-renderer/state/errors'
 import {
   formatClockTime,
@@ -11,10 +11,10 @@ import {
   normalizeCode,
   normalizeRecoveryCode,
 } from '../../../src-renderer/state/format'
-import { LOCALES } from './helpers'
+import { LOCALES, messages } from './helpers'
 
 describe.each(LOCALES)('error sentences (%s)', (locale) => {
-  const i18n = createGuichetI18n(locale)
+  const i18n = createGuichetI18n(locale, messages)
   const t = (key: string, params?: Record<string, unknown>) =>
     params ? i18n.global.t(key, params) : i18n.global.t(key)
   const has = (key: string) => i18n.global.te(key)

@@ -9,10 +9,12 @@ import {
   type VueWrapper,
 } from '@vue/test-utils'
 import { afterEach, expect } from 'vitest'
-import { createGuichetI18n, messages, type Locale } from '../../../src-renderer/i18n'
-import type { MessageSchema } from '../../../src-renderer/i18n/fr'
+import { createGuichetI18n, type Locale } from '../../../src-renderer/i18n'
+import { en } from '../../../src-renderer/i18n/en'
+import { fr, type MessageSchema } from '../../../src-renderer/i18n/fr'
 import { BRIDGE } from '../../../src-renderer/injection'
 import Root from '../../../src-renderer/Root.vue'
+import { preloadScreens } from '../../../src-renderer/screens/lazy'
 import type { FakeBridge } from './fakeBridge'
 
 // Every mounted kiosk goes after its test: no listener or timer of one test survives.
@@ -20,15 +22,24 @@ enableAutoUnmount(afterEach)
 
 export const LOCALES: Locale[] = ['fr', 'en']
 
+/** Both catalogues, as written (the page loads English on demand). */
+export const messages: Record<Locale, MessageSchema> = { fr, en }
+
 export function m(locale: Locale): MessageSchema {
   return messages[locale]
 }
 
+/**
+ * The kiosk as main.ts mounts it, with every screen and both languages at hand
+ * (in the page they are loaded once the first screen is up), so that each screen
+ * shows as soon as the store asks for it.
+ */
 export async function mountKiosk(bridge: FakeBridge): Promise<VueWrapper> {
+  await preloadScreens()
   const wrapper = mount(Root, {
     attachTo: document.body,
     global: {
-      plugins: [createGuichetI18n('fr')],
+      plugins: [createGuichetI18n('fr', { en })],
       provide: { [BRIDGE as symbol]: bridge },
     },
   })

@@ -2,11 +2,12 @@
 // has a sentence, and every message compiles and renders without leftovers.
 
 import { describe, expect, it } from 'vitest'
-import { createGuichetI18n, messages } from '../../../src-renderer/i18n'
+import { createGuichetI18n } from '../../../src-renderer/i18n'
 
 // The list of codes is the contract's; the renderer may only import its types, the
 // test may import the values.
 import { ERROR_CODES, PASSWORD_REJECTIONS } from '../../../src-main/contract/errors'
+import { messages } from './helpers'
 
 type Tree = { [key: string]: string | Tree }
 
@@ -70,7 +71,7 @@ describe('message files', () => {
   })
 
   it('render every message in both languages with its placeholders filled', () => {
-    const i18n = createGuichetI18n('fr')
+    const i18n = createGuichetI18n('fr', messages)
     for (const locale of ['fr', 'en'] as const) {
       i18n.global.locale.value = locale
       for (const [key, text] of locale === 'fr' ? fr : en) {
