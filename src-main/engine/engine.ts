@@ -426,8 +426,19 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
 
   async function completeSignIn(user: UserRecord, factor: Factor): Promise<Result<SessionView>> {
     const now = clock.now()
-    await store.throttle.reset(user.email)
-    await audit({ event: 'sign-in', outcome: 'ok', userId: user.id, email: user.email, factor })
+    // The counter is cleared with the success recorded, or neither.
+    await store.transaction(async (tx) => {
+      await tx.throttle.reset(user.email)
+      await tx.audit.append({
+        at: now,
+        terminalId: config.terminalId,
+        event: 'sign-in',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor,
+      })
+    })
     // Policy first-sign-in-only: a sign-in by e-mailed code must end with an app or a key.
     const mustEnroll =
       config.policy.emailCode === 'first-sign-in-only' &&
@@ -691,8 +702,19 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     s: Extract<Session, { kind: 'signed-in' }>,
     factor: Factor,
   ): Promise<Result<SessionView>> {
-    await store.throttle.reset(user.email)
-    await audit({ event: 'step-up', outcome: 'ok', userId: user.id, email: user.email, factor })
+    const now = clock.now()
+    await store.transaction(async (tx) => {
+      await tx.throttle.reset(user.email)
+      await tx.audit.append({
+        at: now,
+        terminalId: config.terminalId,
+        event: 'step-up',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor,
+      })
+    })
     s.secondFactorAt = clock.now()
     s.stepUp = undefined
     return ok(viewOf(user, s))

@@ -3,7 +3,7 @@
 // or the OS keychain through Electron's safeStorage (src-main/shell).
 
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile } from 'node:fs/promises'
+import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
 export const DATA_KEY_BYTES = 32
@@ -23,29 +23,12 @@ export class KeyProviderError extends Error {
 /** Reads `path`, or creates it with a fresh random key, mode 0600, never overwriting. */
 export function createFileKeyProvider(path: string): KeyProvider {
   let cached: Promise<Uint8Array> | undefined
-  const load = async (): Promise<Uint8Array> => {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 })
-    try {
-      // 'wx': fails if the file exists, so two processes never write two keys.
-      const handle = await open(path, 'wx', 0o600)
-      try {
-        const key = randomBytes(DATA_KEY_BYTES)
-        await handle.writeFile(key)
-        await handle.sync()
-        return new Uint8Array(key)
-      } finally {
-        await handle.close()
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
-        throw new KeyProviderError(
-          `Cannot create the data key file ${path}: ${(error as Error).message}`,
-        )
-      }
-    }
-    const key = await readFile(path).catch((error: Error) => {
+  const read = async (): Promise<Uint8Array | undefined> => {
+    const key = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined
       throw new KeyProviderError(`Cannot read the data key file ${path}: ${error.message}`)
     })
+    if (key === undefined) return undefined
     if (key.length !== DATA_KEY_BYTES) {
       throw new KeyProviderError(
         `The data key file ${path} is damaged (expected ${DATA_KEY_BYTES} bytes).`,
@@ -53,6 +36,42 @@ export function createFileKeyProvider(path: string): KeyProvider {
     }
     await chmod(path, 0o600).catch(() => undefined)
     return new Uint8Array(key)
+  }
+  /**
+   * Writes a new key whole to a temporary file, synced, then links it into
+   * place: a crash leaves either no key file or a complete one, and `link`
+   * never replaces a key that another process put there first.
+   */
+  const create = async (): Promise<void> => {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+    const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      const handle = await open(temporary, 'wx', 0o600)
+      try {
+        await handle.writeFile(randomBytes(DATA_KEY_BYTES))
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await link(temporary, path).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error
+      })
+    } catch (error) {
+      throw new KeyProviderError(
+        `Cannot create the data key file ${path}: ${(error as Error).message}`,
+      )
+    } finally {
+      await unlink(temporary).catch(() => undefined)
+    }
+  }
+  const load = async (): Promise<Uint8Array> => {
+    const existing = await read()
+    if (existing) return existing
+    await create()
+    const created = await read()
+    if (!created)
+      throw new KeyProviderError(`The data key file ${path} vanished after it was created.`)
+    return created
   }
   return {
     getDataKey(): Promise<Uint8Array> {

@@ -1,0 +1,33 @@
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createFileKeyProvider, DATA_KEY_BYTES } from '../../src-main/engine/keys'
+import { tempDir } from '../support/env'
+
+describe('the data key file', () => {
+  let dir: { path: string; remove(): Promise<void> }
+  beforeEach(async () => {
+    dir = await tempDir()
+  })
+  afterEach(() => dir.remove())
+
+  it('is created whole, 0600, once, and read back by every later provider', async () => {
+    const path = join(dir.path, 'data', 'data.key')
+    const providers = Array.from({ length: 5 }, () => createFileKeyProvider(path))
+    const keys = await Promise.all(providers.map((p) => p.getDataKey()))
+    expect(keys[0]).toHaveLength(DATA_KEY_BYTES)
+    for (const k of keys) expect(Buffer.from(k)).toEqual(Buffer.from(keys[0]!))
+    expect((await stat(path)).mode & 0o777).toBe(0o600)
+    expect(await readdir(join(dir.path, 'data'))).toEqual(['data.key']) // no temporary left
+    expect(Buffer.from(await createFileKeyProvider(path).getDataKey())).toEqual(
+      await readFile(path),
+    )
+  })
+
+  it('names a damaged file instead of replacing it', async () => {
+    const path = join(dir.path, 'data.key')
+    await writeFile(path, '')
+    await expect(createFileKeyProvider(path).getDataKey()).rejects.toThrow(/data\.key is damaged/)
+    expect((await readFile(path)).length).toBe(0)
+  })
+})
