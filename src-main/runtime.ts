@@ -71,6 +71,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
   try {
     const keyProvider =
       options.keyProvider ?? createFileKeyProvider(defaultKeyFilePath(config.dataDir))
+    const keyClient =
+      options.keyClient ??
+      createKeyClient({
+        origin: config.fido.origin,
+        transport: createDeviceSourceFromConfig(config.fido),
+      })
     const api = await createEngine({
       config,
       store,
@@ -79,12 +85,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       clock: options.clock,
       log,
       emit: options.emit,
-      keyClient:
-        options.keyClient ??
-        createKeyClient({
-          origin: config.fido.origin,
-          transport: createDeviceSourceFromConfig(config.fido),
-        }),
+      keyClient,
     })
     return {
       api,
@@ -93,6 +94,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       async close() {
         api.reset()
         mailer.close()
+        await keyClient.close?.()
         await store.close()
       },
     }

@@ -223,6 +223,9 @@ async function faultCase(
     const signCount = (await kb.bed.store.keys.listByUser(1))[0]?.signCount ?? 0
     kb.statuses.length = 0
 
+    // A fault from the first report is a new, faulty key: unplug the healthy one
+    // first, so the client's kept connection cannot skip the INIT.
+    if (trigger === 'init') await kb.peer.heal()
     kb.peer.arm(fault, trigger)
     const started = performance.now()
     const r = await withinHardDeadline(
