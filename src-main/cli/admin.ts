@@ -246,7 +246,13 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         })
         if (id === undefined)
           throw new Refusal(`An account with the address ${email} already exists.`)
-        await adminAudit(store, config, 'user-add', { id, email } as UserRecord, temporary && 'temporary password')
+        await adminAudit(
+          store,
+          config,
+          'user-add',
+          { id, email } as UserRecord,
+          temporary && 'temporary password',
+        )
         io.stdout(
           `Account ${email} created. At the first sign-in a code is sent to this address.\n` +
             (temporary ? temporaryPasswordLines(temporary) : ''),
