@@ -105,12 +105,46 @@ function treeShakableVue(): Plugin {
   }
 }
 
+/**
+ * index.html preloads the chunks that the entry imports dynamically (app.ts and
+ * what it imports), so that they are fetched and compiled along with the entry
+ * rather than once it runs (see main.ts). Not the screens loaded on demand.
+ */
+function preloadApp(): Plugin {
+  return {
+    name: 'guichet-preload-app',
+    apply: 'build',
+    transformIndexHtml: {
+      order: 'post',
+      handler(_html, { bundle, chunk }) {
+        if (!bundle || !chunk) return
+        const files = new Set<string>()
+        const add = (fileName: string): void => {
+          const dependency = bundle[fileName]
+          if (files.has(fileName) || dependency?.type !== 'chunk') return
+          files.add(fileName)
+          for (const imported of dependency.imports) add(imported)
+        }
+        for (const fileName of chunk.dynamicImports) add(fileName)
+        // Already loaded by then: the entry itself and its static imports.
+        files.delete(chunk.fileName)
+        for (const imported of chunk.imports) files.delete(imported)
+        return [...files].map((fileName) => ({
+          tag: 'link',
+          attrs: { rel: 'modulepreload', crossorigin: true, href: `./${fileName}` },
+          injectTo: 'head' as const,
+        }))
+      },
+    },
+  }
+}
+
 const root = fileURLToPath(new URL('./src-renderer', import.meta.url))
 
 export const rendererConfig = {
   root,
   base: './',
-  plugins: [vue(), precompiledMessages(), treeShakableVue(), cspMeta()],
+  plugins: [vue(), precompiledMessages(), treeShakableVue(), preloadApp(), cspMeta()],
   define: {
     // Vue: no Options API, no devtools in production.
     __VUE_OPTIONS_API__: 'false',
