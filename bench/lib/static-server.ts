@@ -1,10 +1,12 @@
 // A tiny static file server on 127.0.0.1 for the bare Vue page: read from disk
-// on every request, like the web host, and never cached.
+// on every request and sent with the web host's own security headers (CSP,
+// COOP…), so both pages of the first-screen figure are served the same way.
 
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
+import { SECURITY_HEADERS } from '../../src-main/host/server'
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,9 +31,9 @@ export async function serveStatic(dir: string): Promise<StaticServer> {
     readFile(file).then(
       (body) => {
         res.writeHead(200, {
+          ...SECURITY_HEADERS,
           'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
           'Content-Length': body.length,
-          'Cache-Control': 'no-store',
         })
         res.end(body)
       },
