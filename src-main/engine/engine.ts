@@ -697,6 +697,22 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return checkAssertion(user, key, asserted.value, challenge, startedAt, false)
   }
 
+  /** The sign-in waiting for its second step, with its account, unless locked or gone. */
+  async function pendingSecondStep(): Promise<
+    Result<{ pending: Extract<Session, { kind: 'pending' }>; user: UserRecord }>
+  > {
+    const pending = currentPending()
+    if (!pending) return fail('NO_PENDING_SIGN_IN')
+    const wait = await lockedFor(pending.email)
+    if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+    const user = await store.users.byId(pending.userId)
+    if (!user || user.disabled) {
+      endSession()
+      return fail('NO_PENDING_SIGN_IN')
+    }
+    return ok({ pending, user })
+  }
+
   async function stepUpDone(
     user: UserRecord,
     s: Extract<Session, { kind: 'signed-in' }>,
@@ -877,15 +893,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
 
     async verifyCode({ code }) {
-      const pending = currentPending()
-      if (!pending) return fail('NO_PENDING_SIGN_IN')
-      const wait = await lockedFor(pending.email)
-      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
-      const user = await store.users.byId(pending.userId)
-      if (!user || user.disabled) {
-        endSession()
-        return fail('NO_PENDING_SIGN_IN')
-      }
+      const second = await pendingSecondStep()
+      if (!second.ok) return second
+      const { pending, user } = second.value
       if (pending.factor === 'email') {
         // an app or a key was enrolled meanwhile
         if ((await store.apps.get(user.id)) || (await hasKeys(user.id))) {
@@ -1092,15 +1102,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     },
 
     async signInWithKey({ pin }) {
-      const pending = currentPending()
-      if (!pending) return fail('NO_PENDING_SIGN_IN')
-      const wait = await lockedFor(pending.email)
-      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
-      const user = await store.users.byId(pending.userId)
-      if (!user || user.disabled) {
-        endSession()
-        return fail('NO_PENDING_SIGN_IN')
-      }
+      const second = await pendingSecondStep()
+      if (!second.ok) return second
+      const { user } = second.value
       const checked = await touchAccountKey(user, pin)
       return checked.ok ? completeSignIn(user, 'key') : checked
     },
@@ -1165,15 +1169,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     // ---- account lifecycle ----------------------------------------------------
 
     async useRecoveryCode({ code }) {
-      const pending = currentPending()
-      if (!pending) return fail('NO_PENDING_SIGN_IN')
-      const wait = await lockedFor(pending.email)
-      if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
-      const user = await store.users.byId(pending.userId)
-      if (!user || user.disabled) {
-        endSession()
-        return fail('NO_PENDING_SIGN_IN')
-      }
+      const second = await pendingSecondStep()
+      if (!second.ok) return second
+      const { user } = second.value
       // Recovery codes count in the same throttle as every other code.
       const normalized = normalizeRecoveryCode(code)
       const expected = normalized && mac(dataKey, 'recovery', String(user.id), normalized)
