@@ -32,8 +32,12 @@ describe('kiosk in Chromium (French)', () => {
 
     // Sign-in: nothing remembered, labels tied to their inputs.
     await expectHeading(page, 'Connexion')
-    await expect.poll(() => page.getByLabel('Adresse de connexion').inputValue()).toBe('')
-    expect(await page.getByLabel('Adresse de connexion').getAttribute('autocomplete')).toBe('off')
+    await expect
+      .poll(() => page.getByLabel('Adresse de connexion', { exact: true }).inputValue())
+      .toBe('')
+    expect(
+      await page.getByLabel('Adresse de connexion', { exact: true }).getAttribute('autocomplete'),
+    ).toBe('off')
     await expectAccessible(page, 'sign-in')
     await screenshot(page, 'fr-01-sign-in')
 
@@ -137,7 +141,7 @@ describe('kiosk in Chromium (French)', () => {
     await page.getByRole('button', { name: "Retour à l'accueil" }).click()
     await page.getByRole('button', { name: 'Se déconnecter' }).click()
     await expectHeading(page, 'Connexion')
-    expect(await page.getByLabel('Adresse de connexion').inputValue()).toBe('')
+    expect(await page.getByLabel('Adresse de connexion', { exact: true }).inputValue()).toBe('')
     await signIn(page, ALICE)
     await expectHeading(page, 'Saisissez votre code')
     await page.getByText("affiché par votre application d'authentification").waitFor()
@@ -181,7 +185,7 @@ describe('kiosk in Chromium (French)', () => {
     // The next clerk sees nothing of Alice.
     await page.getByRole('button', { name: 'Retour' }).click()
     await expectHeading(page, 'Connexion')
-    expect(await page.getByLabel('Adresse de connexion').inputValue()).toBe('')
+    expect(await page.getByLabel('Adresse de connexion', { exact: true }).inputValue()).toBe('')
     await signIn(page, BOB)
     await expectHeading(page, 'Saisissez votre code')
     await enterCode(page, smtp.lastCode(BOB))
@@ -238,7 +242,7 @@ describe('kiosk in Chromium (French)', () => {
     await expectHeading(page, 'Première mise en service')
     await expectAccessible(page, 'first start')
     await screenshot(page, 'fr-00-first-start')
-    await page.getByLabel('Adresse de connexion').fill('informatique@mairie.fr')
+    await page.getByLabel('Adresse de connexion', { exact: true }).fill('informatique@mairie.fr')
     await page.getByLabel('Nom et prénom').fill('Service informatique')
     await page.getByLabel('Mot de passe', { exact: true }).fill('motdepasse123')
     await page.getByLabel('Confirmation du mot de passe').fill('motdepasse123')

@@ -38,7 +38,7 @@ export function adminAddUser(
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-  await page.getByLabel('Adresse de connexion').fill(email)
+  await page.getByLabel('Adresse de connexion', { exact: true }).fill(email)
   await page.getByLabel('Mot de passe', { exact: true }).fill(password)
   await page.getByRole('button', { name: 'Se connecter', exact: true }).click()
 }
@@ -53,7 +53,10 @@ export async function heading(page: Page): Promise<string> {
 }
 
 export async function expectHeading(page: Page, text: string | RegExp): Promise<void> {
-  await page.getByRole('heading', { level: 1, name: text }).waitFor({ timeout: 30_000 })
+  // exact: « Connexion » must not match « Changer mon adresse de connexion »
+  await page
+    .getByRole('heading', { level: 1, name: text, exact: true })
+    .waitFor({ timeout: 30_000 })
 }
 
 /** The key shown beside the QR code, read off the screen as a clerk would type it. */
