@@ -106,7 +106,7 @@ describe('crash safety under SIGKILL', () => {
     await smtp?.close()
     await stage?.remove()
     await dir?.remove()
-  })
+  }, 120_000)
 
   it('keeps the store sound and the clerk able to sign in after every kill', async () => {
     const dataDir = join(dir.path, 'data')

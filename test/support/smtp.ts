@@ -38,6 +38,9 @@ export async function startSmtp(options: { slowMs?: number } = {}): Promise<Test
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // close() waits this long for clients still connected (a pooled mailer, a
+    // killed kiosk's half-open socket) before cutting them: tests end promptly.
+    closeTimeout: 1_000,
     onRcptTo(address, _session, callback) {
       if (state.fault === 'refuse-recipient') {
         const error = Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 })

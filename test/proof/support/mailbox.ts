@@ -31,6 +31,9 @@ export async function startMailbox(): Promise<Mailbox> {
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // close() waits this long for clients still connected (a pooled mailer, a
+    // killed kiosk's half-open socket) before cutting them: tests end promptly.
+    closeTimeout: 1_000,
     onData(stream, session, callback) {
       simpleParser(stream).then(
         (parsed) => {
