@@ -218,6 +218,23 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     return age <= STEP_UP_WINDOW_MS && age >= -CLOCK_TOLERANCE_MS
   }
 
+  /** A sign-in refused for what the account is, not for a guess: audited, not counted. */
+  async function refuseSignIn(
+    user: UserRecord,
+    factor: 'password' | 'key',
+    code: 'TEMP_PASSWORD_EXPIRED' | 'ACCOUNT_DISABLED',
+  ): Promise<Result<never>> {
+    await audit({
+      event: 'sign-in',
+      outcome: 'fail',
+      userId: user.id,
+      email: user.email,
+      factor,
+      detail: code,
+    })
+    return fail(code)
+  }
+
   /** Counts a failure; answers ACCOUNT_LOCKED if it earned a wait, else `otherwise`. */
   async function failure(
     subject: string,
@@ -822,26 +839,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
       if (!user || !matches)
         return failure(email, user, 'password', { code: 'INVALID_CREDENTIALS' })
       if (user.passwordExpiresAt !== null && clock.now() > user.passwordExpiresAt) {
-        await audit({
-          event: 'sign-in',
-          outcome: 'fail',
-          userId: user.id,
-          email,
-          factor: 'password',
-          detail: 'TEMP_PASSWORD_EXPIRED',
-        })
-        return fail('TEMP_PASSWORD_EXPIRED')
+        return refuseSignIn(user, 'password', 'TEMP_PASSWORD_EXPIRED')
       }
       if (user.disabled) {
-        await audit({
-          event: 'sign-in',
-          outcome: 'fail',
-          userId: user.id,
-          email,
-          factor: 'password',
-          detail: 'ACCOUNT_DISABLED',
-        })
-        return fail('ACCOUNT_DISABLED')
+        return refuseSignIn(user, 'password', 'ACCOUNT_DISABLED')
       }
       const attemptId = randomId()
       const now = clock.now()
@@ -1145,15 +1146,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
         return fail('FIDO_KEY_REFUSED')
       }
       if (user.disabled) {
-        await audit({
-          event: 'sign-in',
-          outcome: 'fail',
-          userId: user.id,
-          email: user.email,
-          factor: 'key',
-          detail: 'ACCOUNT_DISABLED',
-        })
-        return fail('ACCOUNT_DISABLED')
+        return refuseSignIn(user, 'key', 'ACCOUNT_DISABLED')
       }
       const wait = await lockedFor(user.email)
       if (wait !== undefined) return fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
