@@ -6,7 +6,7 @@
 
 import type { Engine } from '../../src-main/engine/engine'
 import { totpCodeAt } from '../../src-main/engine/totp'
-import type { SqliteDatabase } from '../../src-main/store/sqlite'
+import type { SqliteDatabase } from '../../src-main/store/sqlite/sqlite'
 import type { Store } from '../../src-main/store/types'
 import { PASSWORD, value, type TestBed } from '../../test/support/env'
 

@@ -7,11 +7,11 @@
 import { readFile } from 'node:fs/promises'
 import type { Config } from '../config'
 import { silentLogger, type Logger } from '../log'
-import { openSqliteStore } from './open'
+import { openSqliteStore } from './sqlite/open'
 import { describeUrl, reasonOf } from './pg/database'
 import { StoreUnavailableError } from './pg/errors'
 import { openPgStore } from './pg/open'
-import { StoreOpenError } from './sqlite'
+import { StoreOpenError } from './sqlite/sqlite'
 import type { Store } from './types'
 
 export interface SelectOptions {

@@ -131,8 +131,6 @@ export interface ThrottleRepo {
 }
 
 export interface EmailCodesRepo {
-  /** Voids every active code of the user, then stores the new one (call inside a transaction). */
-  insertReplacing(code: NewEmailCode): Promise<number>
   /** The active code of this sign-in attempt, if any. */
   active(userId: number, attemptId: string): Promise<EmailCodeRecord | undefined>
   countSentSince(userId: number, since: number): Promise<number>
@@ -173,8 +171,6 @@ export interface RecoveryCodeRecord {
 }
 
 export interface RecoveryCodesRepo {
-  /** Deletes every code of the user and stores the new set (call inside a transaction). */
-  replaceAll(userId: number, macs: readonly Uint8Array[], now: number): Promise<void>
   unused(userId: number): Promise<RecoveryCodeRecord[]>
   countUnused(userId: number): Promise<number>
   /** unused → used, once; false if it was already used. */
@@ -193,8 +189,6 @@ export interface AddressCodeRecord {
 }
 
 export interface AddressCodesRepo {
-  /** Voids the user's active code, stores this one (call inside a transaction). */
-  insertReplacing(code: Omit<AddressCodeRecord, 'id' | 'attempts'>): Promise<number>
   active(userId: number): Promise<AddressCodeRecord | undefined>
   countSentSince(userId: number, since: number): Promise<number>
   registerAttempt(id: number, maxAttempts: number): Promise<number | undefined>
@@ -225,9 +219,35 @@ export interface Repos {
   audit: AuditRepo
 }
 
+/*
+ * Writes that replace a set (void the old codes, store the new) are only safe
+ * inside a transaction: they exist only on the transaction's handle.
+ */
+export interface EmailCodesTxRepo extends EmailCodesRepo {
+  /** Voids every active code of the user, then stores the new one. */
+  insertReplacing(code: NewEmailCode): Promise<number>
+}
+
+export interface RecoveryCodesTxRepo extends RecoveryCodesRepo {
+  /** Deletes every code of the user and stores the new set. */
+  replaceAll(userId: number, macs: readonly Uint8Array[], now: number): Promise<void>
+}
+
+export interface AddressCodesTxRepo extends AddressCodesRepo {
+  /** Voids the user's active code, stores this one. */
+  insertReplacing(code: Omit<AddressCodeRecord, 'id' | 'attempts'>): Promise<number>
+}
+
+/** The repositories as a transaction sees them: the same, plus the writes that need one. */
+export interface TxRepos extends Repos {
+  codes: EmailCodesTxRepo
+  recovery: RecoveryCodesTxRepo
+  addressCodes: AddressCodesTxRepo
+}
+
 export interface Store extends Repos {
   /** Runs `fn` atomically: every write through `tx` commits together or not at all. */
-  transaction<T>(fn: (tx: Repos) => Promise<T>): Promise<T>
+  transaction<T>(fn: (tx: TxRepos) => Promise<T>): Promise<T>
   close(): Promise<void>
   /** Where the data lives, for messages (a file path or a server URL without password). */
   readonly location: string

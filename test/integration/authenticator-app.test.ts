@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createEngine, type Engine } from '../../src-main/engine/engine'
 import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine/keys'
 import { totpCodeAt } from '../../src-main/engine/totp'
-import type { Repos } from '../../src-main/store/types'
+import type { TxRepos } from '../../src-main/store/types'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -162,7 +162,7 @@ describe('authenticator app', () => {
     const store = bed.store
     const faulty = {
       ...store,
-      transaction: <T>(fn: (tx: Repos) => Promise<T>): Promise<T> =>
+      transaction: <T>(fn: (tx: TxRepos) => Promise<T>): Promise<T> =>
         store.transaction((tx) =>
           fn({
             ...tx,

@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src-main/config'
 import { openRuntime, StartupError } from '../../src-main/runtime'
-import { SQLITE_MIGRATIONS } from '../../src-main/store/migrations'
-import { DB_FILE_NAME, migrate, openSqliteStore } from '../../src-main/store/open'
-import { SqliteDatabase } from '../../src-main/store/sqlite'
+import { SQLITE_MIGRATIONS } from '../../src-main/store/sqlite/migrations'
+import { DB_FILE_NAME, migrate, openSqliteStore } from '../../src-main/store/sqlite/open'
+import { SqliteDatabase } from '../../src-main/store/sqlite/sqlite'
 import { tempDir } from '../support/env'
 
 describe('SQLite store', () => {

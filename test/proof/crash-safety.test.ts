@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src-main/engine/password'
 import { totpCodeAt, totpStepAt } from '../../src-main/engine/totp'
-import { openSqliteStore } from '../../src-main/store/open'
+import { openSqliteStore } from '../../src-main/store/sqlite/open'
 import { PASSWORD, tempDir } from '../support/env'
 import {
   api,

@@ -9,7 +9,7 @@ import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src-main/engine/password'
-import { openSqliteStore } from '../../src-main/store/open'
+import { openSqliteStore } from '../../src-main/store/sqlite/open'
 import { PASSWORD, tempDir } from '../support/env'
 import {
   api,

@@ -15,7 +15,7 @@ import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine
 import { hashPassword } from '../../src-main/engine/password'
 import { silentLogger } from '../../src-main/log'
 import { createMailer, type Mailer } from '../../src-main/mail/mailer'
-import type { openSqliteStore } from '../../src-main/store/open'
+import type { openSqliteStore } from '../../src-main/store/sqlite/open'
 import type { PgStore } from '../../src-main/store/pg/open'
 import { openConfiguredStore } from '../../src-main/store/select'
 import type { Store } from '../../src-main/store/types'

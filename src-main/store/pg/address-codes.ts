@@ -1,4 +1,4 @@
-import type { AddressCodeRecord, AddressCodesRepo } from '../types'
+import type { AddressCodeRecord, AddressCodesTxRepo } from '../types'
 import type { PgExecutor } from './database'
 
 interface Row {
@@ -21,7 +21,7 @@ const toRecord = (r: Row): AddressCodeRecord => ({
   attempts: r.attempts,
 })
 
-export function pgAddressCodes(db: PgExecutor): AddressCodesRepo {
+export function pgAddressCodes(db: PgExecutor): AddressCodesTxRepo {
   return {
     async insertReplacing(code) {
       await db.query(

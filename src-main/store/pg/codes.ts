@@ -1,4 +1,4 @@
-import type { EmailCodeRecord, EmailCodesRepo } from '../types'
+import type { EmailCodeRecord, EmailCodesTxRepo } from '../types'
 import type { PgExecutor } from './database'
 
 interface Row {
@@ -23,7 +23,7 @@ const toRecord = (r: Row): EmailCodeRecord => ({
   state: r.state,
 })
 
-export function pgEmailCodes(db: PgExecutor): EmailCodesRepo {
+export function pgEmailCodes(db: PgExecutor): EmailCodesTxRepo {
   return {
     async insertReplacing(code) {
       await db.query(

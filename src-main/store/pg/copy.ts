@@ -16,7 +16,7 @@
 // too. TOTP secrets are copied as stored, encrypted under the terminal's data
 // key: the fleet must share that key (README, « Many terminals: PostgreSQL »).
 
-import type { SqliteDatabase } from '../sqlite'
+import type { SqliteDatabase } from '../sqlite/sqlite'
 import type { PgDatabase, PgExecutor } from './database'
 import { EMAIL_KEY } from './migrations'
 

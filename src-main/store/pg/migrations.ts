@@ -7,7 +7,7 @@
 // unique whatever their ASCII case, like SQLite's COLLATE NOCASE: the unique
 // index is on lower(email COLLATE "C"), which folds A–Z only.
 
-import type { Migration } from '../migrations'
+import type { Migration } from '../sqlite/migrations'
 
 /** The expression that compares addresses, as the unique index has it. */
 export const EMAIL_KEY = 'lower(email COLLATE "C")'

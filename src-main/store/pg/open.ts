@@ -4,9 +4,9 @@
 // apply them once; a schema newer than this Guichet knows is refused.
 
 import type { Logger } from '../../log'
-import { StoreOpenError } from '../sqlite'
-import type { Migration } from '../migrations'
-import type { Repos, Store } from '../types'
+import { StoreOpenError } from '../sqlite/sqlite'
+import type { Migration } from '../sqlite/migrations'
+import type { TxRepos, Store } from '../types'
 import { pgAddressCodes } from './address-codes'
 import { pgApps } from './apps'
 import { pgAudit } from './audit'
@@ -25,7 +25,7 @@ export interface PgStore extends Store {
   pg: PgDatabase
 }
 
-export function pgRepos(db: PgExecutor): Repos {
+export function pgRepos(db: PgExecutor): TxRepos {
   return {
     users: pgUsers(db),
     throttle: pgThrottle(db),

@@ -1,7 +1,7 @@
-import type { RecoveryCodesRepo } from '../types'
+import type { RecoveryCodesTxRepo } from '../types'
 import type { PgExecutor } from './database'
 
-export function pgRecoveryCodes(db: PgExecutor): RecoveryCodesRepo {
+export function pgRecoveryCodes(db: PgExecutor): RecoveryCodesTxRepo {
   return {
     async replaceAll(userId, macs, now) {
       await db.query('DELETE FROM recovery_codes WHERE user_id = $1', [userId])

@@ -13,7 +13,7 @@ import { createFileKeyProvider, defaultKeyFilePath } from '../../../src-main/eng
 import { totpCodeAt } from '../../../src-main/engine/totp'
 import { silentLogger } from '../../../src-main/log'
 import { createMailer } from '../../../src-main/mail/mailer'
-import { openSqliteStore } from '../../../src-main/store/open'
+import { openSqliteStore } from '../../../src-main/store/sqlite/open'
 import { openPgStore, type PgStore } from '../../../src-main/store/pg/open'
 import type { Store } from '../../../src-main/store/types'
 import { addUser, PASSWORD, T0, TestClock, tempDir, value } from '../../support/env'

@@ -2,7 +2,7 @@
 // across terminals (two pools on one database are two terminals).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SQLITE_MIGRATIONS } from '../../../src-main/store/migrations'
+import { SQLITE_MIGRATIONS } from '../../../src-main/store/sqlite/migrations'
 import { PgDatabase } from '../../../src-main/store/pg/database'
 import { PG_MIGRATIONS } from '../../../src-main/store/pg/migrations'
 import { migratePg, openPgStore, type PgStore } from '../../../src-main/store/pg/open'

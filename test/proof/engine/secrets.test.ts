@@ -14,7 +14,7 @@ import { totpCodeAt } from '../../../src-main/engine/totp'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../../src-main/fido'
 import { createLogger } from '../../../src-main/log'
 import { createMailer } from '../../../src-main/mail/mailer'
-import { openSqliteStore } from '../../../src-main/store/open'
+import { openSqliteStore } from '../../../src-main/store/sqlite/open'
 import { runAdmin } from '../../../src-main/cli/admin'
 import { PASSWORD, T0, TestClock, tempDir, value } from '../../support/env'
 

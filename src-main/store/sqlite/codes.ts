@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { EmailCodeRecord, EmailCodesRepo } from './types'
+import type { EmailCodeRecord, EmailCodesTxRepo } from '../types'
 
 interface Row {
   id: number
@@ -23,7 +23,7 @@ const toRecord = (r: Row): EmailCodeRecord => ({
   state: r.state,
 })
 
-export function sqliteEmailCodes(db: SqlExecutor): EmailCodesRepo {
+export function sqliteEmailCodes(db: SqlExecutor): EmailCodesTxRepo {
   return {
     async insertReplacing(code) {
       await db.run(

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { AddressCodeRecord, AddressCodesRepo } from './types'
+import type { AddressCodeRecord, AddressCodesTxRepo } from '../types'
 
 interface Row {
   id: number
@@ -21,7 +21,7 @@ const toRecord = (r: Row): AddressCodeRecord => ({
   attempts: r.attempts,
 })
 
-export function sqliteAddressCodes(db: SqlExecutor): AddressCodesRepo {
+export function sqliteAddressCodes(db: SqlExecutor): AddressCodesTxRepo {
   return {
     async insertReplacing(code) {
       await db.run(

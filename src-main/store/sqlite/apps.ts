@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { AppRecord, AppsRepo } from './types'
+import type { AppRecord, AppsRepo } from '../types'
 
 interface Row {
   user_id: number

@@ -12,12 +12,12 @@ import { SqliteDatabase, StoreOpenError, type SqlExecutor } from './sqlite'
 import { sqliteKeys } from './keys'
 import { sqliteSettings } from './settings'
 import { sqliteThrottle } from './throttle'
-import type { Repos, Store } from './types'
+import type { TxRepos, Store } from '../types'
 import { sqliteUsers } from './users'
 
 export const DB_FILE_NAME = 'guichet.sqlite'
 
-function repos(db: SqlExecutor): Repos {
+function repos(db: SqlExecutor): TxRepos {
   return {
     users: sqliteUsers(db),
     throttle: sqliteThrottle(db),

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { KeyRecord, KeysRepo } from './types'
+import type { KeyRecord, KeysRepo } from '../types'
 
 interface Row {
   id: string

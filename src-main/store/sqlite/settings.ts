@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { SettingsRepo } from './types'
+import type { SettingsRepo } from '../types'
 
 export function sqliteSettings(db: SqlExecutor): SettingsRepo {
   const get = async (name: string): Promise<Uint8Array | undefined> => {

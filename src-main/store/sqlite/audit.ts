@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { AuditRecord, AuditRepo } from './types'
+import type { AuditRecord, AuditRepo } from '../types'
 
 interface Row {
   id: number

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from './sqlite'
-import type { RecoveryCodesRepo } from './types'
+import type { RecoveryCodesTxRepo } from '../types'
 
-export function sqliteRecoveryCodes(db: SqlExecutor): RecoveryCodesRepo {
+export function sqliteRecoveryCodes(db: SqlExecutor): RecoveryCodesTxRepo {
   return {
     async replaceAll(userId, macs, now) {
       await db.run('DELETE FROM recovery_codes WHERE user_id = ?', [userId])

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { NewUser, UserRecord, UsersRepo } from './types'
+import type { NewUser, UserRecord, UsersRepo } from '../types'
 
 interface Row {
   id: number

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { ThrottleRecord, ThrottleRepo } from './types'
+import type { ThrottleRecord, ThrottleRepo } from '../types'
 
 interface Row {
   subject: string

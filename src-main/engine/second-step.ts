@@ -1,0 +1,91 @@
+/**
+ * The second step of a sign-in, whatever the factor: the pending sign-in it
+ * belongs to, what the code screen shows, and the session it opens.
+ */
+
+import { fail, ok, type Result } from '../contract/errors'
+import type { Factor, SessionView, SignInStep } from '../contract/methods'
+import type { UserRecord } from '../store/types'
+import type { EngineContext } from './context'
+import { factorsAvailable, hasAppOrKey, type Available } from './factors'
+import { currentPending, maskEmail, viewOf, type PendingSignIn, type SignedIn } from './session'
+import { refuseIfLocked } from './throttle'
+
+/** What the code screen shows for a sign-in (or step-up) waiting for its second step. */
+export async function stepView(
+  ctx: EngineContext,
+  s: {
+    userId: number
+    email: string
+    factor: SignInStep['factor']
+    sentAt: number | null
+    expiresAt: number | null
+  },
+  known?: Pick<Available, 'hasKey' | 'hasRecoveryCodes'>,
+): Promise<SignInStep> {
+  const { hasKey, hasRecoveryCodes } = known ?? (await factorsAvailable(ctx, s.userId))
+  return {
+    factor: s.factor,
+    maskedEmail: maskEmail(s.email),
+    sentAt: s.sentAt,
+    expiresAt: s.expiresAt,
+    hasKey,
+    hasRecoveryCodes,
+  }
+}
+
+/** The second factor was given: clear the throttle, audit, open the session. */
+export async function completeSignIn(
+  ctx: EngineContext,
+  user: UserRecord,
+  factor: Factor,
+): Promise<Result<SessionView>> {
+  const { store, config } = ctx
+  const now = ctx.clock.now()
+  // The counter is cleared with the success recorded, or neither.
+  await store.transaction(async (tx) => {
+    await tx.throttle.reset(user.email)
+    await tx.audit.append({
+      at: now,
+      terminalId: config.terminalId,
+      event: 'sign-in',
+      outcome: 'ok',
+      userId: user.id,
+      email: user.email,
+      factor,
+    })
+  })
+  // Policy first-sign-in-only: a sign-in by e-mailed code must end with an app or a key.
+  const mustEnroll =
+    config.policy.emailCode === 'first-sign-in-only' &&
+    factor === 'email' &&
+    !(await hasAppOrKey(ctx, user.id))
+  const session: SignedIn = {
+    kind: 'signed-in',
+    userId: user.id,
+    factor,
+    secondFactorAt: now,
+    mustEnroll,
+    mustChangePassword: user.mustChangePassword,
+    checkFactors: factor === 'recovery',
+  }
+  ctx.terminal.session = session
+  ctx.terminal.enrollment = undefined
+  return ok(viewOf(user, session))
+}
+
+/** The sign-in waiting for its second step, with its account, unless locked or gone. */
+export async function pendingSecondStep(
+  ctx: EngineContext,
+): Promise<Result<{ pending: PendingSignIn; user: UserRecord }>> {
+  const pending = currentPending(ctx)
+  if (!pending) return fail('NO_PENDING_SIGN_IN')
+  const locked = await refuseIfLocked(ctx, pending.email)
+  if (locked) return locked
+  const user = await ctx.store.users.byId(pending.userId)
+  if (!user || user.disabled) {
+    ctx.terminal.end()
+    return fail('NO_PENDING_SIGN_IN')
+  }
+  return ok({ pending, user })
+}

@@ -1,0 +1,322 @@
+/**
+ * FIDO security keys: running one operation on the key (progress, « Annuler »,
+ * device errors as codes), registering a key (with its PIN, a passkey for
+ * passwordless sign-in), the key as second factor, passwordless sign-in, and
+ * removing a key. Assertions are checked and counters moved atomically.
+ */
+
+import { randomBytes } from 'node:crypto'
+import { fail, ok, type Result } from '../contract/errors'
+import type { Api } from '../contract/dispatch'
+import { FidoError, type KeyClient } from '../fido/client'
+import type { KeyRecord, UserRecord } from '../store/types'
+import type { EngineContext } from './context'
+import { factorsOf } from './factors'
+import { sendNotice } from './notices'
+import { KEY_CHALLENGE_TTL_MS, KEY_TOUCH_TIMEOUT_MS } from './policy'
+import { recoveryCodesForFirstFactor } from './recovery'
+import { completeSignIn, pendingSecondStep } from './second-step'
+import { mac, randomId } from './secrets'
+import { signedInUser } from './session'
+import { failure, refuseIfLocked, refuseSignIn } from './throttle'
+import { verifyKeyAssertion, verifyNewKey } from './webauthn'
+
+type KeyStatusReport = (s: 'waiting-device' | 'processing' | 'touch') => void
+
+/** The user id a key stores with a discoverable credential: stable, and no personal data. */
+function userHandle(ctx: EngineContext, userId: number): Uint8Array {
+  return mac(ctx.dataKey, 'user-handle', String(userId)).slice(0, 16)
+}
+
+function relyingParty(ctx: EngineContext): { rpId: string; origin: string } {
+  return { rpId: ctx.config.fido.rpId, origin: ctx.config.fido.origin }
+}
+
+const challengeB64 = (challenge: Uint8Array): string => Buffer.from(challenge).toString('base64url')
+
+/** AAGUIDs compare without dashes, in lower case. */
+const normalizeAaguid = (aaguid: string): string => aaguid.replace(/-/g, '').toLowerCase()
+
+/**
+ * Runs one operation on the key, reporting its progress as `keyStatus`
+ * events; « Annuler » (cancelKeyOperation) or sign-out aborts it. Device
+ * errors come back as their codes.
+ */
+async function withKey<T>(
+  ctx: EngineContext,
+  run: (client: KeyClient, signal: AbortSignal, onStatus: KeyStatusReport) => Promise<T>,
+): Promise<Result<T>> {
+  const client = ctx.keyClient
+  if (!client) return fail('FIDO_NO_DEVICE')
+  const { terminal } = ctx
+  terminal.keyOperation?.abort()
+  const controller = new AbortController()
+  terminal.keyOperation = controller
+  try {
+    return ok(await run(client, controller.signal, (status) => ctx.emit?.('keyStatus', { status })))
+  } catch (error) {
+    if (error instanceof FidoError) {
+      return fail(
+        error.code,
+        error.attemptsLeft === undefined ? undefined : { attemptsLeft: error.attemptsLeft },
+      )
+    }
+    throw error
+  } finally {
+    if (terminal.keyOperation === controller) terminal.keyOperation = undefined
+  }
+}
+
+/** Checks an assertion against a stored key and moves its counter forward, atomically. */
+async function checkAssertion(
+  ctx: EngineContext,
+  user: UserRecord,
+  key: KeyRecord,
+  response: Parameters<typeof verifyKeyAssertion>[0],
+  challenge: Uint8Array,
+  startedAt: number,
+  requireUserVerification: boolean,
+): Promise<Result<void>> {
+  if (ctx.clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
+  const check = await verifyKeyAssertion(response, key, {
+    ...relyingParty(ctx),
+    challenge: challengeB64(challenge),
+    requireUserVerification,
+  })
+  const counterMoved =
+    check.ok &&
+    (await ctx.store.keys.advanceCounter(key.credentialID, check.signCount, ctx.clock.now()))
+  if (!check.ok || !counterMoved) {
+    if (!check.ok && check.reason === 'invalid') {
+      return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+    }
+    // A counter that goes backwards may be a cloned key: refuse and tell IT.
+    await ctx.audit({
+      event: 'key-counter-regression',
+      outcome: 'fail',
+      userId: user.id,
+      email: user.email,
+      factor: 'key',
+      detail: `key ${key.id} (${key.name})`,
+    })
+    ctx.log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
+    return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+  }
+  return ok(undefined)
+}
+
+/**
+ * One of the account's keys signs a fresh challenge (after the password, or
+ * for a step-up): user presence is enough; with the PIN, verified too.
+ */
+export async function touchAccountKey(
+  ctx: EngineContext,
+  user: UserRecord,
+  pin: string | undefined,
+): Promise<Result<void>> {
+  const keys = await ctx.store.keys.listByUser(user.id)
+  if (keys.length === 0) return fail('KEY_NOT_FOUND')
+  const challenge = randomBytes(32)
+  const startedAt = ctx.clock.now()
+  const asserted = await withKey(ctx, (client, signal, onStatus) =>
+    client.getAssertion({
+      challenge,
+      rpId: ctx.config.fido.rpId,
+      allowCredentialIDs: keys.map((k) => k.credentialID),
+      userVerification: pin !== undefined,
+      pin,
+      timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+      signal,
+      onStatus,
+    }),
+  )
+  if (!asserted.ok) return asserted
+  const key = keys.find((k) => k.credentialID === asserted.value.id)
+  if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+  return checkAssertion(ctx, user, key, asserted.value, challenge, startedAt, false)
+}
+
+/** A registration that did not end in a stored key: audited with why. */
+async function keyNotAdded(ctx: EngineContext, user: UserRecord, detail: string): Promise<void> {
+  await ctx.audit({
+    event: 'key-added',
+    outcome: 'fail',
+    userId: user.id,
+    email: user.email,
+    factor: 'key',
+    detail,
+  })
+}
+
+/** The key makes a credential for this account and the engine verifies it; nothing is stored yet. */
+async function makeVerifiedCredential(
+  ctx: EngineContext,
+  user: UserRecord,
+  pin: string | undefined,
+): Promise<Result<NonNullable<Awaited<ReturnType<typeof verifyNewKey>>>>> {
+  const existing = await ctx.store.keys.listByUser(user.id)
+  const challenge = randomBytes(32)
+  const startedAt = ctx.clock.now()
+  // With the key's PIN the credential is discoverable, for passwordless sign-in.
+  const withPin = pin !== undefined
+  const made = await withKey(ctx, (client, signal, onStatus) =>
+    client.makeCredential({
+      challenge,
+      rp: { id: ctx.config.fido.rpId, name: ctx.config.issuer },
+      user: { id: userHandle(ctx, user.id), name: user.email, displayName: user.name },
+      excludeCredentialIDs: existing.map((k) => k.credentialID),
+      residentKey: withPin,
+      userVerification: withPin,
+      pin,
+      timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+      signal,
+      onStatus,
+    }),
+  )
+  if (!made.ok) {
+    await keyNotAdded(ctx, user, made.error.code)
+    return made
+  }
+  if (ctx.clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
+  const verified = await verifyNewKey(made.value, {
+    ...relyingParty(ctx),
+    challenge: challengeB64(challenge),
+    requireUserVerification: withPin,
+  })
+  if (!verified) {
+    await keyNotAdded(ctx, user, 'attestation not verified')
+    return fail('FIDO_KEY_REFUSED')
+  }
+  const allowed = new Set(ctx.config.fido.allowedAaguids.map(normalizeAaguid))
+  if (allowed.size > 0 && !allowed.has(normalizeAaguid(verified.aaguid))) {
+    await keyNotAdded(ctx, user, `model ${verified.aaguid} not allowed`)
+    return fail('FIDO_KEY_NOT_ALLOWED')
+  }
+  return ok(verified)
+}
+
+export function keyMethods(
+  ctx: EngineContext,
+): Pick<
+  Api,
+  'registerKey' | 'removeKey' | 'signInWithKey' | 'signInPasswordless' | 'cancelKeyOperation'
+> {
+  const { store, config, terminal } = ctx
+  return {
+    async registerKey({ name, pin }) {
+      const me = await signedInUser(ctx, { duringEnrollment: true, fresh: true })
+      if (!me.ok) return me
+      const { user, s } = me.value
+      const verified = await makeVerifiedCredential(ctx, user, pin)
+      if (!verified.ok) return verified
+      const now = ctx.clock.now()
+      const inserted = await store.transaction(async (tx) => {
+        const added = await tx.keys.insert({
+          id: randomId(9),
+          userId: user.id,
+          ...verified.value,
+          discoverable: pin !== undefined,
+          name,
+          createdAt: now,
+          lastUsedAt: null,
+        })
+        if (!added) return undefined
+        await tx.audit.append({
+          at: now,
+          terminalId: config.terminalId,
+          event: 'key-added',
+          outcome: 'ok',
+          userId: user.id,
+          email: user.email,
+          factor: 'key',
+          detail: `aaguid ${verified.value.aaguid} fmt ${verified.value.fmt}`,
+        })
+        return { codes: await recoveryCodesForFirstFactor(ctx, tx, user, now) }
+      })
+      if (!inserted) return fail('FIDO_CREDENTIAL_EXCLUDED')
+      s.mustEnroll = false
+      await sendNotice(ctx, user, 'key-added')
+      return ok(await factorsOf(ctx, user, inserted.codes))
+    },
+
+    async removeKey({ id }) {
+      const me = await signedInUser(ctx, { fresh: true })
+      if (!me.ok) return me
+      const { user } = me.value
+      if (!(await store.keys.remove(user.id, id))) return fail('KEY_NOT_FOUND')
+      await ctx.audit({
+        event: 'key-removed',
+        outcome: 'ok',
+        userId: user.id,
+        email: user.email,
+        factor: 'key',
+        detail: `key ${id}`,
+      })
+      await sendNotice(ctx, user, 'key-removed')
+      return ok(await factorsOf(ctx, user))
+    },
+
+    async signInWithKey({ pin }) {
+      const second = await pendingSecondStep(ctx)
+      if (!second.ok) return second
+      const { user } = second.value
+      const checked = await touchAccountKey(ctx, user, pin)
+      return checked.ok ? completeSignIn(ctx, user, 'key') : checked
+    },
+
+    async signInPasswordless({ pin }) {
+      terminal.end()
+      const challenge = randomBytes(32)
+      const startedAt = ctx.clock.now()
+      const asserted = await withKey(ctx, (client, signal, onStatus) =>
+        client.getAssertion({
+          challenge,
+          rpId: config.fido.rpId,
+          allowCredentialIDs: [],
+          // Without a password, the key's PIN is required.
+          userVerification: true,
+          pin,
+          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+          signal,
+          onStatus,
+        }),
+      )
+      if (!asserted.ok) return asserted
+      const key = await store.keys.byCredentialID(asserted.value.id)
+      const user = key && (await store.users.byId(key.userId))
+      const handle = asserted.value.response.userHandle
+      if (
+        !key ||
+        !user ||
+        // a discoverable credential always names its user (WebAuthn §7.2 step 6)
+        handle !== Buffer.from(userHandle(ctx, user.id)).toString('base64url')
+      ) {
+        await ctx.audit({
+          event: 'sign-in',
+          outcome: 'fail',
+          factor: 'key',
+          detail: 'unknown credential',
+        })
+        return fail('FIDO_KEY_REFUSED')
+      }
+      if (user.disabled) return refuseSignIn(ctx, user, 'key', 'ACCOUNT_DISABLED')
+      const locked = await refuseIfLocked(ctx, user.email)
+      if (locked) return locked
+      const checked = await checkAssertion(
+        ctx,
+        user,
+        key,
+        asserted.value,
+        challenge,
+        startedAt,
+        true,
+      )
+      return checked.ok ? completeSignIn(ctx, user, 'key') : checked
+    },
+
+    async cancelKeyOperation() {
+      terminal.keyOperation?.abort()
+      return ok({})
+    },
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Signing in at the counter: the password step (argon2, throttling, the same
+ * answer for an unknown address), the choice of second step, the e-mailed or
+ * app code that completes it, and sign-out.
+ */
+
+import { fail, ok, type Result } from '../contract/errors'
+import type { Api } from '../contract/dispatch'
+import type { SessionView } from '../contract/methods'
+import type { UserRecord } from '../store/types'
+import { checkAppCode } from './app'
+import type { EngineContext } from './context'
+import { checkEmailCode, issueEmailCode } from './email-codes'
+import { factorsAvailable, hasAppOrKey, type Available } from './factors'
+import { verifyPassword } from './password'
+import { randomId } from './secrets'
+import { completeSignIn, pendingSecondStep, stepView } from './second-step'
+import { currentPending, sessionView, type PendingSignIn } from './session'
+import { failure, refuseIfLocked, refuseSignIn } from './throttle'
+
+/** The password was right: which second step the account gets (app, key, or an e-mailed code). */
+async function startSecondStep(
+  ctx: EngineContext,
+  user: UserRecord,
+  available: Available,
+): Promise<Result<PendingSignIn>> {
+  const now = ctx.clock.now()
+  const base = {
+    kind: 'pending' as const,
+    userId: user.id,
+    email: user.email,
+    attemptId: randomId(),
+    startedAt: now,
+  }
+  const validUntil = now + (ctx.config.emailCodeTtlSeconds + 60) * 1000
+  if (available.hasApp) {
+    return ok({ ...base, factor: 'app', sentAt: null, expiresAt: null, validUntil })
+  }
+  if (available.hasKey) {
+    // A key is enrolled: e-mailed codes are no longer offered, as with an app.
+    return ok({ ...base, factor: 'key', sentAt: null, expiresAt: null, validUntil })
+  }
+  const sent = await issueEmailCode(ctx, user, base.attemptId)
+  if (!sent.ok) return sent
+  return ok({ ...base, factor: 'email', ...sent.value, validUntil })
+}
+
+export function signInMethods(
+  ctx: EngineContext,
+): Pick<Api, 'getStatus' | 'signIn' | 'resendCode' | 'verifyCode' | 'cancelSignIn' | 'signOut'> {
+  const { store, config, terminal } = ctx
+  return {
+    async getStatus() {
+      const firstStart = (await store.users.count()) === 0
+      let view: SessionView | null = null
+      if (terminal.session.kind === 'signed-in') {
+        view = (await sessionView(ctx, terminal.session)) ?? null
+        if (!view) terminal.end()
+      }
+      const pending = currentPending(ctx)
+      return ok({
+        firstStart,
+        issuer: config.issuer,
+        locale: config.locale,
+        idleLockSeconds: config.idleLockSeconds,
+        emailCodeTtlSeconds: config.emailCodeTtlSeconds,
+        session: view,
+        pending: pending ? await stepView(ctx, pending) : null,
+      })
+    },
+
+    async signIn({ email, password }) {
+      terminal.end()
+      const locked = await refuseIfLocked(ctx, email)
+      if (locked) return locked
+      const user = await store.users.byEmail(email)
+      // Unknown addresses verify a dummy hash: same answer, same time. The
+      // account's factors are read meanwhile (for an unknown address too, from
+      // an id no account has), so the store's time hides under argon2's.
+      const [matches, available] = await Promise.all([
+        verifyPassword(user?.passwordHash ?? ctx.dummyHash, password),
+        factorsAvailable(ctx, user?.id ?? -1),
+      ])
+      if (!user || !matches)
+        return failure(ctx, email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+      if (user.passwordExpiresAt !== null && ctx.clock.now() > user.passwordExpiresAt) {
+        return refuseSignIn(ctx, user, 'password', 'TEMP_PASSWORD_EXPIRED')
+      }
+      if (user.disabled) return refuseSignIn(ctx, user, 'password', 'ACCOUNT_DISABLED')
+      const started = await startSecondStep(ctx, user, available)
+      if (!started.ok) return started
+      terminal.session = started.value
+      await ctx.audit({
+        event: 'sign-in.password',
+        outcome: 'ok',
+        userId: user.id,
+        email,
+        factor: 'password',
+      })
+      return ok(await stepView(ctx, started.value, available))
+    },
+
+    async resendCode() {
+      const pending = currentPending(ctx)
+      if (!pending) return fail('NO_PENDING_SIGN_IN')
+      if (pending.factor !== 'email') return fail('EMAIL_CODE_NOT_ALLOWED')
+      const second = await pendingSecondStep(ctx)
+      if (!second.ok) return second
+      const sent = await issueEmailCode(ctx, second.value.user, pending.attemptId)
+      if (!sent.ok) return sent
+      pending.sentAt = sent.value.sentAt
+      pending.expiresAt = sent.value.expiresAt
+      pending.validUntil = sent.value.expiresAt + 60_000
+      return ok(await stepView(ctx, pending))
+    },
+
+    async verifyCode({ code }) {
+      const second = await pendingSecondStep(ctx)
+      if (!second.ok) return second
+      const { pending, user } = second.value
+      if (pending.factor === 'email') {
+        // an app or a key was enrolled meanwhile
+        if (await hasAppOrKey(ctx, user.id)) return fail('EMAIL_CODE_NOT_ALLOWED')
+        const checked = await checkEmailCode(ctx, user, pending.attemptId, code)
+        return checked.ok ? completeSignIn(ctx, user, 'email') : checked
+      }
+      if (pending.factor === 'key') return fail('APP_NOT_ENROLLED')
+      const checked = await checkAppCode(ctx, user, code)
+      return checked.ok ? completeSignIn(ctx, user, 'app') : checked
+    },
+
+    async cancelSignIn() {
+      if (terminal.session.kind === 'pending') terminal.session = { kind: 'none' }
+      return ok({})
+    },
+
+    async signOut() {
+      if (terminal.session.kind === 'signed-in') {
+        await ctx.audit({ event: 'sign-out', outcome: 'ok', userId: terminal.session.userId })
+      }
+      terminal.end()
+      return ok({})
+    },
+  }
+}
