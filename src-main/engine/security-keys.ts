@@ -6,7 +6,7 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { fail, ok, type Result } from '../contract/errors'
+import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
 import { FidoError, type KeyClient } from '../fido/client'
 import type { KeyRecord, UserRecord } from '../store/types'
@@ -65,6 +65,38 @@ async function withKey<T>(
   } finally {
     if (terminal.keyOperation === controller) terminal.keyOperation = undefined
   }
+}
+
+/**
+ * Key errors that are a guess (a wrong PIN, a blocked PIN) or an absent clerk
+ * (no touch in time) count in the account's throttle like a wrong code; the
+ * normal schedule applies, so a broken key costs no more than wrong codes.
+ */
+const COUNTED_KEY_FAILURES: ReadonlySet<string> = new Set([
+  'FIDO_PIN_INVALID',
+  'FIDO_PIN_BLOCKED',
+  'FIDO_PIN_AUTH_BLOCKED',
+  'FIDO_TIMEOUT',
+])
+
+/** A key sign-in or step-up that failed at the key: audited always, counted when it is a guess. */
+async function keyFailed(
+  ctx: EngineContext,
+  user: UserRecord | undefined,
+  error: ContractError,
+): Promise<Result<never>> {
+  if (user && COUNTED_KEY_FAILURES.has(error.code)) {
+    return failure(ctx, user.email, user, 'key', error)
+  }
+  await ctx.audit({
+    event: 'sign-in',
+    outcome: 'fail',
+    userId: user?.id ?? null,
+    email: user?.email ?? null,
+    factor: 'key',
+    detail: error.code,
+  })
+  return { ok: false, error }
 }
 
 /** Checks an assertion against a stored key and moves its counter forward, atomically. */
@@ -130,7 +162,7 @@ export async function touchAccountKey(
       onStatus,
     }),
   )
-  if (!asserted.ok) return asserted
+  if (!asserted.ok) return keyFailed(ctx, user, asserted.error)
   const key = keys.find((k) => k.credentialID === asserted.value.id)
   if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
   return checkAssertion(ctx, user, key, asserted.value, challenge, startedAt, false)
@@ -281,7 +313,8 @@ export function keyMethods(
           onStatus,
         }),
       )
-      if (!asserted.ok) return asserted
+      // Nobody is known before the key answers: audited, counted by the key's own PIN retries.
+      if (!asserted.ok) return keyFailed(ctx, undefined, asserted.error)
       const key = await store.keys.byCredentialID(asserted.value.id)
       const user = key && (await store.users.byId(key.userId))
       const handle = asserted.value.response.userHandle

@@ -23,6 +23,7 @@ async function keyBed(
     u2fOnly?: boolean
     config?: Partial<ConfigInput>
     plugged?: boolean
+    presenceTimeoutMs?: number
   } = {},
 ): Promise<KeyBed> {
   const key = new VirtualKey({
@@ -30,6 +31,7 @@ async function keyBed(
     u2fOnly: options.u2fOnly,
     userPresence: 'approve',
     presenceDelayMs: 250,
+    presenceTimeoutMs: options.presenceTimeoutMs,
   })
   const source = createMemoryDeviceSource({
     keys: options.plugged === false ? [] : [key],
@@ -154,6 +156,78 @@ describe('security keys', () => {
       ok: false,
       error: { code: 'ACCOUNT_DISABLED' },
     })
+  })
+
+  it('a wrong key PIN after the password is audited and counted in the throttle', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const { bed } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé PIN', pin: '4242' }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(await bed.engine.signInWithKey({ pin: '0000' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_PIN_INVALID', params: { attemptsLeft: 7 } },
+    })
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+    const entries = await bed.store.audit.list()
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        event: 'sign-in',
+        outcome: 'fail',
+        email: EMAIL,
+        factor: 'key',
+        detail: 'FIDO_PIN_INVALID',
+      }),
+    )
+    // the right PIN then signs in and clears the count
+    value(await bed.engine.signInWithKey({ pin: '4242' }))
+    expect((await bed.store.throttle.get(EMAIL))?.failures ?? 0).toBe(0)
+  })
+
+  it('a key not touched in time is audited and counted; « Annuler » is audited, not counted', async () => {
+    kb = await keyBed({ presenceTimeoutMs: 400 })
+    const { bed, key } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé bleue' }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    key.setUserPresence('wait')
+    expect(await bed.engine.signInWithKey({})).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_TIMEOUT' },
+    })
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+    const pending = bed.engine.signInWithKey({})
+    await new Promise((r) => setTimeout(r, 150))
+    value(await bed.engine.cancelKeyOperation({}))
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'FIDO_CANCELLED' } })
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+    const details = (await bed.store.audit.list())
+      .filter((e) => e.factor === 'key' && e.outcome === 'fail')
+      .map((e) => e.detail)
+    expect(details).toEqual(expect.arrayContaining(['FIDO_TIMEOUT', 'FIDO_CANCELLED']))
+  })
+
+  it('a wrong PIN in passwordless sign-in is audited without an account', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const { bed } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé PIN', pin: '4242' }))
+    value(await bed.engine.signOut({}))
+    expect(await bed.engine.signInPasswordless({ pin: '1111' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_PIN_INVALID' },
+    })
+    expect(await bed.store.audit.list()).toContainEqual(
+      expect.objectContaining({
+        event: 'sign-in',
+        outcome: 'fail',
+        userId: null,
+        factor: 'key',
+        detail: 'FIDO_PIN_INVALID',
+      }),
+    )
   })
 
   it('passwordless refuses a key that holds no credential here', async () => {
