@@ -93,6 +93,13 @@ export const ConfigSchema = z.strictObject({
       origin: z.string().min(1).default('app://guichet'),
       /** AAGUIDs of the key models IT accepts; empty means any. */
       allowedAaguids: z.array(z.string().regex(/^[0-9a-f-]{32,36}$/i)).default([]),
+      /** The FIDO Metadata Service BLOB (a JWT file IT downloads): required with allowedAaguids. */
+      metadataFile: z.string().min(1).optional(),
+    })
+    .refine((fido) => fido.allowedAaguids.length === 0 || fido.metadataFile !== undefined, {
+      message:
+        'required when "fido.allowedAaguids" is set: the FIDO metadata BLOB file that says which attestation roots each model has',
+      path: ['metadataFile'],
     })
     .default({
       transport: 'hid',
@@ -148,6 +155,7 @@ export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Conf
   config.dataDir = abs(config.dataDir)
   if ('outbox' in config.mail) config.mail.outbox = resolve(config.dataDir, config.mail.outbox)
   if (config.store?.passwordFile) config.store.passwordFile = abs(config.store.passwordFile)
+  if (config.fido.metadataFile) config.fido.metadataFile = abs(config.fido.metadataFile)
   return config
 }
 

@@ -12,6 +12,7 @@ import type { Mailer } from '../mail/mailer'
 import type { AuditEntry, Store } from '../store/types'
 import type { KeyProvider } from './keys'
 import type { Terminal } from './session'
+import type { TrustedModels } from './trusted-models'
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -45,6 +46,8 @@ export interface EngineContext {
   dataKey: Uint8Array
   /** Verified for unknown addresses, so they cost what a wrong password costs. */
   dummyHash: string
+  /** With `fido.allowedAaguids`: the models IT trusts, read from the metadata file at start. */
+  trustedModels?: Promise<TrustedModels>
   /** This terminal's one session, its pending enrollment and key operation. */
   terminal: Terminal
   /** Appends an audit entry stamped with the time and this terminal's id. */

@@ -12,7 +12,8 @@
 
 import type { Api } from '../contract/dispatch'
 import type { MethodName } from '../contract/methods'
-import { silentLogger } from '../log'
+import type { Config } from '../config'
+import { silentLogger, type Logger } from '../log'
 import type { Store } from '../store/types'
 import { accountMethods } from './account'
 import { appMethods } from './app'
@@ -26,6 +27,7 @@ import { Terminal } from './session'
 import { setupMethods } from './setup'
 import { signInMethods } from './sign-in'
 import { stepUpMethods } from './step-up'
+import { loadTrustedModels, type TrustedModels } from './trusted-models'
 
 export { systemClock, type Clock, type Emit, type EngineDeps } from './context'
 export { maskEmail } from './session'
@@ -82,9 +84,23 @@ async function checkDataKey(store: Store, dataKey: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * The trusted models, read once at start. A metadata file that cannot be read
+ * or verified is logged for IT and refuses every new key (sign-in goes on).
+ */
+function trustedModelsOf(config: Config, log: Logger): Promise<TrustedModels> | undefined {
+  const { allowedAaguids, metadataFile } = config.fido
+  if (allowedAaguids.length === 0 || !metadataFile) return undefined
+  return loadTrustedModels(metadataFile, allowedAaguids, log).catch((error: Error) => {
+    log.error('no security key can be registered', { error: error.message })
+    return { refusal: async () => `metadata not verified: ${error.message}` }
+  })
+}
+
 export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const { config, store } = deps
   const clock = deps.clock ?? systemClock
+  const log = deps.log ?? silentLogger
   const dataKey = await deps.keyProvider.getDataKey()
   await checkDataKey(store, dataKey)
   const ctx: EngineContext = {
@@ -92,9 +108,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     store,
     mailer: deps.mailer,
     clock,
-    log: deps.log ?? silentLogger,
+    log,
     emit: deps.emit,
     keyClient: deps.keyClient,
+    trustedModels: trustedModelsOf(config, log),
     dataKey,
     dummyHash: await createDummyHash(),
     terminal: new Terminal(),

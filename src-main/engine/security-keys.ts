@@ -34,9 +34,6 @@ function relyingParty(ctx: EngineContext): { rpId: string; origin: string } {
 
 const challengeB64 = (challenge: Uint8Array): string => Buffer.from(challenge).toString('base64url')
 
-/** AAGUIDs compare without dashes, in lower case. */
-const normalizeAaguid = (aaguid: string): string => aaguid.replace(/-/g, '').toLowerCase()
-
 /**
  * Runs one operation on the key, reporting its progress as `keyStatus`
  * events; « Annuler » (cancelKeyOperation) or sign-out aborts it. Device
@@ -219,10 +216,15 @@ async function makeVerifiedCredential(
     await keyNotAdded(ctx, user, 'attestation not verified')
     return fail('FIDO_KEY_REFUSED')
   }
-  const allowed = new Set(ctx.config.fido.allowedAaguids.map(normalizeAaguid))
-  if (allowed.size > 0 && !allowed.has(normalizeAaguid(verified.aaguid))) {
-    await keyNotAdded(ctx, user, `model ${verified.aaguid} not allowed`)
-    return fail('FIDO_KEY_NOT_ALLOWED')
+  // IT's allow-list: the model proven by its attestation chain, not the AAGUID the key claims.
+  if (ctx.trustedModels) {
+    const refusal = await (
+      await ctx.trustedModels
+    ).refusal(made.value.response.attestationObject, verified.aaguid)
+    if (refusal) {
+      await keyNotAdded(ctx, user, refusal)
+      return fail('FIDO_KEY_NOT_ALLOWED')
+    }
   }
   return ok(verified)
 }

@@ -5,7 +5,7 @@
  * status byte and the response map; the CTAPHID side lives in virtual-key.ts.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
-import type { ECDH } from 'node:crypto'
+import type { ECDH, KeyObject } from 'node:crypto'
 import { concatBytes } from './bytes'
 import { CborError, decodeCbor, encodeCbor } from './cbor'
 import type { CborKey, CborValue } from './cbor'
@@ -52,6 +52,14 @@ export interface VirtualCtap2Options {
   keyAgreementKey?: (version: PinUvAuthProtocolVersion) => ECDH
   /** Random bytes for pinUvAuthTokens and protocol 2 IVs (tests fix them). */
   random?: (length: number) => Uint8Array
+  /** Basic attestation with a vendor's key and certificate chain (leaf first); absent: self attestation. */
+  attestation?: VirtualAttestation
+}
+
+export interface VirtualAttestation {
+  privateKey: KeyObject
+  /** DER certificates, the attestation certificate first (WebAuthn §8.2.1). */
+  chain: Uint8Array[]
 }
 
 export interface Ctap2Reply {
@@ -426,18 +434,20 @@ export class VirtualCtap2 {
       },
     })
     this.options.persist()
-    // Packed self attestation: sig over authData || clientDataHash with the credential key (WebAuthn §8.2).
-    const sig = new Uint8Array(sign('sha256', concatBytes(authData, clientDataHash), privateKey))
+    // Packed attestation: sig over authData || clientDataHash (WebAuthn §8.2), with the
+    // vendor's attestation key and its x5c chain, or self attestation with the credential key.
+    const basic = this.options.attestation
+    const signed = concatBytes(authData, clientDataHash)
+    const sig = new Uint8Array(sign('sha256', signed, basic?.privateKey ?? privateKey))
+    const attStmt = new Map<CborKey, CborValue>([
+      ['alg', COSE.ALG_ES256],
+      ['sig', sig],
+    ])
+    if (basic) attStmt.set('x5c', basic.chain)
     return new Map<CborKey, CborValue>([
       [MC_RESPONSE.FMT, 'packed'],
       [MC_RESPONSE.AUTH_DATA, authData],
-      [
-        MC_RESPONSE.ATT_STMT,
-        new Map<CborKey, CborValue>([
-          ['alg', COSE.ALG_ES256],
-          ['sig', sig],
-        ]),
-      ],
+      [MC_RESPONSE.ATT_STMT, attStmt],
     ])
   }
 

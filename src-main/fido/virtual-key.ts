@@ -28,7 +28,7 @@ import {
 import { HID_REPORT_SIZE } from './hid-transport'
 import type { PinUvAuthProtocolVersion } from './pin-protocol'
 import { VirtualCtap2, encodeCtap2Reply } from './virtual-key-ctap2'
-import type { PresenceOutcome } from './virtual-key-ctap2'
+import type { PresenceOutcome, VirtualAttestation } from './virtual-key-ctap2'
 import { VirtualU2f } from './virtual-key-u2f'
 import { createVirtualKeyState, loadOrCreateStateFile, saveStateFile } from './virtual-key-state'
 import type { VirtualKeyState } from './virtual-key-state'
@@ -65,6 +65,8 @@ export interface VirtualKeyOptions {
   keyAgreementKey?: (version: PinUvAuthProtocolVersion) => ECDH
   /** Fixed randomness for channel ids, tokens and IVs (fixture recording). */
   random?: (length: number) => Uint8Array
+  /** CTAP2 basic attestation with a vendor key and chain (a model IT can trust); default: self. */
+  attestation?: VirtualAttestation
 }
 
 /** CTAPHID protocol version and device version announced in CTAPHID_INIT (§11.2.9.1.3). */
@@ -130,6 +132,7 @@ export class VirtualKey {
       maxMsgSize: options.maxMsgSize ?? 1200,
       ...(options.keyAgreementKey ? { keyAgreementKey: options.keyAgreementKey } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.attestation ? { attestation: options.attestation } : {}),
     })
     this.u2f = new VirtualU2f({
       state: this.state,

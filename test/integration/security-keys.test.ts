@@ -247,19 +247,6 @@ describe('security keys', () => {
     expect(value(await bed.engine.signInWithKey({})).factor).toBe('key')
   })
 
-  it('applies the AAGUID allow-list, storing nothing for a refused model', async () => {
-    kb = await keyBed({
-      config: { fido: { allowedAaguids: ['00000000-0000-0000-0000-000000000001'] } },
-    })
-    const { bed } = kb
-    await signInByMail(bed)
-    expect(await bed.engine.registerKey({ name: 'Clé' })).toEqual({
-      ok: false,
-      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
-    })
-    expect(await bed.store.keys.listByUser(1)).toEqual([])
-  })
-
   it('removes a key with a notice', async () => {
     kb = await keyBed()
     const { bed } = kb

@@ -1,0 +1,150 @@
+/**
+ * IT's trusted key models (issue 14): with `fido.allowedAaguids`, the model is
+ * what the attestation chain proves under the FIDO metadata, never the AAGUID
+ * a key claims. The metadata BLOB and the models come from a stand-in FIDO
+ * Metadata Service (test/support/fido-metadata.ts); the software key signs
+ * basic attestations with the model's attestation certificate.
+ */
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { SettingsService } from '@simplewebauthn/server'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { parseConfig, ConfigError } from '../../src-main/config'
+import { createVirtualKeyState } from '../../src-main/fido/virtual-key-state'
+import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
+import type { VirtualAttestation } from '../../src-main/fido/virtual-key-ctap2'
+import {
+  keyModel,
+  metadataService,
+  type KeyModel,
+  type MetadataService,
+} from '../support/fido-metadata'
+import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
+
+const EMAIL = 'alice.martin@mairie.fr'
+const ALLOWED = '2fc0579f-8113-47ea-b116-bb5a8db9202a'
+
+let dir: string
+let mds: MetadataService
+let allowed: KeyModel
+let bed: TestBed | undefined
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'guichet-mds-'))
+  mds = await metadataService()
+  allowed = await keyModel(ALLOWED)
+  // The FIDO root as verifyMDSBlob reads it (@simplewebauthn/server ships the real one).
+  SettingsService.setRootCertificates({ identifier: 'mds', certificates: [mds.rootPem] })
+})
+afterAll(() => rm(dir, { recursive: true, force: true }))
+afterEach(async () => {
+  await bed?.close()
+  bed = undefined
+})
+
+/** A software key reporting `aaguid`, attesting with `attestation` (self attestation when absent). */
+function softwareKey(aaguid: Uint8Array, attestation?: VirtualAttestation): VirtualKey {
+  const state = createVirtualKeyState()
+  state.aaguid = aaguid
+  return new VirtualKey({ state, userPresence: 'approve', ...(attestation ? { attestation } : {}) })
+}
+
+async function registerWith(
+  key: VirtualKey,
+  blob: string,
+): Promise<ReturnType<TestBed['engine']['registerKey']>> {
+  const metadataFile = join(dir, `blob-${Math.random().toString(36).slice(2)}.jwt`)
+  await writeFile(metadataFile, blob)
+  bed = await startBed(
+    { fido: { allowedAaguids: [ALLOWED], metadataFile } },
+    {
+      keyClient: createKeyClient({
+        origin: 'app://guichet',
+        transport: createMemoryDeviceSource({ keys: [key], pollIntervalMs: 20 }),
+      }),
+    },
+  )
+  await addUser(bed.store, EMAIL)
+  value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+  value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+  return bed.engine.registerKey({ name: 'Clé' })
+}
+
+async function refusalDetail(): Promise<string | null> {
+  const entries = await bed!.store.audit.list()
+  return entries.find((e) => e.event === 'key-added' && e.outcome === 'fail')?.detail ?? null
+}
+
+describe('trusted key models (fido.allowedAaguids + fido.metadataFile)', () => {
+  it('registers a key whose attestation chains to the allowed model’s root in the metadata', async () => {
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const factors = value(await registerWith(key, await mds.blob([{ model: allowed }])))
+    expect(factors.keys).toHaveLength(1)
+    const added = (await bed!.store.audit.list()).find((e) => e.event === 'key-added')
+    expect(added).toMatchObject({ outcome: 'ok', detail: `aaguid ${ALLOWED} fmt packed` })
+  })
+
+  it('refuses self attestation claiming the allowed AAGUID: any key can claim any model', async () => {
+    const key = softwareKey(allowed.aaguidBytes)
+    expect(await registerWith(key, await mds.blob([{ model: allowed }]))).toEqual({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
+    expect(await bed!.store.keys.listByUser(1)).toEqual([])
+    expect(await refusalDetail()).toMatch(/attestation without a certificate/)
+  })
+
+  it('refuses an attestation certificate from another vendor’s root, even with the allowed AAGUID', async () => {
+    const impostor = await keyModel(ALLOWED, 'Impostor')
+    const key = softwareKey(allowed.aaguidBytes, impostor.attestation)
+    expect(await registerWith(key, await mds.blob([{ model: allowed }]))).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
+    expect(await refusalDetail()).toMatch(/chain not trusted/)
+  })
+
+  it('refuses a model the allow-list does not name, whatever its attestation', async () => {
+    const other = await keyModel('00000000-0000-4000-8000-000000000001', 'Other')
+    const key = softwareKey(other.aaguidBytes, other.attestation)
+    const blob = await mds.blob([{ model: allowed }, { model: other }])
+    expect(await registerWith(key, blob)).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
+    expect(await refusalDetail()).toMatch(/not allowed/)
+  })
+
+  it.each(['REVOKED', 'ATTESTATION_KEY_COMPROMISE', 'USER_VERIFICATION_BYPASS'])(
+    'refuses an allowed model whose metadata status is %s',
+    async (status) => {
+      const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+      const blob = await mds.blob([{ model: allowed, statuses: ['FIDO_CERTIFIED', status] }])
+      expect(await registerWith(key, blob)).toMatchObject({
+        ok: false,
+        error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+      })
+    },
+  )
+
+  it('refuses every key when the metadata BLOB is not signed under the FIDO root', async () => {
+    const forger = await metadataService()
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    expect(await registerWith(key, await forger.blob([{ model: allowed }]))).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
+    expect(await refusalDetail()).toMatch(/metadata not verified/)
+  })
+
+  it('a configuration with an allow-list but no metadata file names the missing key', () => {
+    expect(() => parseConfig({ dataDir: dir, fido: { allowedAaguids: [ALLOWED] } })).toThrow(
+      ConfigError,
+    )
+    expect(() => parseConfig({ dataDir: dir, fido: { allowedAaguids: [ALLOWED] } })).toThrow(
+      /fido\.metadataFile/,
+    )
+  })
+})
