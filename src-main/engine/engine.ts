@@ -28,7 +28,7 @@ import {
   type Letter,
   type NoticeKind,
 } from '../mail/templates'
-import { FidoError, type KeyClient } from '../fido/client'
+import { FidoError, type KeyClient } from '../fido'
 import type {
   AuditEntry,
   KeyRecord,

@@ -6,10 +6,10 @@
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
 import type { ECDH } from 'node:crypto'
-import { concatBytes } from './bytes'
-import { CborError, decodeCbor, encodeCbor } from './cbor'
-import type { CborKey, CborValue } from './cbor'
-import { encodeAuthenticatorData, es256CoseKey } from './authenticator-data'
+import { concatBytes } from '../protocol/bytes'
+import { CborError, decodeCbor, encodeCbor } from '../protocol/cbor'
+import type { CborKey, CborValue } from '../protocol/cbor'
+import { encodeAuthenticatorData, es256CoseKey } from '../protocol/authenticator-data'
 import {
   AUTH_DATA_FLAG,
   COSE,
@@ -24,16 +24,16 @@ import {
   MC_RESPONSE,
   PERMISSION,
   STATUS,
-} from './ctap2-constants'
+} from '../protocol/ctap2-constants'
 import {
   createKeyAgreementKey,
   createPinUvAuthProtocol,
   keyAgreementToCose,
   sharedSecret,
-} from './pin-protocol'
-import type { PinUvAuthProtocol, PinUvAuthProtocolVersion } from './pin-protocol'
-import { PIN_RETRIES_MAX } from './virtual-key-state'
-import type { StoredCredential, VirtualKeyState } from './virtual-key-state'
+} from '../protocol/pin-protocol'
+import type { PinUvAuthProtocol, PinUvAuthProtocolVersion } from '../protocol/pin-protocol'
+import { PIN_RETRIES_MAX } from './state'
+import type { StoredCredential, VirtualKeyState } from './state'
 
 export type PresenceOutcome = 'approved' | 'denied' | 'timeout' | 'cancelled'
 

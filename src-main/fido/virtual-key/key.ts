@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { ECDH } from 'node:crypto'
-import { readUint32BE, uint32BE, concatBytes } from './bytes'
+import { readUint32BE, uint32BE, concatBytes } from '../protocol/bytes'
 import {
   BROADCAST_CID,
   CAPABILITY,
@@ -24,14 +24,14 @@ import {
   MAX_MESSAGE_SIZE,
   encodeFrames,
   parseFrame,
-} from './ctaphid-frames'
-import { HID_REPORT_SIZE } from './hid-transport'
-import type { PinUvAuthProtocolVersion } from './pin-protocol'
-import { VirtualCtap2, encodeCtap2Reply } from './virtual-key-ctap2'
-import type { PresenceOutcome } from './virtual-key-ctap2'
-import { VirtualU2f } from './virtual-key-u2f'
-import { createVirtualKeyState, loadOrCreateStateFile, saveStateFile } from './virtual-key-state'
-import type { VirtualKeyState } from './virtual-key-state'
+} from '../protocol/ctaphid-frames'
+import { HID_REPORT_SIZE } from '../transport/hid-transport'
+import type { PinUvAuthProtocolVersion } from '../protocol/pin-protocol'
+import { VirtualCtap2, encodeCtap2Reply } from './ctap2'
+import type { PresenceOutcome } from './ctap2'
+import { VirtualU2f } from './u2f'
+import { createVirtualKeyState, loadOrCreateStateFile, saveStateFile } from './state'
+import type { VirtualKeyState } from './state'
 
 export type ReportSink = (report: Uint8Array) => void
 

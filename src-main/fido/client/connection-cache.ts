@@ -20,9 +20,9 @@
  * (disconnected, or CTAPHID_ERROR INVALID_CHANNEL); `isStaleFailure` says so, and the client
  * reconnects and retries once within the same deadline.
  */
-import { CTAPHID_ERR } from './ctaphid-frames'
-import type { DeviceSource } from './device-source'
-import { CtapHidError } from './errors'
+import { CTAPHID_ERR } from '../protocol/ctaphid-frames'
+import type { DeviceSource } from '../transport/device-source'
+import { CtapHidError } from '../protocol/errors'
 import { connectToKey } from './select-device'
 import type { ConnectedKey, ConnectOptions } from './select-device'
 

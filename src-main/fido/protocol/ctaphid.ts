@@ -18,7 +18,7 @@ import {
   parseFrame,
 } from './ctaphid-frames'
 import { CtapHidError } from './errors'
-import type { HidTransport } from './hid-transport'
+import type { HidTransport } from '../transport/hid-transport'
 
 /** How long one transport read may block, so an abort is noticed promptly. */
 const READ_SLICE_MS = 100
