@@ -5,7 +5,7 @@
  * its CtapHidDevice and Ctap2 objects.
  *
  * Only CTAPHID state is kept: each operation still gets its own PIN/UV auth token, its own
- * deadline, keepalive reporting and CTAPHID_CANCEL on abort (client.ts).
+ * deadline, keepalive reporting and CTAPHID_CANCEL on abort (client.ts, operation.ts).
  *
  * When it is not reused:
  * - the device list is not exactly that one key (unplugged, replaced, or a second key plugged

@@ -2,7 +2,7 @@
  * The virtual key's CTAP2 authenticator (CTAP 2.1 §6): getInfo, makeCredential (packed
  * self-attestation, ES256), getAssertion / getNextAssertion, clientPIN with PIN/UV auth
  * protocols 1 and 2, selection and reset. It receives a decoded command and returns the
- * status byte and the response map; the CTAPHID side lives in virtual-key.ts.
+ * status byte and the response map; the CTAPHID side lives in key.ts.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
 import type { ECDH } from 'node:crypto'

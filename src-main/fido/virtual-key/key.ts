@@ -3,8 +3,8 @@
  * (CTAP 2.1 §11.2), for demos and tests: not a mock, it runs the real protocol state machine.
  *
  * - CTAP2 with P-256 ES256 credentials, packed self-attestation, signature counter, optional
- *   PIN (protocols 2 and 1), discoverable credentials (virtual-key-ctap2.ts);
- * - CTAP1/U2F (virtual-key-u2f.ts); in U2F-only mode CTAPHID_CBOR is refused with
+ *   PIN (protocols 2 and 1), discoverable credentials (ctap2.ts);
+ * - CTAP1/U2F (u2f.ts); in U2F-only mode CTAPHID_CBOR is refused with
  *   ERR_INVALID_CMD and the CBOR capability is not announced;
  * - user presence approved automatically, refused, or left to the test (touch()).
  *
