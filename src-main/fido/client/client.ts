@@ -11,7 +11,8 @@ import { backendFor } from './backend'
 import type { KeyBackend } from './backend'
 import { ConnectionCache, DEFAULT_KEEP_CONNECTED_MS, isStaleFailure } from './connection-cache'
 import type { KeyLease } from './connection-cache'
-import { toFidoError } from './errors'
+import { CtapHidError } from '../protocol/errors'
+import { FidoError, toFidoError } from './errors'
 import { startOperation } from './operation'
 import type { Operation } from './operation'
 import { buildClientDataJSON } from './webauthn-json'
@@ -45,6 +46,20 @@ function decodeIds(ids: readonly string[], what: string): Uint8Array[] {
   })
 }
 
+function isLostRequest(error: unknown): boolean {
+  return error instanceof CtapHidError && error.failure === 'no-response'
+}
+
+/**
+ * The retry after a lost request failed too. A key that said nothing, then could not be found
+ * again, "does not answer" (unplug and replug it); it is not "no key", nor "not touched".
+ */
+function afterLostRequest(error: unknown): FidoError {
+  const failure = toFidoError(error)
+  if (failure.code !== 'FIDO_NO_DEVICE' && failure.code !== 'FIDO_NO_RESPONSE') return failure
+  return new FidoError('FIDO_NO_RESPONSE', 'the security key does not answer', { cause: error })
+}
+
 function checkChallenge(challenge: Uint8Array): void {
   if (!(challenge instanceof Uint8Array) || challenge.length < 16) {
     throw new TypeError('challenge must be at least 16 random bytes')
@@ -69,6 +84,7 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
     body: (backend: KeyBackend, operation: Operation) => Promise<T>,
   ): Promise<T> {
     const operation = startOperation(common)
+    let lost = false
     for (let attempt = 1; ; attempt++) {
       let lease: KeyLease | undefined
       try {
@@ -76,18 +92,22 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
           deadline: operation.deadline,
           ...(operation.signal ? { signal: operation.signal } : {}),
           onStatus: operation.onStatus,
+          ...(lost ? { silenceIsFinal: true } : {}),
         })
         const result = await body(backendFor(lease.key), operation)
         await connections.release(lease)
         return result
       } catch (error) {
         if (lease) await connections.discard(lease)
+        if (lost) throw afterLostRequest(error)
         // A kept channel that turned out stale (the key was replugged, the UDP authenticator
-        // restarted): connect again and retry once, within the same deadline.
+        // restarted), or a request that got no answer at all on a lossy transport (a UDP
+        // datagram lost): connect again on a new channel and retry once, within the same deadline.
+        lost = lease !== undefined && isLostRequest(error)
         const retry =
           attempt === 1 &&
           lease !== undefined &&
-          isStaleFailure(lease, error) &&
+          (lost || isStaleFailure(lease, error)) &&
           operation.signal?.aborted !== true &&
           Date.now() < operation.deadline
         if (!retry) throw toFidoError(error)

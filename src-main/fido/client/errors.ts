@@ -24,6 +24,7 @@ export const FIDO_ERROR_CODES = [
   'FIDO_CREDENTIAL_EXCLUDED',
   'FIDO_NO_CREDENTIALS',
   'FIDO_TIMEOUT',
+  'FIDO_NO_RESPONSE',
   'FIDO_CANCELLED',
   'FIDO_DEVICE_ERROR',
 ] as const
@@ -82,6 +83,14 @@ export function toFidoError(error: unknown): FidoError {
     switch (error.failure) {
       case 'timeout':
         return new FidoError('FIDO_TIMEOUT', error.message, { cause: error })
+      case 'no-response':
+        return new FidoError(
+          'FIDO_NO_RESPONSE',
+          `the security key does not answer: ${error.message}`,
+          {
+            cause: error,
+          },
+        )
       case 'cancelled':
         return new FidoError('FIDO_CANCELLED', error.message, { cause: error })
       case 'disconnected':

@@ -54,6 +54,11 @@ export interface ConnectOptions {
   probeTimeoutMs?: number
   /** The device list just read by the caller, used instead of a first source.list(). */
   listed?: DeviceHandle[]
+  /**
+   * The key just lost a request (client.ts): a device that again says nothing at all
+   * (CtapHidError 'no-response') ends the search at once instead of being waited for.
+   */
+  silenceIsFinal?: boolean
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 1500
@@ -138,6 +143,8 @@ async function probe(
   } catch (error) {
     await transport.close().catch(() => undefined)
     if (error instanceof CtapHidError && error.failure === 'cancelled') throw error
+    if (options.silenceIsFinal && error instanceof CtapHidError && error.failure === 'no-response')
+      throw error
     return undefined
   }
 }

@@ -6,6 +6,7 @@
 /** What went wrong below CTAP2: the transport or the CTAPHID framing (CTAP 2.1 §11.2). */
 export type CtapHidFailure =
   | 'timeout' // nothing (or nothing valid) arrived before the deadline
+  | 'no-response' // a lossy transport heard nothing at all on the channel after a request
   | 'cancelled' // the caller's AbortSignal fired
   | 'disconnected' // the device went away (read/write failed, transport closed)
   | 'protocol' // malformed frames, wrong sequence, oversized length, unexpected command

@@ -65,6 +65,7 @@ export function traceTransport(inner: HidTransport, sink: TraceSink): HidTranspo
       return report
     },
     close: () => inner.close(),
+    ...(inner.answerWithinMs !== undefined ? { answerWithinMs: inner.answerWithinMs } : {}),
   }
 }
 
