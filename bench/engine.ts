@@ -19,8 +19,8 @@ import {
   createUdpDeviceSource,
   VirtualKey,
 } from '../src-main/fido'
-import { toBase64Url, utf8 } from '../src-main/fido/bytes'
-import { CTAPHID, parseFrame } from '../src-main/fido/ctaphid-frames'
+import { toBase64Url, utf8 } from '../src-main/fido/protocol/bytes'
+import { CTAPHID, parseFrame } from '../src-main/fido/protocol/ctaphid-frames'
 import { signInCodeLetter } from '../src-main/mail/templates'
 import { PASSWORD, startBed, T0, value, type TestBed } from '../test/support/env'
 import { runJsonChild, startVirtualKeyProcess } from './lib/children'

@@ -93,6 +93,12 @@ export const ConfigSchema = z.strictObject({
       origin: z.string().min(1).default('app://guichet'),
       /** AAGUIDs of the key models IT accepts; empty means any. */
       allowedAaguids: z.array(z.string().regex(/^[0-9a-f-]{32,36}$/i)).default([]),
+      /**
+       * A file to append every 64-byte report to and from the keys, in the replay fixtures'
+       * format (fido/transport/trace.ts). Absent (the default): no trace. The environment
+       * variable GUICHET_FIDO_TRACE does the same and wins.
+       */
+      trace: z.string().min(1).optional(),
       /** The FIDO Metadata Service BLOB (a JWT file IT downloads): required with allowedAaguids. */
       metadataFile: z.string().min(1).optional(),
     })

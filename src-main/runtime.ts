@@ -75,7 +75,12 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       options.keyClient ??
       createKeyClient({
         origin: config.fido.origin,
-        transport: createDeviceSourceFromConfig(config.fido),
+        transport: createDeviceSourceFromConfig(config.fido, {
+          onTrace: (path) =>
+            log.warn('FIDO traffic trace on: every report to and from security keys is written', {
+              path,
+            }),
+        }),
       })
     const api = await createEngine({
       config,

@@ -25,11 +25,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   })
 }
 
-/** `tsx src-main/fido/virtual-key-cli.ts --port 0 [--pin PIN]`, resolved once it prints its port. */
+/** `tsx src-main/fido/virtual-key/cli.ts --port 0 [--pin PIN]`, resolved once it prints its port. */
 export async function startVirtualKeyProcess(
   options: { pin?: string } = {},
 ): Promise<VirtualKeyProcess> {
-  const args = [join(ROOT, 'src-main', 'fido', 'virtual-key-cli.ts'), '--port', '0']
+  const args = [join(ROOT, 'src-main', 'fido', 'virtual-key', 'cli.ts'), '--port', '0']
   if (options.pin !== undefined) args.push('--pin', options.pin)
   const child = spawn(TSX, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

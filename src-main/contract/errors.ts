@@ -48,7 +48,8 @@ export const ERROR_CODES = [
   'FIDO_NO_CREDENTIALS', // the key holds no credential for this account/terminal
   'FIDO_KEY_NOT_ALLOWED', // the model is not on IT's allow-list
   'FIDO_KEY_REFUSED', // signature counter went backwards, or verification failed
-  'FIDO_TIMEOUT',
+  'FIDO_TIMEOUT', // the key was not touched in time
+  'FIDO_NO_RESPONSE', // the key stopped answering (no answer at all, even after one retry)
   'FIDO_CANCELLED',
   'FIDO_DEVICE_ERROR',
   'KEY_NOT_FOUND',

@@ -6,7 +6,7 @@
 
 import type { Config } from '../config'
 import type { EventName, EventPayload } from '../contract/methods'
-import type { KeyClient } from '../fido/client'
+import type { KeyClient } from '../fido'
 import type { Logger } from '../log'
 import type { Mailer } from '../mail/mailer'
 import type { AuditEntry, Store } from '../store/types'

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
-import { FidoError, type KeyClient } from '../fido/client'
+import { FidoError, type KeyClient } from '../fido'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsOf } from './factors'

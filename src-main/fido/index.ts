@@ -1,5 +1,5 @@
 /** The FIDO stack's public surface, for the engine and the shell. Nothing here imports 'electron'. */
-export { createKeyClient, FidoError, DEFAULT_TIMEOUT_MS } from './client'
+export { createKeyClient, FidoError, DEFAULT_TIMEOUT_MS } from './client/client'
 export type {
   FidoErrorCode,
   GetAssertionOptions,
@@ -7,15 +7,15 @@ export type {
   KeyClientOptions,
   KeyStatus,
   MakeCredentialOptions,
-} from './client'
-export type { DeviceHandle, DeviceSource } from './device-source'
-export { createDeviceSourceFromConfig } from './device-source-config'
-export type { FidoTransportConfig } from './device-source-config'
-export { createHidDeviceSource } from './hid-device-source'
-export { createUdpDeviceSource, parseUdpAddress } from './udp-transport'
-export { createMemoryDeviceSource } from './memory-device-source'
-export type { MemoryDeviceSource } from './memory-device-source'
-export { VirtualKey } from './virtual-key'
-export type { UserPresence, VirtualKeyOptions } from './virtual-key'
-export { startVirtualKeyUdpServer } from './virtual-key-udp'
-export type { VirtualKeyUdpServer } from './virtual-key-udp'
+} from './client/client'
+export type { DeviceHandle, DeviceSource } from './transport/device-source'
+export { createDeviceSourceFromConfig } from './transport/device-source-config'
+export type { FidoTransportConfig } from './transport/device-source-config'
+export { createHidDeviceSource } from './transport/hid-device-source'
+export { createUdpDeviceSource, parseUdpAddress } from './transport/udp-transport'
+export { createMemoryDeviceSource } from './transport/memory-device-source'
+export type { MemoryDeviceSource } from './transport/memory-device-source'
+export { VirtualKey } from './virtual-key/key'
+export type { UserPresence, VirtualKeyOptions } from './virtual-key/key'
+export { startVirtualKeyUdpServer } from './virtual-key/udp-server'
+export type { VirtualKeyUdpServer } from './virtual-key/udp-server'

@@ -103,6 +103,8 @@ export const en: MessageSchema = {
       'This security key was refused. Use another way to sign in and please tell IT.',
     FIDO_TIMEOUT:
       'The security key was not touched in time. Try again, then touch your key when it blinks.',
+    FIDO_NO_RESPONSE:
+      'The security key does not answer. Unplug it and plug it back in, then try again.',
     FIDO_CANCELLED: 'The security key operation was cancelled. You can start again.',
     FIDO_DEVICE_ERROR:
       'The security key is not responding properly. Unplug it, plug it in again, then try again.',

@@ -78,6 +78,8 @@ const errors = {
     'Cette clé de sécurité a été refusée. Utilisez un autre moyen de connexion et prévenez le service informatique.',
   FIDO_TIMEOUT:
     "La clé de sécurité n'a pas été touchée à temps. Réessayez, puis touchez votre clé quand elle clignote.",
+  FIDO_NO_RESPONSE:
+    'La clé de sécurité ne répond pas. Débranchez-la et rebranchez-la, puis réessayez.',
   FIDO_CANCELLED: "L'opération avec la clé de sécurité a été annulée. Vous pouvez recommencer.",
   FIDO_DEVICE_ERROR:
     'La clé de sécurité ne répond pas correctement. Débranchez-la, rebranchez-la, puis réessayez.',

@@ -12,9 +12,9 @@ import { join } from 'node:path'
 import { SettingsService } from '@simplewebauthn/server'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { parseConfig, ConfigError } from '../../src-main/config'
-import { createVirtualKeyState } from '../../src-main/fido/virtual-key-state'
+import { createVirtualKeyState } from '../../src-main/fido/virtual-key/state'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
-import type { VirtualAttestation } from '../../src-main/fido/virtual-key-ctap2'
+import type { VirtualAttestation } from '../../src-main/fido/virtual-key/ctap2'
 import {
   keyModel,
   metadataService,

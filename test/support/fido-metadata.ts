@@ -8,7 +8,7 @@
 
 import { KeyObject, webcrypto } from 'node:crypto'
 import * as x509 from '@peculiar/x509'
-import type { VirtualAttestation } from '../../src-main/fido/virtual-key-ctap2'
+import type { VirtualAttestation } from '../../src-main/fido/virtual-key/ctap2'
 
 x509.cryptoProvider.set(webcrypto as never)
 

@@ -160,7 +160,7 @@ export interface VirtualKeyProcess {
 export async function startVirtualKeyProcess(args: string[] = []): Promise<VirtualKeyProcess> {
   const child = spawn(
     TSX,
-    [join(ROOT, 'src-main', 'fido', 'virtual-key-cli.ts'), '--port', '0', ...args],
+    [join(ROOT, 'src-main', 'fido', 'virtual-key', 'cli.ts'), '--port', '0', ...args],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

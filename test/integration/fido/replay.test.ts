@@ -6,9 +6,9 @@
 import { describe, expect, it } from 'vitest'
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
 import type { RegistrationResponseJSON } from '@simplewebauthn/server'
-import { toBase64Url } from '../../../src-main/fido/bytes'
-import { createKeyClient } from '../../../src-main/fido/client'
-import type { KeyStatus } from '../../../src-main/fido/client'
+import { toBase64Url } from '../../../src-main/fido/protocol/bytes'
+import { createKeyClient } from '../../../src-main/fido/client/client'
+import type { KeyStatus } from '../../../src-main/fido/client/client'
 import { readFixture, replayTransport, singleDeviceSource } from '../../fixtures/fido/traffic'
 import type { ReplayTransport } from '../../fixtures/fido/traffic'
 import {

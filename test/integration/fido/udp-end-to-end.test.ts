@@ -9,15 +9,15 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
-import { toBase64Url, utf8 } from '../../../src-main/fido/bytes'
-import { createKeyClient, FidoError } from '../../../src-main/fido/client'
-import { CTAPHID, parseFrame } from '../../../src-main/fido/ctaphid-frames'
-import type { KeyClient } from '../../../src-main/fido/client'
-import { createUdpDeviceSource } from '../../../src-main/fido/udp-transport'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
-import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key'
-import { startVirtualKeyUdpServer } from '../../../src-main/fido/virtual-key-udp'
-import type { VirtualKeyUdpServer } from '../../../src-main/fido/virtual-key-udp'
+import { toBase64Url, utf8 } from '../../../src-main/fido/protocol/bytes'
+import { createKeyClient, FidoError } from '../../../src-main/fido/client/client'
+import { CTAPHID, parseFrame } from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { KeyClient } from '../../../src-main/fido/client/client'
+import { createUdpDeviceSource } from '../../../src-main/fido/transport/udp-transport'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key/key'
+import { startVirtualKeyUdpServer } from '../../../src-main/fido/virtual-key/udp-server'
+import type { VirtualKeyUdpServer } from '../../../src-main/fido/virtual-key/udp-server'
 
 const ORIGIN = 'app://guichet'
 const RP_ID = 'guichet'
@@ -230,7 +230,7 @@ describe('npm run virtual-key', () => {
   it('listens, serves the client stack, and stops on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src-main/fido/virtual-key-cli.ts', '--port', '0', '--pin', '8642'],
+      ['--import', 'tsx', 'src-main/fido/virtual-key/cli.ts', '--port', '0', '--pin', '8642'],
       { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
     )
     children.push(child)

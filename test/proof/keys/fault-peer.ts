@@ -7,9 +7,18 @@
 
 import { randomBytes } from 'node:crypto'
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { decodeCbor, encodeCbor, type CborKey, type CborValue } from '../../../src-main/fido/cbor'
-import { CTAPHID, encodeFrames, KEEPALIVE_STATUS } from '../../../src-main/fido/ctaphid-frames'
-import type { VirtualKey } from '../../../src-main/fido/virtual-key'
+import {
+  decodeCbor,
+  encodeCbor,
+  type CborKey,
+  type CborValue,
+} from '../../../src-main/fido/protocol/cbor'
+import {
+  CTAPHID,
+  encodeFrames,
+  KEEPALIVE_STATUS,
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { VirtualKey } from '../../../src-main/fido/virtual-key/key'
 
 export type Fault =
   /** Receives every report and never answers again. */

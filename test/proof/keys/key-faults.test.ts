@@ -48,6 +48,7 @@ const FIDO_ANSWERS = new Set([
   'FIDO_KEY_NOT_ALLOWED',
   'FIDO_KEY_REFUSED',
   'FIDO_TIMEOUT',
+  'FIDO_NO_RESPONSE',
   'FIDO_CANCELLED',
   'FIDO_DEVICE_ERROR',
 ])
@@ -271,16 +272,21 @@ async function faultCase(
   }
 }
 
-/** Mid-operation: the key was found and the request sent; then the fault. */
+/**
+ * Mid-operation: the key was found and the request sent; then the fault. A key that says nothing
+ * on the channel (silent, answers elsewhere, noise, gone) is asked once more on a new channel, then
+ * « ne répond pas » (FIDO_NO_RESPONSE, issue 14); one that keeps sending KEEPALIVE is still
+ * working or waiting for a touch: FIDO_TIMEOUT at the deadline.
+ */
 const MID_OPERATION: [Fault, string][] = [
-  ['silent', 'FIDO_TIMEOUT'],
-  ['wrong-channel', 'FIDO_TIMEOUT'],
-  ['noise', 'FIDO_TIMEOUT'],
+  ['silent', 'FIDO_NO_RESPONSE'],
+  ['wrong-channel', 'FIDO_NO_RESPONSE'],
+  ['noise', 'FIDO_NO_RESPONSE'],
   ['garbage', 'FIDO_DEVICE_ERROR'],
   ['truncated', 'FIDO_DEVICE_ERROR'],
   ['oversized-length', 'FIDO_DEVICE_ERROR'],
   ['keepalive-forever', 'FIDO_TIMEOUT'],
-  ['gone', 'FIDO_TIMEOUT'],
+  ['gone', 'FIDO_NO_RESPONSE'],
 ]
 
 describe('security keys that misbehave, over UDP, through the engine', () => {
@@ -319,7 +325,7 @@ describe('security keys that misbehave, over UDP, through the engine', () => {
 
   describe('during the PIN exchange', () => {
     it.each([
-      ['silent', 'FIDO_TIMEOUT'],
+      ['silent', 'FIDO_NO_RESPONSE'],
       ['garbage', 'FIDO_DEVICE_ERROR'],
       ['keepalive-forever', 'FIDO_TIMEOUT'],
     ] as [Fault, string][])(
@@ -330,7 +336,7 @@ describe('security keys that misbehave, over UDP, through the engine', () => {
     )
   })
 
-  it('the virtual key UDP server closed after the first report of a makeCredential → FIDO_TIMEOUT; replugged, it registers', async () => {
+  it('the virtual key UDP server closed after the first report of a makeCredential → FIDO_NO_RESPONSE; replugged, it registers', async () => {
     const key = new VirtualKey({ pin: PIN, userPresence: 'approve', presenceDelayMs: 400 })
     let server = await startVirtualKeyUdpServer({ key, port: 0 })
     const port = server.port
@@ -369,7 +375,7 @@ describe('security keys that misbehave, over UDP, through the engine', () => {
         statuses: '',
       })
       expect(closedMidRegistration).toBe(true)
-      expect(code).toBe('FIDO_TIMEOUT')
+      expect(code).toBe('FIDO_NO_RESPONSE')
       expect(await bed.store.keys.listByUser(1)).toEqual([])
       expect(await bed.store.recovery.countUnused(1)).toBe(0)
       // the key kept answering into a closed socket meanwhile: no crash (see virtual-key-udp.ts)

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../../src-main/fido/bytes'
-import { CborError, decodeCbor, decodeCborPrefix, encodeCbor } from '../../../src-main/fido/cbor'
-import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
+import { toHex } from '../../../src-main/fido/protocol/bytes'
+import {
+  CborError,
+  decodeCbor,
+  decodeCborPrefix,
+  encodeCbor,
+} from '../../../src-main/fido/protocol/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
 import { hex } from './helpers'
 
 describe('CTAP2 canonical CBOR (CTAP 2.1 §8)', () => {

@@ -1,25 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { verifyAuthenticationResponse, verifyRegistrationResponse } from '@simplewebauthn/server'
-import { fromBase64Url, toBase64Url, utf8 } from '../../../src-main/fido/bytes'
-import { createKeyClient, FidoError } from '../../../src-main/fido/client'
+import { fromBase64Url, toBase64Url, utf8 } from '../../../src-main/fido/protocol/bytes'
+import { createKeyClient, FidoError } from '../../../src-main/fido/client/client'
 import type {
   FidoErrorCode,
   KeyClient,
   KeyStatus,
   MakeCredentialOptions,
-} from '../../../src-main/fido/client'
-import { STATUS } from '../../../src-main/fido/ctap2-constants'
+} from '../../../src-main/fido/client/client'
+import { STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
 import {
   CTAPHID,
   CTAPHID_ERR,
   MAX_MESSAGE_SIZE,
   encodeFrames,
-} from '../../../src-main/fido/ctaphid-frames'
-import type { DeviceSource } from '../../../src-main/fido/device-source'
-import { createMemoryDeviceSource } from '../../../src-main/fido/memory-device-source'
-import { createVirtualKeyState } from '../../../src-main/fido/virtual-key-state'
-import { pinHash } from '../../../src-main/fido/pin-protocol'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { DeviceSource } from '../../../src-main/fido/transport/device-source'
+import { createMemoryDeviceSource } from '../../../src-main/fido/transport/memory-device-source'
+import { createVirtualKeyState } from '../../../src-main/fido/virtual-key/state'
+import { pinHash } from '../../../src-main/fido/protocol/pin-protocol'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
 import { delay, faultyKeyTransport, initReport, scriptedTransport, sourceOf } from './helpers'
 
 const ORIGIN = 'app://guichet'

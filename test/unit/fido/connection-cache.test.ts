@@ -3,30 +3,30 @@
  * is not, and that a stale kept channel never hangs an operation.
  */
 import { describe, expect, it } from 'vitest'
-import { toBase64Url, utf8 } from '../../../src-main/fido/bytes'
-import { createKeyClient, FidoError } from '../../../src-main/fido/client'
+import { toBase64Url, utf8 } from '../../../src-main/fido/protocol/bytes'
+import { createKeyClient, FidoError } from '../../../src-main/fido/client/client'
 import type {
   FidoErrorCode,
   GetAssertionOptions,
   KeyStatus,
   MakeCredentialOptions,
-} from '../../../src-main/fido/client'
-import { isStaleFailure } from '../../../src-main/fido/connection-cache'
-import type { KeyLease } from '../../../src-main/fido/connection-cache'
-import { CP_SUBCMD, CTAP2_CMD } from '../../../src-main/fido/ctap2-constants'
-import { CTAPHID, CTAPHID_ERR, parseFrame } from '../../../src-main/fido/ctaphid-frames'
-import type { DeviceHandle, DeviceSource } from '../../../src-main/fido/device-source'
-import { CtapHidError, CtapStatusError } from '../../../src-main/fido/errors'
-import type { HidTransport } from '../../../src-main/fido/hid-transport'
+} from '../../../src-main/fido/client/client'
+import { isStaleFailure } from '../../../src-main/fido/client/connection-cache'
+import type { KeyLease } from '../../../src-main/fido/client/connection-cache'
+import { CP_SUBCMD, CTAP2_CMD } from '../../../src-main/fido/protocol/ctap2-constants'
+import { CTAPHID, CTAPHID_ERR, parseFrame } from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { DeviceHandle, DeviceSource } from '../../../src-main/fido/transport/device-source'
+import { CtapHidError, CtapStatusError } from '../../../src-main/fido/protocol/errors'
+import type { HidTransport } from '../../../src-main/fido/transport/hid-transport'
 import {
   createMemoryDeviceSource,
   createMemoryTransport,
-} from '../../../src-main/fido/memory-device-source'
-import type { MemoryTransport } from '../../../src-main/fido/memory-device-source'
-import { pinHash } from '../../../src-main/fido/pin-protocol'
-import type { ConnectedKey } from '../../../src-main/fido/select-device'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
-import { createVirtualKeyState } from '../../../src-main/fido/virtual-key-state'
+} from '../../../src-main/fido/transport/memory-device-source'
+import type { MemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
+import { pinHash } from '../../../src-main/fido/protocol/pin-protocol'
+import type { ConnectedKey } from '../../../src-main/fido/client/select-device'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import { createVirtualKeyState } from '../../../src-main/fido/virtual-key/state'
 import { delay } from './helpers'
 
 const ORIGIN = 'app://guichet'

@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { concatBytes, toHex, uint32BE } from '../../../src-main/fido/bytes'
+import { concatBytes, toHex, uint32BE } from '../../../src-main/fido/protocol/bytes'
 import {
   Ctap1,
   SW,
@@ -9,19 +9,19 @@ import {
   encodeApdu,
   parseRegistration,
   untilTouched,
-} from '../../../src-main/fido/ctap1'
-import { openCtapHid } from '../../../src-main/fido/ctaphid'
+} from '../../../src-main/fido/protocol/ctap1'
+import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
 import {
   CAPABILITY,
   CTAPHID,
   CTAPHID_ERR,
   encodeFrames,
   parseFrame,
-} from '../../../src-main/fido/ctaphid-frames'
-import { ApduStatusError, FidoProtocolError } from '../../../src-main/fido/errors'
-import { createMemoryTransport } from '../../../src-main/fido/memory-device-source'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
-import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key'
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import { ApduStatusError, FidoProtocolError } from '../../../src-main/fido/protocol/errors'
+import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key/key'
 
 const APPLICATION = new Uint8Array(createHash('sha256').update('guichet').digest())
 const CHALLENGE = new Uint8Array(32).fill(0x42)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { toHex, utf8 } from '../../../src-main/fido/bytes'
-import { encodeCbor } from '../../../src-main/fido/cbor'
-import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
+import { toHex, utf8 } from '../../../src-main/fido/protocol/bytes'
+import { encodeCbor } from '../../../src-main/fido/protocol/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
 import {
   Ctap2,
   decodeResponse,
@@ -11,14 +11,14 @@ import {
   encodeMakeCredential,
   parseGetAssertion,
   parseGetInfo,
-} from '../../../src-main/fido/ctap2'
-import { CP_SUBCMD, CTAP2_CMD, STATUS } from '../../../src-main/fido/ctap2-constants'
-import { openCtapHid } from '../../../src-main/fido/ctaphid'
-import { CtapStatusError } from '../../../src-main/fido/errors'
-import { createMemoryTransport } from '../../../src-main/fido/memory-device-source'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
-import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key'
-import { parseAuthenticatorData } from '../../../src-main/fido/authenticator-data'
+} from '../../../src-main/fido/protocol/ctap2'
+import { CP_SUBCMD, CTAP2_CMD, STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
+import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
+import { CtapStatusError } from '../../../src-main/fido/protocol/errors'
+import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import type { VirtualKeyOptions } from '../../../src-main/fido/virtual-key/key'
+import { parseAuthenticatorData } from '../../../src-main/fido/protocol/authenticator-data'
 import { createHash } from 'node:crypto'
 
 const HASH_11 = '11'.repeat(32)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../../src-main/fido/bytes'
+import { toHex } from '../../../src-main/fido/protocol/bytes'
 import {
   CONT_DATA_SIZE,
   CTAPHID,
@@ -9,8 +9,8 @@ import {
   encodeFrames,
   frameCount,
   parseFrame,
-} from '../../../src-main/fido/ctaphid-frames'
-import { CtapHidError } from '../../../src-main/fido/errors'
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import { CtapHidError } from '../../../src-main/fido/protocol/errors'
 import { CID } from './helpers'
 
 function payload(length: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { toHex } from '../../../src-main/fido/bytes'
-import { openCtapHid } from '../../../src-main/fido/ctaphid'
-import type { CtapHidConnection } from '../../../src-main/fido/ctaphid'
+import { toHex } from '../../../src-main/fido/protocol/bytes'
+import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
+import type { CtapHidConnection } from '../../../src-main/fido/protocol/ctaphid'
 import {
   CAPABILITY,
   CTAPHID,
@@ -10,8 +10,8 @@ import {
   MAX_MESSAGE_SIZE,
   TYPE_INIT,
   encodeFrames,
-} from '../../../src-main/fido/ctaphid-frames'
-import { CtapHidError } from '../../../src-main/fido/errors'
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import { CtapHidError } from '../../../src-main/fido/protocol/errors'
 import type { ScriptedTransport } from './helpers'
 import { CID, contReport, delay, initAnswer, initReport, scriptedTransport } from './helpers'
 

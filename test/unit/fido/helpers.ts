@@ -1,13 +1,18 @@
 /** Test helpers: hand-built CTAPHID reports and scripted fake devices at the report level. */
-import { concatBytes, fromHex, uint32BE } from '../../../src-main/fido/bytes'
-import { CTAPHID, TYPE_INIT, encodeFrames, parseFrame } from '../../../src-main/fido/ctaphid-frames'
-import type { DeviceHandle, DeviceSource } from '../../../src-main/fido/device-source'
-import { CtapHidError } from '../../../src-main/fido/errors'
-import { HID_REPORT_SIZE } from '../../../src-main/fido/hid-transport'
-import type { HidTransport } from '../../../src-main/fido/hid-transport'
-import { createMemoryTransport } from '../../../src-main/fido/memory-device-source'
-import { ReportQueue } from '../../../src-main/fido/report-queue'
-import type { VirtualKey } from '../../../src-main/fido/virtual-key'
+import { concatBytes, fromHex, uint32BE } from '../../../src-main/fido/protocol/bytes'
+import {
+  CTAPHID,
+  TYPE_INIT,
+  encodeFrames,
+  parseFrame,
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { DeviceHandle, DeviceSource } from '../../../src-main/fido/transport/device-source'
+import { CtapHidError } from '../../../src-main/fido/protocol/errors'
+import { HID_REPORT_SIZE } from '../../../src-main/fido/transport/hid-transport'
+import type { HidTransport } from '../../../src-main/fido/transport/hid-transport'
+import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
+import { ReportQueue } from '../../../src-main/fido/transport/report-queue'
+import type { VirtualKey } from '../../../src-main/fido/virtual-key/key'
 
 export const CID = 0x01020304
 

@@ -1,14 +1,14 @@
 import { createECDH, createHash, createHmac, createDecipheriv } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { concatBytes, toHex } from '../../../src-main/fido/bytes'
-import { decodeCbor } from '../../../src-main/fido/cbor'
-import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
-import { ClientPin } from '../../../src-main/fido/client-pin'
-import { Ctap2 } from '../../../src-main/fido/ctap2'
-import { CP, PERMISSION, STATUS } from '../../../src-main/fido/ctap2-constants'
-import { openCtapHid } from '../../../src-main/fido/ctaphid'
-import type { CtapHidConnection } from '../../../src-main/fido/ctaphid'
-import { createMemoryTransport } from '../../../src-main/fido/memory-device-source'
+import { concatBytes, toHex } from '../../../src-main/fido/protocol/bytes'
+import { decodeCbor } from '../../../src-main/fido/protocol/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
+import { ClientPin } from '../../../src-main/fido/protocol/client-pin'
+import { Ctap2 } from '../../../src-main/fido/protocol/ctap2'
+import { CP, PERMISSION, STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
+import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
+import type { CtapHidConnection } from '../../../src-main/fido/protocol/ctaphid'
+import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
 import {
   createKeyAgreementKey,
   createPinUvAuthProtocol,
@@ -16,10 +16,10 @@ import {
   paddedPin,
   pinHash,
   sharedSecret,
-} from '../../../src-main/fido/pin-protocol'
-import type { PinUvAuthProtocolVersion } from '../../../src-main/fido/pin-protocol'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
-import { parseAuthenticatorData } from '../../../src-main/fido/authenticator-data'
+} from '../../../src-main/fido/protocol/pin-protocol'
+import type { PinUvAuthProtocolVersion } from '../../../src-main/fido/protocol/pin-protocol'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import { parseAuthenticatorData } from '../../../src-main/fido/protocol/authenticator-data'
 import { hex } from './helpers'
 
 // Fixed P-256 private keys (any scalar below the group order will do).

@@ -1,8 +1,11 @@
 import { createSocket } from 'node:dgram'
 import type { Socket } from 'node:dgram'
 import { describe, expect, it } from 'vitest'
-import { createDeviceSourceFromConfig } from '../../../src-main/fido/device-source-config'
-import { filterFidoDevices, FIDO_USAGE_PAGE } from '../../../src-main/fido/hid-device-source'
+import { createDeviceSourceFromConfig } from '../../../src-main/fido/transport/device-source-config'
+import {
+  filterFidoDevices,
+  FIDO_USAGE_PAGE,
+} from '../../../src-main/fido/transport/hid-device-source'
 import {
   createUdpDeviceSource,
   isLoopbackAddress,
@@ -10,7 +13,7 @@ import {
   parseUdpAddress,
   UDP_AUTHENTICATOR_PORT,
   UDP_HOST_PORT,
-} from '../../../src-main/fido/udp-transport'
+} from '../../../src-main/fido/transport/udp-transport'
 
 function bindPeer(): Promise<Socket> {
   const socket = createSocket('udp4')

@@ -2,12 +2,12 @@ import { mkdtempSync, statSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { concatBytes, readUint32BE, utf8 } from '../../../src-main/fido/bytes'
-import { encodeCbor } from '../../../src-main/fido/cbor'
-import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
-import { Ctap2, encodeMakeCredential } from '../../../src-main/fido/ctap2'
-import { STATUS } from '../../../src-main/fido/ctap2-constants'
-import { openCtapHid } from '../../../src-main/fido/ctaphid'
+import { concatBytes, readUint32BE, utf8 } from '../../../src-main/fido/protocol/bytes'
+import { encodeCbor } from '../../../src-main/fido/protocol/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
+import { Ctap2, encodeMakeCredential } from '../../../src-main/fido/protocol/ctap2'
+import { STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
+import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
 import {
   CTAPHID,
   CTAPHID_ERR,
@@ -15,10 +15,10 @@ import {
   MAX_MESSAGE_SIZE,
   encodeFrames,
   parseFrame,
-} from '../../../src-main/fido/ctaphid-frames'
-import type { Frame } from '../../../src-main/fido/ctaphid-frames'
-import { createMemoryTransport } from '../../../src-main/fido/memory-device-source'
-import { VirtualKey } from '../../../src-main/fido/virtual-key'
+} from '../../../src-main/fido/protocol/ctaphid-frames'
+import type { Frame } from '../../../src-main/fido/protocol/ctaphid-frames'
+import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
+import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
 import { contReport, delay, initReport } from './helpers'
 
 /** A raw host: sends reports, collects what the key answers. */

@@ -1,22 +1,28 @@
 import { describe, expect, it } from 'vitest'
-import { decodeCbor } from '../../../src-main/fido/cbor'
-import type { CborKey, CborValue } from '../../../src-main/fido/cbor'
-import { toHex, utf8 } from '../../../src-main/fido/bytes'
+import { decodeCbor } from '../../../src-main/fido/protocol/cbor'
+import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
+import { toHex, utf8 } from '../../../src-main/fido/protocol/bytes'
 import {
   encodeAuthenticatorData,
   parseAuthenticatorData,
   es256CoseKey,
-} from '../../../src-main/fido/authenticator-data'
-import { buildClientDataJSON, encodeAttestationObject } from '../../../src-main/fido/webauthn-json'
-import { fidoErrorCodeForStatus, toFidoError } from '../../../src-main/fido/client-errors'
-import { STATUS } from '../../../src-main/fido/ctap2-constants'
+} from '../../../src-main/fido/protocol/authenticator-data'
+import {
+  buildClientDataJSON,
+  encodeAttestationObject,
+} from '../../../src-main/fido/client/webauthn-json'
+import {
+  FIDO_ERROR_CODES,
+  fidoErrorCodeForStatus,
+  toFidoError,
+} from '../../../src-main/fido/client/errors'
+import { STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
 import {
   ApduStatusError,
   CtapHidError,
   CtapStatusError,
-  FIDO_ERROR_CODES,
-} from '../../../src-main/fido/errors'
-import { CborError } from '../../../src-main/fido/cbor'
+} from '../../../src-main/fido/protocol/errors'
+import { CborError } from '../../../src-main/fido/protocol/cbor'
 
 describe('WebAuthn shapes', () => {
   it('serializes clientDataJSON in the WebAuthn order: type, challenge, origin, crossOrigin', () => {

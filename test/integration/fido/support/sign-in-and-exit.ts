@@ -3,11 +3,11 @@
  * connection (socket and idle timer) for a minute, which must not keep the process alive.
  * Prints "done" and is expected to exit by itself right after.
  */
-import { utf8 } from '../../../../src-main/fido/bytes'
-import { createKeyClient } from '../../../../src-main/fido/client'
-import { createUdpDeviceSource } from '../../../../src-main/fido/udp-transport'
-import { VirtualKey } from '../../../../src-main/fido/virtual-key'
-import { startVirtualKeyUdpServer } from '../../../../src-main/fido/virtual-key-udp'
+import { utf8 } from '../../../../src-main/fido/protocol/bytes'
+import { createKeyClient } from '../../../../src-main/fido/client/client'
+import { createUdpDeviceSource } from '../../../../src-main/fido/transport/udp-transport'
+import { VirtualKey } from '../../../../src-main/fido/virtual-key/key'
+import { startVirtualKeyUdpServer } from '../../../../src-main/fido/virtual-key/udp-server'
 
 const server = await startVirtualKeyUdpServer({ key: new VirtualKey(), port: 0 })
 const client = createKeyClient({

@@ -5,13 +5,17 @@
  */
 import { createHash, createPublicKey } from 'node:crypto'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
-import { concatBytes, toBase64Url, utf8 } from './bytes'
-import { encodeCbor } from './cbor'
-import type { CborKey, CborValue } from './cbor'
-import { encodeAuthenticatorData, es256CoseKey, parseAuthenticatorData } from './authenticator-data'
-import { AUTH_DATA_FLAG, COSE } from './ctap2-constants'
-import { FidoProtocolError } from './errors'
-import type { U2fRegistration, U2fSignature } from './ctap1'
+import { concatBytes, toBase64Url, utf8 } from '../protocol/bytes'
+import { encodeCbor } from '../protocol/cbor'
+import type { CborKey, CborValue } from '../protocol/cbor'
+import {
+  encodeAuthenticatorData,
+  es256CoseKey,
+  parseAuthenticatorData,
+} from '../protocol/authenticator-data'
+import { AUTH_DATA_FLAG, COSE } from '../protocol/ctap2-constants'
+import { FidoProtocolError } from '../protocol/errors'
+import type { U2fRegistration, U2fSignature } from '../protocol/ctap1'
 
 export type ClientDataType = 'webauthn.create' | 'webauthn.get'
 

@@ -4,10 +4,10 @@
  * three control bytes, U2F_VERSION. Answers an APDU with response data and a status word.
  */
 import { generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
-import { concatBytes, uint16BE, uint32BE } from './bytes'
-import { SW, U2F_AUTH, U2F_INS, U2F_REGISTER_ID, decodeApdu } from './ctap1'
-import { ApduStatusError } from './errors'
-import type { VirtualKeyState } from './virtual-key-state'
+import { concatBytes, uint16BE, uint32BE } from '../protocol/bytes'
+import { SW, U2F_AUTH, U2F_INS, U2F_REGISTER_ID, decodeApdu } from '../protocol/ctap1'
+import { ApduStatusError } from '../protocol/errors'
+import type { VirtualKeyState } from './state'
 
 export interface VirtualU2fOptions {
   state: VirtualKeyState

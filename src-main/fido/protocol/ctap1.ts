@@ -221,13 +221,19 @@ export class Ctap1 {
 /** How often a U2F request is repeated while the key waits for a touch. */
 export const U2F_POLL_MS = 100
 
+export interface UntilTouchedOptions {
+  deadline: number
+  signal?: AbortSignal
+  onTouchNeeded?: () => void
+}
+
 /**
  * Repeats a U2F request while the key answers SW_CONDITIONS_NOT_SATISFIED (no touch yet), as U2F
  * keys expect, until it succeeds, the deadline passes or the signal fires.
  */
 export async function untilTouched<T>(
   attempt: (options: Ctap1CallOptions) => Promise<T>,
-  options: { deadline: number; signal?: AbortSignal; onTouchNeeded?: () => void },
+  options: UntilTouchedOptions,
 ): Promise<T> {
   let announced = false
   for (;;) {

@@ -19,4 +19,10 @@ export interface HidTransport {
   read(timeoutMs: number): Promise<Uint8Array | undefined>
   /** Releases the device. Idempotent. */
   close(): Promise<void>
+  /**
+   * On a lossy transport (UDP): a device that got a request answers something on its channel
+   * (its response, KEEPALIVE, an error) within this long; a longer silence means the request or
+   * its answer was lost (CtapHidError 'no-response'). Absent: silence is only a timeout.
+   */
+  readonly answerWithinMs?: number
 }

@@ -5,7 +5,7 @@
  * its CtapHidDevice and Ctap2 objects.
  *
  * Only CTAPHID state is kept: each operation still gets its own PIN/UV auth token, its own
- * deadline, keepalive reporting and CTAPHID_CANCEL on abort (client.ts).
+ * deadline, keepalive reporting and CTAPHID_CANCEL on abort (client.ts, operation.ts).
  *
  * When it is not reused:
  * - the device list is not exactly that one key (unplugged, replaced, or a second key plugged
@@ -20,9 +20,9 @@
  * (disconnected, or CTAPHID_ERROR INVALID_CHANNEL); `isStaleFailure` says so, and the client
  * reconnects and retries once within the same deadline.
  */
-import { CTAPHID_ERR } from './ctaphid-frames'
-import type { DeviceSource } from './device-source'
-import { CtapHidError } from './errors'
+import { CTAPHID_ERR } from '../protocol/ctaphid-frames'
+import type { DeviceSource } from '../transport/device-source'
+import { CtapHidError } from '../protocol/errors'
 import { connectToKey } from './select-device'
 import type { ConnectedKey, ConnectOptions } from './select-device'
 

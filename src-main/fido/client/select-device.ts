@@ -5,15 +5,16 @@
  * (§6.1.2 step 1), a dummy U2F_REGISTER on U2F keys (§10.2) — run in parallel and cancelled on
  * the others (CTAPHID_CANCEL) once one is touched.
  */
-import { Ctap1, untilTouched } from './ctap1'
-import { Ctap2 } from './ctap2'
-import type { AuthenticatorInfo } from './ctap2'
-import { STATUS } from './ctap2-constants'
-import { CAPABILITY, KEEPALIVE_STATUS } from './ctaphid-frames'
-import { openCtapHid, sleep } from './ctaphid'
-import type { CtapHidCallOptions, CtapHidConnection } from './ctaphid'
-import type { DeviceHandle, DeviceSource } from './device-source'
-import { CtapHidError, CtapStatusError, FidoError } from './errors'
+import { Ctap1, untilTouched } from '../protocol/ctap1'
+import { Ctap2 } from '../protocol/ctap2'
+import type { AuthenticatorInfo } from '../protocol/ctap2'
+import { STATUS } from '../protocol/ctap2-constants'
+import { CAPABILITY, KEEPALIVE_STATUS } from '../protocol/ctaphid-frames'
+import { openCtapHid, sleep } from '../protocol/ctaphid'
+import type { CtapHidCallOptions, CtapHidConnection } from '../protocol/ctaphid'
+import type { DeviceHandle, DeviceSource } from '../transport/device-source'
+import { CtapHidError, CtapStatusError } from '../protocol/errors'
+import { FidoError } from './errors'
 
 export type KeyStatus = 'waiting-device' | 'processing' | 'touch'
 
@@ -53,6 +54,11 @@ export interface ConnectOptions {
   probeTimeoutMs?: number
   /** The device list just read by the caller, used instead of a first source.list(). */
   listed?: DeviceHandle[]
+  /**
+   * The key just lost a request (client.ts): a device that again says nothing at all
+   * (CtapHidError 'no-response') ends the search at once instead of being waited for.
+   */
+  silenceIsFinal?: boolean
 }
 
 const DEFAULT_PROBE_TIMEOUT_MS = 1500
@@ -137,6 +143,8 @@ async function probe(
   } catch (error) {
     await transport.close().catch(() => undefined)
     if (error instanceof CtapHidError && error.failure === 'cancelled') throw error
+    if (options.silenceIsFinal && error instanceof CtapHidError && error.failure === 'no-response')
+      throw error
     return undefined
   }
 }

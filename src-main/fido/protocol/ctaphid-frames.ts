@@ -7,7 +7,7 @@
  */
 import { readUint16BE, readUint32BE } from './bytes'
 import { CtapHidError } from './errors'
-import { HID_REPORT_SIZE } from './hid-transport'
+import { HID_REPORT_SIZE } from '../transport/hid-transport'
 
 /** CTAPHID commands (CTAP 2.1 §11.2.9). */
 export const CTAPHID = {

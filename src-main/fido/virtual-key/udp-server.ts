@@ -4,8 +4,8 @@
  * report came from (7112 by convention; any port for parallel tests).
  */
 import { createSocket } from 'node:dgram'
-import { isLoopbackAddress, UDP_AUTHENTICATOR_PORT } from './udp-transport'
-import type { VirtualKey } from './virtual-key'
+import { isLoopbackAddress, UDP_AUTHENTICATOR_PORT } from '../transport/udp-transport'
+import type { VirtualKey } from './key'
 
 export interface VirtualKeyUdpServer {
   readonly host: string

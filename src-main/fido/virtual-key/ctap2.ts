@@ -2,14 +2,14 @@
  * The virtual key's CTAP2 authenticator (CTAP 2.1 §6): getInfo, makeCredential (packed
  * self-attestation, ES256), getAssertion / getNextAssertion, clientPIN with PIN/UV auth
  * protocols 1 and 2, selection and reset. It receives a decoded command and returns the
- * status byte and the response map; the CTAPHID side lives in virtual-key.ts.
+ * status byte and the response map; the CTAPHID side lives in key.ts.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
 import type { ECDH, KeyObject } from 'node:crypto'
-import { concatBytes } from './bytes'
-import { CborError, decodeCbor, encodeCbor } from './cbor'
-import type { CborKey, CborValue } from './cbor'
-import { encodeAuthenticatorData, es256CoseKey } from './authenticator-data'
+import { concatBytes } from '../protocol/bytes'
+import { CborError, decodeCbor, encodeCbor } from '../protocol/cbor'
+import type { CborKey, CborValue } from '../protocol/cbor'
+import { encodeAuthenticatorData, es256CoseKey } from '../protocol/authenticator-data'
 import {
   AUTH_DATA_FLAG,
   COSE,
@@ -24,16 +24,16 @@ import {
   MC_RESPONSE,
   PERMISSION,
   STATUS,
-} from './ctap2-constants'
+} from '../protocol/ctap2-constants'
 import {
   createKeyAgreementKey,
   createPinUvAuthProtocol,
   keyAgreementToCose,
   sharedSecret,
-} from './pin-protocol'
-import type { PinUvAuthProtocol, PinUvAuthProtocolVersion } from './pin-protocol'
-import { PIN_RETRIES_MAX } from './virtual-key-state'
-import type { StoredCredential, VirtualKeyState } from './virtual-key-state'
+} from '../protocol/pin-protocol'
+import type { PinUvAuthProtocol, PinUvAuthProtocolVersion } from '../protocol/pin-protocol'
+import { PIN_RETRIES_MAX } from './state'
+import type { StoredCredential, VirtualKeyState } from './state'
 
 export type PresenceOutcome = 'approved' | 'denied' | 'timeout' | 'cancelled'
 

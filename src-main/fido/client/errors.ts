@@ -1,16 +1,51 @@
 /**
- * The one place where errors of the lower layers become client errors (the closed FidoErrorCode
- * set), as python-fido2's `_ctap2client_err` does.
+ * Client errors: FidoError with its closed code set, and the one place where errors of the lower
+ * layers become client errors, as python-fido2's `_ctap2client_err` does.
  */
-import { STATUS, statusName } from './ctap2-constants'
+import { STATUS, statusName } from '../protocol/ctap2-constants'
 import {
   ApduStatusError,
   CtapHidError,
   CtapStatusError,
-  FidoError,
   FidoProtocolError,
-} from './errors'
-import type { FidoErrorCode } from './errors'
+} from '../protocol/errors'
+
+/**
+ * The closed set of client error codes: all the engine and the screens ever see of the FIDO
+ * stack. The list is the source; the type is derived from it (as src-main/contract/errors.ts).
+ */
+export const FIDO_ERROR_CODES = [
+  'FIDO_NO_DEVICE',
+  'FIDO_PIN_REQUIRED',
+  'FIDO_PIN_NOT_SET',
+  'FIDO_PIN_INVALID',
+  'FIDO_PIN_BLOCKED',
+  'FIDO_PIN_AUTH_BLOCKED',
+  'FIDO_CREDENTIAL_EXCLUDED',
+  'FIDO_NO_CREDENTIALS',
+  'FIDO_TIMEOUT',
+  'FIDO_NO_RESPONSE',
+  'FIDO_CANCELLED',
+  'FIDO_DEVICE_ERROR',
+] as const
+
+export type FidoErrorCode = (typeof FIDO_ERROR_CODES)[number]
+
+export class FidoError extends Error {
+  readonly code: FidoErrorCode
+  readonly attemptsLeft?: number
+
+  constructor(
+    code: FidoErrorCode,
+    message: string,
+    options: { attemptsLeft?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'FidoError'
+    this.code = code
+    if (options.attemptsLeft !== undefined) this.attemptsLeft = options.attemptsLeft
+  }
+}
 
 /** CTAP2 status → client error code (CTAP 2.1 §8.2). */
 export function fidoErrorCodeForStatus(status: number): FidoErrorCode {
@@ -48,6 +83,14 @@ export function toFidoError(error: unknown): FidoError {
     switch (error.failure) {
       case 'timeout':
         return new FidoError('FIDO_TIMEOUT', error.message, { cause: error })
+      case 'no-response':
+        return new FidoError(
+          'FIDO_NO_RESPONSE',
+          `the security key does not answer: ${error.message}`,
+          {
+            cause: error,
+          },
+        )
       case 'cancelled':
         return new FidoError('FIDO_CANCELLED', error.message, { cause: error })
       case 'disconnected':

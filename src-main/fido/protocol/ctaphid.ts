@@ -18,7 +18,7 @@ import {
   parseFrame,
 } from './ctaphid-frames'
 import { CtapHidError } from './errors'
-import type { HidTransport } from './hid-transport'
+import type { HidTransport } from '../transport/hid-transport'
 
 /** How long one transport read may block, so an abort is noticed promptly. */
 const READ_SLICE_MS = 100
@@ -67,6 +67,7 @@ export async function openCtapHid(
     cid: BROADCAST_CID,
     cmd: CTAPHID.INIT,
     deadline,
+    silenceLimit: silenceLimit(transport),
     signal: options.signal,
     // Answers to other hosts' INIT on the broadcast channel carry other nonces: skip them.
     accept: (payload) => payload.length >= 17 && bytesEqual(payload.subarray(0, 8), nonce),
@@ -121,6 +122,7 @@ class Connection implements CtapHidConnection {
           cid,
           cmd,
           deadline,
+          silenceLimit: silenceLimit(this.transport),
           signal: options.signal,
           onKeepalive: options.onKeepalive,
         })
@@ -132,7 +134,9 @@ class Connection implements CtapHidConnection {
         }
         if (
           error instanceof CtapHidError &&
-          (error.failure === 'cancelled' || error.failure === 'timeout')
+          (error.failure === 'cancelled' ||
+            error.failure === 'timeout' ||
+            error.failure === 'no-response')
         ) {
           await this.cancel()
         }
@@ -168,6 +172,8 @@ interface ReceiveOptions {
   cid: number
   cmd: number
   deadline: number
+  /** Lossy transports: how long the channel may stay silent (transport.answerWithinMs). */
+  silenceLimit: { ms: number; lastHeard: number } | undefined
   signal?: AbortSignal | undefined
   onKeepalive?: ((status: number) => void) | undefined
   accept?: (payload: Uint8Array) => boolean
@@ -238,13 +244,31 @@ async function receiveMessage(
 }
 
 async function readReport(transport: HidTransport, options: ReceiveOptions): Promise<Uint8Array> {
+  const silence = options.silenceLimit
   for (;;) {
     throwIfAborted(options.signal)
     const remaining = options.deadline - Date.now()
     if (remaining <= 0) throw new CtapHidError('timeout', 'the security key did not answer in time')
+    if (silence && Date.now() - silence.lastHeard >= silence.ms) {
+      throw new CtapHidError(
+        'no-response',
+        `the security key said nothing for ${silence.ms} ms after a request`,
+      )
+    }
     const report = await transport.read(Math.min(remaining, READ_SLICE_MS))
-    if (report !== undefined) return report
+    if (report === undefined) continue
+    if (silence && report.length >= 4 && readUint32BE(report, 0) === options.cid) {
+      silence.lastHeard = Date.now()
+    }
+    return report
   }
+}
+
+/** The silence budget of one request, counted from now (the request was just written). */
+function silenceLimit(transport: HidTransport): ReceiveOptions['silenceLimit'] {
+  return transport.answerWithinMs === undefined
+    ? undefined
+    : { ms: transport.answerWithinMs, lastHeard: Date.now() }
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {

@@ -9,9 +9,9 @@
  * Every touch is approved. Stops on SIGINT or SIGTERM.
  */
 import { parseArgs } from 'node:util'
-import { UDP_AUTHENTICATOR_PORT } from './udp-transport'
-import { VirtualKey } from './virtual-key'
-import { startVirtualKeyUdpServer } from './virtual-key-udp'
+import { UDP_AUTHENTICATOR_PORT } from '../transport/udp-transport'
+import { VirtualKey } from './key'
+import { startVirtualKeyUdpServer } from './udp-server'
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

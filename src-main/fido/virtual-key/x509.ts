@@ -5,7 +5,7 @@
  */
 import { randomBytes, sign } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { concatBytes, utf8 } from './bytes'
+import { concatBytes, utf8 } from '../protocol/bytes'
 
 function derLength(length: number): Uint8Array {
   if (length < 0x80) return Uint8Array.of(length)

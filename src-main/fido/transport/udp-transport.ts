@@ -14,11 +14,20 @@ import { ReportQueue } from './report-queue'
 export const UDP_AUTHENTICATOR_PORT = 8111
 export const UDP_HOST_PORT = 7112
 
+/**
+ * A key that got a request answers within this long, at least with KEEPALIVE, which CTAP 2.1
+ * §11.2.9.1.7 wants every 100 ms while it works or waits for a touch: ten times that and more,
+ * and the datagram (or its answer) is taken as lost.
+ */
+export const UDP_ANSWER_WITHIN_MS = 1_500
+
 export interface UdpAddress {
   host: string
   port: number
   /** The local port to bind (default 7112, the convention; 0 = ephemeral, for parallel tests). */
   localPort?: number
+  /** Silence after a request that means it was lost (default UDP_ANSWER_WITHIN_MS). */
+  answerWithinMs?: number
 }
 
 /** 127.0.0.0/8 or ::1, written as an IP address: no names, nothing off this machine. */
@@ -96,6 +105,7 @@ export function openUdpTransport(address: UdpAddress): Promise<HidTransport> {
           read(timeoutMs: number): Promise<Uint8Array | undefined> {
             return queue.read(timeoutMs)
           },
+          answerWithinMs: address.answerWithinMs ?? UDP_ANSWER_WITHIN_MS,
           close(): Promise<void> {
             if (closed) return Promise.resolve()
             closed = true

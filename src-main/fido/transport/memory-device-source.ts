@@ -1,5 +1,5 @@
 /**
- * Virtual keys in the same process, as a DeviceSource: plug and unplug them at will (hot-plug
+ * Devices in the same process (software keys), as a DeviceSource: plug and unplug them at will (hot-plug
  * and "device disappears mid-command" tests). Each open() is one HID handle on the key.
  */
 import type { DeviceHandle, DeviceSource } from './device-source'
@@ -7,7 +7,19 @@ import { CtapHidError } from './errors'
 import { HID_REPORT_SIZE } from './hid-transport'
 import type { HidTransport } from './hid-transport'
 import { ReportQueue } from './report-queue'
-import type { VirtualKey } from './virtual-key'
+
+/**
+ * A device living in the same process, fed 64-byte reports (the software key implements it):
+ * the transport layer knows this shape, not the software key.
+ */
+export interface InProcessDevice {
+  /** One output report from a host; the device's input reports for it go to `reply`. */
+  receive(report: Uint8Array, reply: (report: Uint8Array) => void): void
+  /** Unplugged: the device loses its volatile state. */
+  powerCycle(): void
+  /** Speaks CTAP1/U2F only (for the device description). */
+  readonly u2fOnly?: boolean
+}
 
 export interface MemoryTransport extends HidTransport {
   /** The key was unplugged: reads and writes fail with CtapHidError('disconnected'). */
@@ -15,7 +27,7 @@ export interface MemoryTransport extends HidTransport {
 }
 
 /** A HID handle on a virtual key, without any I/O. */
-export function createMemoryTransport(key: VirtualKey): MemoryTransport {
+export function createMemoryTransport(key: InProcessDevice): MemoryTransport {
   const queue = new ReportQueue()
   let closed = false
   const sink = (report: Uint8Array): void => {
@@ -42,15 +54,15 @@ export function createMemoryTransport(key: VirtualKey): MemoryTransport {
 }
 
 export interface MemoryDeviceSource extends DeviceSource {
-  plug(key: VirtualKey): void
+  plug(key: InProcessDevice): void
   /** Unplugs the key: its open transports fail and the key power-cycles. */
-  unplug(key: VirtualKey): void
+  unplug(key: InProcessDevice): void
 }
 
 export function createMemoryDeviceSource(
-  options: { keys?: VirtualKey[]; pollIntervalMs?: number } = {},
+  options: { keys?: InProcessDevice[]; pollIntervalMs?: number } = {},
 ): MemoryDeviceSource {
-  const plugged = new Map<VirtualKey, { id: string; transports: Set<MemoryTransport> }>()
+  const plugged = new Map<InProcessDevice, { id: string; transports: Set<MemoryTransport> }>()
   let counter = 0
   const source: MemoryDeviceSource = {
     kind: 'memory',
@@ -68,12 +80,12 @@ export function createMemoryDeviceSource(
         },
       }))
     },
-    plug(key: VirtualKey): void {
+    plug(key: InProcessDevice): void {
       if (plugged.has(key)) return
       counter += 1
       plugged.set(key, { id: `memory:${counter}`, transports: new Set() })
     },
-    unplug(key: VirtualKey): void {
+    unplug(key: InProcessDevice): void {
       const entry = plugged.get(key)
       if (!entry) return
       plugged.delete(key)

@@ -5,7 +5,7 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { fromBase64Url, toBase64Url } from './bytes'
+import { fromBase64Url, toBase64Url } from '../protocol/bytes'
 import { createSelfSignedCertificate } from './x509'
 
 export interface StoredCredential {

@@ -3,8 +3,8 @@
  * (CTAP 2.1 §11.2), for demos and tests: not a mock, it runs the real protocol state machine.
  *
  * - CTAP2 with P-256 ES256 credentials, packed self-attestation, signature counter, optional
- *   PIN (protocols 2 and 1), discoverable credentials (virtual-key-ctap2.ts);
- * - CTAP1/U2F (virtual-key-u2f.ts); in U2F-only mode CTAPHID_CBOR is refused with
+ *   PIN (protocols 2 and 1), discoverable credentials (ctap2.ts);
+ * - CTAP1/U2F (u2f.ts); in U2F-only mode CTAPHID_CBOR is refused with
  *   ERR_INVALID_CMD and the CBOR capability is not announced;
  * - user presence approved automatically, refused, or left to the test (touch()).
  *
@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import type { ECDH } from 'node:crypto'
-import { readUint32BE, uint32BE, concatBytes } from './bytes'
+import { readUint32BE, uint32BE, concatBytes } from '../protocol/bytes'
 import {
   BROADCAST_CID,
   CAPABILITY,
@@ -24,14 +24,14 @@ import {
   MAX_MESSAGE_SIZE,
   encodeFrames,
   parseFrame,
-} from './ctaphid-frames'
-import { HID_REPORT_SIZE } from './hid-transport'
-import type { PinUvAuthProtocolVersion } from './pin-protocol'
-import { VirtualCtap2, encodeCtap2Reply } from './virtual-key-ctap2'
-import type { PresenceOutcome, VirtualAttestation } from './virtual-key-ctap2'
-import { VirtualU2f } from './virtual-key-u2f'
-import { createVirtualKeyState, loadOrCreateStateFile, saveStateFile } from './virtual-key-state'
-import type { VirtualKeyState } from './virtual-key-state'
+} from '../protocol/ctaphid-frames'
+import { HID_REPORT_SIZE } from '../transport/hid-transport'
+import type { PinUvAuthProtocolVersion } from '../protocol/pin-protocol'
+import { VirtualCtap2, encodeCtap2Reply } from './ctap2'
+import type { PresenceOutcome, VirtualAttestation } from './ctap2'
+import { VirtualU2f } from './u2f'
+import { createVirtualKeyState, loadOrCreateStateFile, saveStateFile } from './state'
+import type { VirtualKeyState } from './state'
 
 export type ReportSink = (report: Uint8Array) => void
 

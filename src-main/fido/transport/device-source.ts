@@ -6,7 +6,7 @@
  * the same process, for tests).
  *
  * Windows note: unelevated processes cannot open FIDO HID devices there; the platform's
- * webauthn.dll owns them. The seam for that is KeyClient (client.ts): a Windows back end
+ * webauthn.dll owns them. The seam for that is KeyClient (client/types.ts): a Windows back end
  * implements KeyClient over webauthn.dll and returns the same WebAuthn JSON, so verification,
  * storage and screens stay shared and only "talk to the key" has two implementations.
  */

@@ -1,0 +1,65 @@
+/**
+ * What the engine sees of the security-key client: the KeyClient interface, its options and
+ * results (WebAuthn JSON that @simplewebauthn/server verifies). KeyClient is also the seam for
+ * Windows, where webauthn.dll owns FIDO devices: a second implementation of it over the platform
+ * API plugs in behind index.ts, and the engine, the store and the screens do not change.
+ */
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
+import type { DeviceSource } from '../transport/device-source'
+import type { KeyStatus } from './select-device'
+
+export type { KeyStatus } from './select-device'
+
+export interface MakeCredentialOptions {
+  /** 32 bytes from the engine. */
+  challenge: Uint8Array
+  rp: { id: string; name: string }
+  user: { id: Uint8Array; name: string; displayName: string }
+  /** base64url credential ids the user already has. */
+  excludeCredentialIDs: string[]
+  /** A discoverable credential (for passwordless sign-in). */
+  residentKey: boolean
+  /** PIN required. */
+  userVerification: boolean
+  pin?: string
+  /** Default 30000. */
+  timeoutMs?: number
+  signal?: AbortSignal
+  onStatus?: (status: KeyStatus) => void
+}
+
+export interface GetAssertionOptions {
+  challenge: Uint8Array
+  rpId: string
+  /** base64url; empty = discoverable credentials (passwordless). */
+  allowCredentialIDs: string[]
+  userVerification: boolean
+  pin?: string
+  timeoutMs?: number
+  signal?: AbortSignal
+  onStatus?: (status: KeyStatus) => void
+}
+
+export interface KeyClient {
+  /** Registration: returns WebAuthn RegistrationResponseJSON. */
+  makeCredential(options: MakeCredentialOptions): Promise<RegistrationResponseJSON>
+  /** Sign-in: response.userHandle is set for discoverable credentials. */
+  getAssertion(options: GetAssertionOptions): Promise<AuthenticationResponseJSON>
+  /**
+   * Releases what is kept between operations (the connection to the key): for the owner's
+   * shutdown. The client stays usable; a later operation connects again.
+   */
+  close?(): Promise<void>
+}
+
+export interface KeyClientOptions {
+  /** main's origin, for clientDataJSON (never the renderer's). */
+  origin: string
+  transport: DeviceSource
+  /**
+   * How long the connection to the key (its CTAPHID channel and getInfo answer) is kept after a
+   * successful operation, for the next one (connection-cache.ts). 0 = a new connection for every
+   * operation. Default 60 s.
+   */
+  keepConnectedMs?: number
+}
