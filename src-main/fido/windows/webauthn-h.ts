@@ -3,6 +3,9 @@
  * header (github.com/microsoft/webauthn, webauthn.h): constants, struct layouts as koffi types,
  * and which struct version goes with which API version.
  *
+ * koffi is loaded on first use (windows-client.ts), so that the rest of the stack runs where its
+ * native part is not installed; the struct types are made then (webauthnTypes).
+ *
  * Every pointer member is declared `void *`: the client writes its input structs into memory it
  * allocated itself (windows-client.ts, Arena), so their addresses stay valid for the whole of an
  * asynchronous call, and reads the output structs member by member. Windows types: DWORD and
@@ -18,7 +21,9 @@
  *   members we do not use; the DLL reads a struct by its dwVersion, so the v5/v6 structs are what
  *   we send to every version from 4 on.
  */
-import koffi from 'koffi'
+import type * as KoffiModule from 'koffi'
+
+export type Koffi = typeof KoffiModule
 
 export const WEBAUTHN_API_VERSION_1 = 1
 export const WEBAUTHN_API_VERSION_2 = 2
@@ -81,182 +86,227 @@ export function structVersionsFor(apiVersion: number): StructVersions {
   return { makeCredentialOptions: 5, getAssertionOptions: 6, credProtect: true }
 }
 
-const DWORD = 'uint32_t'
-const BOOL = 'int32_t'
-const LONG = 'int32_t'
-const PTR = 'void *'
+export interface WebAuthnTypes {
+  RP_ENTITY_INFORMATION: KoffiModule.TypeObject
+  USER_ENTITY_INFORMATION: KoffiModule.TypeObject
+  CLIENT_DATA: KoffiModule.TypeObject
+  COSE_CREDENTIAL_PARAMETER: KoffiModule.TypeObject
+  COSE_CREDENTIAL_PARAMETERS: KoffiModule.TypeObject
+  CREDENTIAL: KoffiModule.TypeObject
+  CREDENTIALS: KoffiModule.TypeObject
+  CREDENTIAL_EX: KoffiModule.TypeObject
+  CREDENTIAL_LIST: KoffiModule.TypeObject
+  CRED_PROTECT_EXTENSION_IN: KoffiModule.TypeObject
+  EXTENSION: KoffiModule.TypeObject
+  EXTENSIONS: KoffiModule.TypeObject
+  MAKE_CREDENTIAL_OPTIONS: KoffiModule.TypeObject
+  GET_ASSERTION_OPTIONS: KoffiModule.TypeObject
+  CREDENTIAL_ATTESTATION_V1: KoffiModule.TypeObject
+  CREDENTIAL_ATTESTATION_V3: KoffiModule.TypeObject
+  ASSERTION_V1: KoffiModule.TypeObject
+}
 
-export const RP_ENTITY_INFORMATION = koffi.struct({
-  dwVersion: DWORD,
-  pwszId: PTR,
-  pwszName: PTR,
-  pwszIcon: PTR,
-})
+let types: WebAuthnTypes | undefined
 
-export const USER_ENTITY_INFORMATION = koffi.struct({
-  dwVersion: DWORD,
-  cbId: DWORD,
-  pbId: PTR,
-  pwszName: PTR,
-  pwszIcon: PTR,
-  pwszDisplayName: PTR,
-})
+/** The koffi struct types of webauthn.h, made once. */
+export function webauthnTypes(k: Koffi): WebAuthnTypes {
+  if (types) return types
+  const DWORD = 'uint32_t'
+  const BOOL = 'int32_t'
+  const LONG = 'int32_t'
+  const PTR = 'void *'
+  const RP_ENTITY_INFORMATION = k.struct({
+    dwVersion: DWORD,
+    pwszId: PTR,
+    pwszName: PTR,
+    pwszIcon: PTR,
+  })
 
-export const CLIENT_DATA = koffi.struct({
-  dwVersion: DWORD,
-  cbClientDataJSON: DWORD,
-  pbClientDataJSON: PTR,
-  pwszHashAlgId: PTR,
-})
+  const USER_ENTITY_INFORMATION = k.struct({
+    dwVersion: DWORD,
+    cbId: DWORD,
+    pbId: PTR,
+    pwszName: PTR,
+    pwszIcon: PTR,
+    pwszDisplayName: PTR,
+  })
 
-export const COSE_CREDENTIAL_PARAMETER = koffi.struct({
-  dwVersion: DWORD,
-  pwszCredentialType: PTR,
-  lAlg: LONG,
-})
+  const CLIENT_DATA = k.struct({
+    dwVersion: DWORD,
+    cbClientDataJSON: DWORD,
+    pbClientDataJSON: PTR,
+    pwszHashAlgId: PTR,
+  })
 
-export const COSE_CREDENTIAL_PARAMETERS = koffi.struct({
-  cCredentialParameters: DWORD,
-  pCredentialParameters: PTR,
-})
+  const COSE_CREDENTIAL_PARAMETER = k.struct({
+    dwVersion: DWORD,
+    pwszCredentialType: PTR,
+    lAlg: LONG,
+  })
 
-export const CREDENTIAL = koffi.struct({
-  dwVersion: DWORD,
-  cbId: DWORD,
-  pbId: PTR,
-  pwszCredentialType: PTR,
-})
+  const COSE_CREDENTIAL_PARAMETERS = k.struct({
+    cCredentialParameters: DWORD,
+    pCredentialParameters: PTR,
+  })
 
-export const CREDENTIALS = koffi.struct({
-  cCredentials: DWORD,
-  pCredentials: PTR,
-})
+  const CREDENTIAL = k.struct({
+    dwVersion: DWORD,
+    cbId: DWORD,
+    pbId: PTR,
+    pwszCredentialType: PTR,
+  })
 
-export const CREDENTIAL_EX = koffi.struct({
-  dwVersion: DWORD,
-  cbId: DWORD,
-  pbId: PTR,
-  pwszCredentialType: PTR,
-  dwTransports: DWORD,
-})
+  const CREDENTIALS = k.struct({
+    cCredentials: DWORD,
+    pCredentials: PTR,
+  })
 
-export const CREDENTIAL_LIST = koffi.struct({
-  cCredentials: DWORD,
-  /** PWEBAUTHN_CREDENTIAL_EX *: an array of pointers. */
-  ppCredentials: PTR,
-})
+  const CREDENTIAL_EX = k.struct({
+    dwVersion: DWORD,
+    cbId: DWORD,
+    pbId: PTR,
+    pwszCredentialType: PTR,
+    dwTransports: DWORD,
+  })
 
-export const CRED_PROTECT_EXTENSION_IN = koffi.struct({
-  dwCredProtect: DWORD,
-  bRequireCredProtect: BOOL,
-})
+  const CREDENTIAL_LIST = k.struct({
+    cCredentials: DWORD,
+    /** PWEBAUTHN_CREDENTIAL_EX *: an array of pointers. */
+    ppCredentials: PTR,
+  })
 
-export const EXTENSION = koffi.struct({
-  pwszExtensionIdentifier: PTR,
-  cbExtension: DWORD,
-  pvExtension: PTR,
-})
+  const CRED_PROTECT_EXTENSION_IN = k.struct({
+    dwCredProtect: DWORD,
+    bRequireCredProtect: BOOL,
+  })
 
-export const EXTENSIONS = koffi.struct({
-  cExtensions: DWORD,
-  pExtensions: PTR,
-})
+  const EXTENSION = k.struct({
+    pwszExtensionIdentifier: PTR,
+    cbExtension: DWORD,
+    pvExtension: PTR,
+  })
 
-/** WEBAUTHN_AUTHENTICATOR_MAKE_CREDENTIAL_OPTIONS up to VERSION_5 (members by version below). */
-export const MAKE_CREDENTIAL_OPTIONS = koffi.struct({
-  dwVersion: DWORD,
-  dwTimeoutMilliseconds: DWORD,
-  CredentialList: CREDENTIALS,
-  Extensions: EXTENSIONS,
-  dwAuthenticatorAttachment: DWORD,
-  bRequireResidentKey: BOOL,
-  dwUserVerificationRequirement: DWORD,
-  dwAttestationConveyancePreference: DWORD,
-  dwFlags: DWORD,
-  // VERSION_2
-  pCancellationId: PTR,
-  // VERSION_3
-  pExcludeCredentialList: PTR,
-  // VERSION_4
-  dwEnterpriseAttestation: DWORD,
-  dwLargeBlobSupport: DWORD,
-  bPreferResidentKey: BOOL,
-  // VERSION_5
-  bBrowserInPrivateMode: BOOL,
-})
+  const EXTENSIONS = k.struct({
+    cExtensions: DWORD,
+    pExtensions: PTR,
+  })
 
-/** WEBAUTHN_AUTHENTICATOR_GET_ASSERTION_OPTIONS up to VERSION_6. */
-export const GET_ASSERTION_OPTIONS = koffi.struct({
-  dwVersion: DWORD,
-  dwTimeoutMilliseconds: DWORD,
-  CredentialList: CREDENTIALS,
-  Extensions: EXTENSIONS,
-  dwAuthenticatorAttachment: DWORD,
-  dwUserVerificationRequirement: DWORD,
-  dwFlags: DWORD,
-  // VERSION_2
-  pwszU2fAppId: PTR,
-  pbU2fAppId: PTR,
-  // VERSION_3
-  pCancellationId: PTR,
-  // VERSION_4
-  pAllowCredentialList: PTR,
-  // VERSION_5
-  dwCredLargeBlobOperation: DWORD,
-  cbCredLargeBlob: DWORD,
-  pbCredLargeBlob: PTR,
-  // VERSION_6
-  pHmacSecretSaltValues: PTR,
-  bBrowserInPrivateMode: BOOL,
-})
+  /** WEBAUTHN_AUTHENTICATOR_MAKE_CREDENTIAL_OPTIONS up to VERSION_5 (members by version below). */
+  const MAKE_CREDENTIAL_OPTIONS = k.struct({
+    dwVersion: DWORD,
+    dwTimeoutMilliseconds: DWORD,
+    CredentialList: CREDENTIALS,
+    Extensions: EXTENSIONS,
+    dwAuthenticatorAttachment: DWORD,
+    bRequireResidentKey: BOOL,
+    dwUserVerificationRequirement: DWORD,
+    dwAttestationConveyancePreference: DWORD,
+    dwFlags: DWORD,
+    // VERSION_2
+    pCancellationId: PTR,
+    // VERSION_3
+    pExcludeCredentialList: PTR,
+    // VERSION_4
+    dwEnterpriseAttestation: DWORD,
+    dwLargeBlobSupport: DWORD,
+    bPreferResidentKey: BOOL,
+    // VERSION_5
+    bBrowserInPrivateMode: BOOL,
+  })
 
-/** WEBAUTHN_CREDENTIAL_ATTESTATION, the members of VERSION_1 (every version starts with them). */
-export const CREDENTIAL_ATTESTATION_V1 = koffi.struct({
-  dwVersion: DWORD,
-  pwszFormatType: PTR,
-  cbAuthenticatorData: DWORD,
-  pbAuthenticatorData: PTR,
-  cbAttestation: DWORD,
-  pbAttestation: PTR,
-  dwAttestationDecodeType: DWORD,
-  pvAttestationDecode: PTR,
-  cbAttestationObject: DWORD,
-  pbAttestationObject: PTR,
-  cbCredentialId: DWORD,
-  pbCredentialId: PTR,
-})
+  /** WEBAUTHN_AUTHENTICATOR_GET_ASSERTION_OPTIONS up to VERSION_6. */
+  const GET_ASSERTION_OPTIONS = k.struct({
+    dwVersion: DWORD,
+    dwTimeoutMilliseconds: DWORD,
+    CredentialList: CREDENTIALS,
+    Extensions: EXTENSIONS,
+    dwAuthenticatorAttachment: DWORD,
+    dwUserVerificationRequirement: DWORD,
+    dwFlags: DWORD,
+    // VERSION_2
+    pwszU2fAppId: PTR,
+    pbU2fAppId: PTR,
+    // VERSION_3
+    pCancellationId: PTR,
+    // VERSION_4
+    pAllowCredentialList: PTR,
+    // VERSION_5
+    dwCredLargeBlobOperation: DWORD,
+    cbCredLargeBlob: DWORD,
+    pbCredLargeBlob: PTR,
+    // VERSION_6
+    pHmacSecretSaltValues: PTR,
+    bBrowserInPrivateMode: BOOL,
+  })
 
-/** WEBAUTHN_CREDENTIAL_ATTESTATION up to VERSION_3 (dwUsedTransport). */
-export const CREDENTIAL_ATTESTATION_V3 = koffi.struct({
-  dwVersion: DWORD,
-  pwszFormatType: PTR,
-  cbAuthenticatorData: DWORD,
-  pbAuthenticatorData: PTR,
-  cbAttestation: DWORD,
-  pbAttestation: PTR,
-  dwAttestationDecodeType: DWORD,
-  pvAttestationDecode: PTR,
-  cbAttestationObject: DWORD,
-  pbAttestationObject: PTR,
-  cbCredentialId: DWORD,
-  pbCredentialId: PTR,
-  // VERSION_2
-  Extensions: EXTENSIONS,
-  // VERSION_3
-  dwUsedTransport: DWORD,
-})
+  /** WEBAUTHN_CREDENTIAL_ATTESTATION, the members of VERSION_1 (every version starts with them). */
+  const CREDENTIAL_ATTESTATION_V1 = k.struct({
+    dwVersion: DWORD,
+    pwszFormatType: PTR,
+    cbAuthenticatorData: DWORD,
+    pbAuthenticatorData: PTR,
+    cbAttestation: DWORD,
+    pbAttestation: PTR,
+    dwAttestationDecodeType: DWORD,
+    pvAttestationDecode: PTR,
+    cbAttestationObject: DWORD,
+    pbAttestationObject: PTR,
+    cbCredentialId: DWORD,
+    pbCredentialId: PTR,
+  })
 
-/** WEBAUTHN_ASSERTION, the members of VERSION_1. */
-export const ASSERTION_V1 = koffi.struct({
-  dwVersion: DWORD,
-  cbAuthenticatorData: DWORD,
-  pbAuthenticatorData: PTR,
-  cbSignature: DWORD,
-  pbSignature: PTR,
-  Credential: CREDENTIAL,
-  cbUserId: DWORD,
-  pbUserId: PTR,
-})
+  /** WEBAUTHN_CREDENTIAL_ATTESTATION up to VERSION_3 (dwUsedTransport). */
+  const CREDENTIAL_ATTESTATION_V3 = k.struct({
+    dwVersion: DWORD,
+    pwszFormatType: PTR,
+    cbAuthenticatorData: DWORD,
+    pbAuthenticatorData: PTR,
+    cbAttestation: DWORD,
+    pbAttestation: PTR,
+    dwAttestationDecodeType: DWORD,
+    pvAttestationDecode: PTR,
+    cbAttestationObject: DWORD,
+    pbAttestationObject: PTR,
+    cbCredentialId: DWORD,
+    pbCredentialId: PTR,
+    // VERSION_2
+    Extensions: EXTENSIONS,
+    // VERSION_3
+    dwUsedTransport: DWORD,
+  })
+
+  /** WEBAUTHN_ASSERTION, the members of VERSION_1. */
+  const ASSERTION_V1 = k.struct({
+    dwVersion: DWORD,
+    cbAuthenticatorData: DWORD,
+    pbAuthenticatorData: PTR,
+    cbSignature: DWORD,
+    pbSignature: PTR,
+    Credential: CREDENTIAL,
+    cbUserId: DWORD,
+    pbUserId: PTR,
+  })
+  types = {
+    RP_ENTITY_INFORMATION,
+    USER_ENTITY_INFORMATION,
+    CLIENT_DATA,
+    COSE_CREDENTIAL_PARAMETER,
+    COSE_CREDENTIAL_PARAMETERS,
+    CREDENTIAL,
+    CREDENTIALS,
+    CREDENTIAL_EX,
+    CREDENTIAL_LIST,
+    CRED_PROTECT_EXTENSION_IN,
+    EXTENSION,
+    EXTENSIONS,
+    MAKE_CREDENTIAL_OPTIONS,
+    GET_ASSERTION_OPTIONS,
+    CREDENTIAL_ATTESTATION_V1,
+    CREDENTIAL_ATTESTATION_V3,
+    ASSERTION_V1,
+  }
+  return types
+}
 
 export const GUID_SIZE = 16
 

@@ -20,7 +20,6 @@
  *   DLL's answer is copied out and freed with its free function, exactly once.
  * - The blocking calls run on koffi's worker threads (`.async`); one operation at a time.
  */
-import koffi from 'koffi'
 import type { TypeObject } from 'koffi'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { fromBase64Url } from '../bytes'
@@ -39,22 +38,8 @@ import type { Logger } from '../../log'
 import { fidoErrorOfHresult, HRESULT, hresultHex } from './hresult'
 import type { WindowsOperation } from './hresult'
 import {
-  ASSERTION_V1,
-  CLIENT_DATA,
-  COSE_CREDENTIAL_PARAMETER,
-  COSE_CREDENTIAL_PARAMETERS,
-  CREDENTIAL_ATTESTATION_V1,
-  CREDENTIAL_ATTESTATION_V3,
-  CREDENTIAL_EX,
-  CREDENTIAL_LIST,
-  CRED_PROTECT_EXTENSION_IN,
-  EXTENSION,
   FUNCTIONS,
-  GET_ASSERTION_OPTIONS,
   GUID_SIZE,
-  MAKE_CREDENTIAL_OPTIONS,
-  RP_ENTITY_INFORMATION,
-  USER_ENTITY_INFORMATION,
   WEBAUTHN_ATTESTATION_CONVEYANCE_PREFERENCE_DIRECT,
   WEBAUTHN_AUTHENTICATOR_ATTACHMENT_CROSS_PLATFORM,
   WEBAUTHN_CLIENT_DATA_CURRENT_VERSION,
@@ -69,7 +54,9 @@ import {
   WEBAUTHN_USER_VERIFICATION_OPTIONAL_WITH_CREDENTIAL_ID_LIST,
   WEBAUTHN_USER_VERIFICATION_REQUIREMENT,
   structVersionsFor,
+  webauthnTypes,
 } from './webauthn-h'
+import type { Koffi, WebAuthnTypes } from './webauthn-h'
 
 type AuthenticatorTransportFuture = NonNullable<
   RegistrationResponseJSON['response']['transports']
@@ -106,16 +93,21 @@ function isNull(pointer: unknown): boolean {
 /** Memory for one call's input structs: stable addresses, freed together after the call. */
 class Arena {
   private readonly blocks: bigint[] = []
+  private readonly k: Koffi
+
+  constructor(k: Koffi) {
+    this.k = k
+  }
 
   private alloc(type: string | TypeObject, count: number): bigint {
-    const pointer = koffi.alloc(type, Math.max(1, count)) as unknown as bigint
+    const pointer = this.k.alloc(type, Math.max(1, count)) as unknown as bigint
     this.blocks.push(pointer)
     return pointer
   }
 
   bytes(data: Uint8Array): bigint {
     const pointer = this.alloc('uint8_t', data.length)
-    if (data.length > 0) koffi.encode(pointer, 'uint8_t', Array.from(data), data.length)
+    if (data.length > 0) this.k.encode(pointer, 'uint8_t', Array.from(data), data.length)
     return pointer
   }
 
@@ -124,25 +116,25 @@ class Arena {
     const units = Array.from({ length: text.length }, (_, i) => text.charCodeAt(i))
     units.push(0)
     const pointer = this.alloc('uint16_t', units.length)
-    koffi.encode(pointer, 'uint16_t', units, units.length)
+    this.k.encode(pointer, 'uint16_t', units, units.length)
     return pointer
   }
 
   struct(type: TypeObject, value: Record<string, unknown>): bigint {
     const pointer = this.alloc(type, 1)
-    koffi.encode(pointer, type, value)
+    this.k.encode(pointer, type, value)
     return pointer
   }
 
   structs(type: TypeObject, values: Record<string, unknown>[]): bigint {
     const pointer = this.alloc(type, values.length)
-    if (values.length > 0) koffi.encode(pointer, type, values, values.length)
+    if (values.length > 0) this.k.encode(pointer, type, values, values.length)
     return pointer
   }
 
   pointers(values: bigint[]): bigint {
     const pointer = this.alloc('void *', values.length)
-    if (values.length > 0) koffi.encode(pointer, 'void *', values, values.length)
+    if (values.length > 0) this.k.encode(pointer, 'void *', values, values.length)
     return pointer
   }
 
@@ -151,18 +143,18 @@ class Arena {
   }
 
   free(): void {
-    for (const pointer of this.blocks.splice(0)) koffi.free(pointer)
+    for (const pointer of this.blocks.splice(0)) this.k.free(pointer)
   }
 }
 
-function readBytes(pointer: unknown, length: number): Uint8Array {
+function readBytes(k: Koffi, pointer: unknown, length: number): Uint8Array {
   if (length === 0 || isNull(pointer)) return new Uint8Array(0)
-  return new Uint8Array(koffi.decode(pointer, 'uint8_t', length) as ArrayLike<number>)
+  return new Uint8Array(k.decode(pointer, 'uint8_t', length) as ArrayLike<number>)
 }
 
-function readWstr(pointer: unknown): string | undefined {
+function readWstr(k: Koffi, pointer: unknown): string | undefined {
   if (isNull(pointer)) return undefined
-  return koffi.decode(pointer, 'char16_t', -1) as string
+  return k.decode(pointer, 'char16_t', -1) as string
 }
 
 type Callback = (error: unknown, result: unknown) => void
@@ -172,6 +164,8 @@ interface AsyncFunction {
 }
 
 interface WebAuthnLibrary {
+  k: Koffi
+  t: WebAuthnTypes
   apiVersion: number
   makeCredential: AsyncFunction
   getAssertion: AsyncFunction
@@ -183,13 +177,25 @@ interface WebAuthnLibrary {
   unload(): void
 }
 
-function loadLibrary(path: string): WebAuthnLibrary {
-  const lib = koffi.load(path)
+let koffiModule: Promise<Koffi> | undefined
+
+/** koffi on first use (its native part is an optional dependency per platform). */
+function loadKoffi(): Promise<Koffi> {
+  koffiModule ??= import('koffi').then(
+    (module) => ((module as unknown as { default?: Koffi }).default ?? module) as Koffi,
+  )
+  return koffiModule
+}
+
+function loadLibrary(k: Koffi, path: string): WebAuthnLibrary {
+  const lib = k.load(path)
   try {
     const bind = (signature: string): AsyncFunction => lib.func(signature) as AsyncFunction
     const getApiVersionNumber = bind(FUNCTIONS.getApiVersionNumber)
     const apiVersion = Number(getApiVersionNumber())
     return {
+      k,
+      t: webauthnTypes(k),
       apiVersion,
       makeCredential: bind(FUNCTIONS.makeCredential),
       getAssertion: bind(FUNCTIONS.getAssertion),
@@ -248,10 +254,10 @@ function transportsOf(used: number): AuthenticatorTransportFuture[] {
 }
 
 /** WEBAUTHN_CREDENTIAL_LIST of public-key credentials (no transport restriction). */
-function credentialList(arena: Arena, ids: Uint8Array[]): bigint {
+function credentialList(t: WebAuthnTypes, arena: Arena, ids: Uint8Array[]): bigint {
   const type = arena.wstr(WEBAUTHN_CREDENTIAL_TYPE_PUBLIC_KEY)
   const entries = ids.map((id) =>
-    arena.struct(CREDENTIAL_EX, {
+    arena.struct(t.CREDENTIAL_EX, {
       dwVersion: WEBAUTHN_CREDENTIAL_EX_CURRENT_VERSION,
       cbId: id.length,
       pbId: arena.bytes(id),
@@ -259,14 +265,14 @@ function credentialList(arena: Arena, ids: Uint8Array[]): bigint {
       dwTransports: 0,
     }),
   )
-  return arena.struct(CREDENTIAL_LIST, {
+  return arena.struct(t.CREDENTIAL_LIST, {
     cCredentials: entries.length,
     ppCredentials: entries.length > 0 ? arena.pointers(entries) : null,
   })
 }
 
-function clientData(arena: Arena, json: Uint8Array): bigint {
-  return arena.struct(CLIENT_DATA, {
+function clientData(t: WebAuthnTypes, arena: Arena, json: Uint8Array): bigint {
+  return arena.struct(t.CLIENT_DATA, {
     dwVersion: WEBAUTHN_CLIENT_DATA_CURRENT_VERSION,
     cbClientDataJSON: json.length,
     pbClientDataJSON: arena.bytes(json),
@@ -278,15 +284,23 @@ const NO_CREDENTIALS = { cCredentials: 0, pCredentials: null }
 const NO_EXTENSIONS = { cExtensions: 0, pExtensions: null }
 
 /** The attestation the DLL returned, copied out of its memory. */
-function readAttestation(pointer: unknown): {
+function readAttestation(
+  lib: WebAuthnLibrary,
+  pointer: unknown,
+): {
   fmt: string
   authData: Uint8Array
   attStmt: Map<CborKey, CborValue>
   transports: AuthenticatorTransportFuture[]
 } {
-  const v1 = koffi.decode(pointer, CREDENTIAL_ATTESTATION_V1) as Record<string, unknown>
+  const { k, t } = lib
+  const v1 = k.decode(pointer, t.CREDENTIAL_ATTESTATION_V1) as Record<string, unknown>
   const version = Number(v1['dwVersion'])
-  const attestationObject = readBytes(v1['pbAttestationObject'], Number(v1['cbAttestationObject']))
+  const attestationObject = readBytes(
+    k,
+    v1['pbAttestationObject'],
+    Number(v1['cbAttestationObject']),
+  )
   if (attestationObject.length === 0) {
     throw new FidoError('FIDO_DEVICE_ERROR', 'webauthn.dll returned no attestation object')
   }
@@ -297,33 +311,37 @@ function readAttestation(pointer: unknown): {
   const attStmt = asMap(object.get('attStmt'), 'attestation statement')
   let transports: AuthenticatorTransportFuture[] = ['usb']
   if (version >= 3) {
-    const v3 = koffi.decode(pointer, CREDENTIAL_ATTESTATION_V3) as Record<string, unknown>
+    const v3 = k.decode(pointer, t.CREDENTIAL_ATTESTATION_V3) as Record<string, unknown>
     const used = transportsOf(Number(v3['dwUsedTransport']))
     if (used.length > 0) transports = used
   }
   return { fmt, authData, attStmt, transports }
 }
 
-function readAssertion(pointer: unknown): {
+function readAssertion(
+  lib: WebAuthnLibrary,
+  pointer: unknown,
+): {
   authData: Uint8Array
   signature: Uint8Array
   credentialId: Uint8Array
   userHandle: Uint8Array
 } {
-  const value = koffi.decode(pointer, ASSERTION_V1) as Record<string, unknown>
+  const { k, t } = lib
+  const value = k.decode(pointer, t.ASSERTION_V1) as Record<string, unknown>
   const credential = value['Credential'] as Record<string, unknown>
   return {
-    authData: readBytes(value['pbAuthenticatorData'], Number(value['cbAuthenticatorData'])),
-    signature: readBytes(value['pbSignature'], Number(value['cbSignature'])),
-    credentialId: readBytes(credential['pbId'], Number(credential['cbId'])),
-    userHandle: readBytes(value['pbUserId'], Number(value['cbUserId'])),
+    authData: readBytes(k, value['pbAuthenticatorData'], Number(value['cbAuthenticatorData'])),
+    signature: readBytes(k, value['pbSignature'], Number(value['cbSignature'])),
+    credentialId: readBytes(k, credential['pbId'], Number(credential['cbId'])),
+    userHandle: readBytes(k, value['pbUserId'], Number(value['cbUserId'])),
   }
 }
 
 export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyClient & {
   close(): Promise<void>
   /** WebAuthNGetApiVersionNumber() of the loaded DLL (loads it). */
-  apiVersion(): number
+  apiVersion(): Promise<number>
 } {
   const { origin } = options
   if (typeof origin !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^\s/]+$/i.test(origin)) {
@@ -334,11 +352,11 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
   let library: WebAuthnLibrary | undefined
   let queue: Promise<unknown> = Promise.resolve()
 
-  function open(): WebAuthnLibrary {
+  async function open(): Promise<WebAuthnLibrary> {
     if (library) return library
     let loaded: WebAuthnLibrary
     try {
-      loaded = loadLibrary(libraryPath)
+      loaded = loadLibrary(await loadKoffi(), libraryPath)
     } catch (error) {
       throw new FidoError('FIDO_DEVICE_ERROR', `${libraryPath} could not be loaded`, {
         cause: error,
@@ -356,7 +374,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
 
   function errorName(lib: WebAuthnLibrary, hr: number): string | undefined {
     try {
-      return readWstr(lib.getErrorName(hr))
+      return readWstr(lib.k, lib.getErrorName(hr))
     } catch {
       return undefined
     }
@@ -375,7 +393,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
       cancellationId: Pointer,
       timeoutMs: number,
     ) => { fn: AsyncFunction; args: unknown[]; free: AsyncFunction },
-    read: (answer: unknown) => T,
+    read: (lib: WebAuthnLibrary, answer: unknown) => T,
   ): Promise<T> {
     const timeoutMs = common.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0)
@@ -384,13 +402,14 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
     let done!: () => void
     queue = new Promise<void>((resolve) => (done = resolve))
     await previous
-    const arena = new Arena()
+    let arena: Arena | undefined
     let cancelledBy: 'caller' | 'deadline' | undefined
     let timer: NodeJS.Timeout | undefined
     let onAbort: (() => void) | undefined
     try {
       if (common.signal?.aborted) throw new FidoError('FIDO_CANCELLED', 'cancelled by the caller')
-      const lib = open()
+      const lib = await open()
+      arena = new Arena(lib.k)
       const guid = arena.zeroed(GUID_SIZE)
       const guidResult = Number(lib.getCancellationId(guid))
       const cancellationId = guidResult === HRESULT.S_OK ? guid : null
@@ -434,7 +453,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
         if (isNull(answer)) {
           throw new FidoError('FIDO_DEVICE_ERROR', `webauthn.dll ${operation}: no answer`)
         }
-        return read(answer)
+        return read(lib, answer)
       } finally {
         if (!isNull(answer)) call.free(answer)
       }
@@ -446,7 +465,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
     } finally {
       clearTimeout(timer)
       if (onAbort) common.signal?.removeEventListener('abort', onAbort)
-      arena.free()
+      arena?.free()
       done()
     }
   }
@@ -466,13 +485,13 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
         (lib, arena, cancellationId, timeoutMs) => {
           const versions = structVersionsFor(lib.apiVersion)
           const publicKey = arena.wstr(WEBAUTHN_CREDENTIAL_TYPE_PUBLIC_KEY)
-          const rp = arena.struct(RP_ENTITY_INFORMATION, {
+          const rp = arena.struct(lib.t.RP_ENTITY_INFORMATION, {
             dwVersion: WEBAUTHN_RP_ENTITY_INFORMATION_CURRENT_VERSION,
             pwszId: arena.wstr(request.rp.id),
             pwszName: arena.wstr(request.rp.name),
             pwszIcon: null,
           })
-          const user = arena.struct(USER_ENTITY_INFORMATION, {
+          const user = arena.struct(lib.t.USER_ENTITY_INFORMATION, {
             dwVersion: WEBAUTHN_USER_ENTITY_INFORMATION_CURRENT_VERSION,
             cbId: request.user.id.length,
             pbId: arena.bytes(request.user.id),
@@ -480,10 +499,10 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
             pwszIcon: null,
             pwszDisplayName: arena.wstr(request.user.displayName),
           })
-          const parameters = arena.struct(COSE_CREDENTIAL_PARAMETERS, {
+          const parameters = arena.struct(lib.t.COSE_CREDENTIAL_PARAMETERS, {
             cCredentialParameters: ALGORITHMS.length,
             pCredentialParameters: arena.structs(
-              COSE_CREDENTIAL_PARAMETER,
+              lib.t.COSE_CREDENTIAL_PARAMETER,
               ALGORITHMS.map((alg) => ({
                 dwVersion: WEBAUTHN_COSE_CREDENTIAL_PARAMETER_CURRENT_VERSION,
                 pwszCredentialType: publicKey,
@@ -498,13 +517,13 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
             request.residentKey && versions.credProtect
               ? {
                   cExtensions: 1,
-                  pExtensions: arena.structs(EXTENSION, [
+                  pExtensions: arena.structs(lib.t.EXTENSION, [
                     {
                       pwszExtensionIdentifier: arena.wstr(
                         WEBAUTHN_EXTENSIONS_IDENTIFIER_CRED_PROTECT,
                       ),
-                      cbExtension: koffi.sizeof(CRED_PROTECT_EXTENSION_IN),
-                      pvExtension: arena.struct(CRED_PROTECT_EXTENSION_IN, {
+                      cbExtension: lib.k.sizeof(lib.t.CRED_PROTECT_EXTENSION_IN),
+                      pvExtension: arena.struct(lib.t.CRED_PROTECT_EXTENSION_IN, {
                         dwCredProtect: WEBAUTHN_USER_VERIFICATION_OPTIONAL_WITH_CREDENTIAL_ID_LIST,
                         bRequireCredProtect: 0,
                       }),
@@ -512,7 +531,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
                   ]),
                 }
               : NO_EXTENSIONS
-          const makeOptions = arena.struct(MAKE_CREDENTIAL_OPTIONS, {
+          const makeOptions = arena.struct(lib.t.MAKE_CREDENTIAL_OPTIONS, {
             dwVersion: versions.makeCredentialOptions,
             dwTimeoutMilliseconds: timeoutMs,
             CredentialList: NO_CREDENTIALS,
@@ -525,7 +544,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
             dwAttestationConveyancePreference: WEBAUTHN_ATTESTATION_CONVEYANCE_PREFERENCE_DIRECT,
             dwFlags: 0,
             pCancellationId: cancellationId,
-            pExcludeCredentialList: credentialList(arena, excludeIds),
+            pExcludeCredentialList: credentialList(lib.t, arena, excludeIds),
             dwEnterpriseAttestation: 0,
             dwLargeBlobSupport: 0,
             bPreferResidentKey: 0,
@@ -538,14 +557,14 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
               rp,
               user,
               parameters,
-              clientData(arena, clientDataJSON),
+              clientData(lib.t, arena, clientDataJSON),
               makeOptions,
             ],
             free: lib.freeCredentialAttestation,
           }
         },
-        (answer) => {
-          const attestation = readAttestation(answer)
+        (lib, answer) => {
+          const attestation = readAttestation(lib, answer)
           const json = toRegistrationResponseJSON({ clientDataJSON, ...attestation })
           return { ...json, response: { ...json.response, transports: attestation.transports } }
         },
@@ -565,7 +584,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
         request,
         (lib, arena, cancellationId, timeoutMs) => {
           const versions = structVersionsFor(lib.apiVersion)
-          const getOptions = arena.struct(GET_ASSERTION_OPTIONS, {
+          const getOptions = arena.struct(lib.t.GET_ASSERTION_OPTIONS, {
             dwVersion: versions.getAssertionOptions,
             dwTimeoutMilliseconds: timeoutMs,
             CredentialList: NO_CREDENTIALS,
@@ -579,7 +598,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
             pbU2fAppId: null,
             pCancellationId: cancellationId,
             // An empty list: discoverable credentials (passwordless).
-            pAllowCredentialList: credentialList(arena, allowIds),
+            pAllowCredentialList: credentialList(lib.t, arena, allowIds),
             dwCredLargeBlobOperation: 0,
             cbCredLargeBlob: 0,
             pbCredLargeBlob: null,
@@ -591,14 +610,14 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
             args: [
               windowPointer(options.windowHandle?.()),
               arena.wstr(request.rpId),
-              clientData(arena, clientDataJSON),
+              clientData(lib.t, arena, clientDataJSON),
               getOptions,
             ],
             free: lib.freeAssertion,
           }
         },
-        (answer) => {
-          const assertion = readAssertion(answer)
+        (lib, answer) => {
+          const assertion = readAssertion(lib, answer)
           if (assertion.credentialId.length === 0) {
             throw new FidoError('FIDO_DEVICE_ERROR', 'assertion without a credential id')
           }
@@ -611,7 +630,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
       )
     },
 
-    apiVersion: () => open().apiVersion,
+    apiVersion: async () => (await open()).apiVersion,
 
     async close(): Promise<void> {
       await queue

@@ -15,6 +15,7 @@ import { fromBase64Url, toBase64Url, toHex } from '../../../src-main/fido/bytes'
 import type { FidoError, KeyStatus } from '../../../src-main/fido/client'
 import { VirtualKey } from '../../../src-main/fido/virtual-key'
 import { HRESULT, fidoErrorCodeForHresult } from '../../../src-main/fido/windows/hresult'
+import { createKeyClientFromConfig } from '../../../src-main/fido/windows/key-client-config'
 import { createWindowsKeyClient } from '../../../src-main/fido/windows/windows-client'
 import type { KeyRecord } from '../../../src-main/store/types'
 import {
@@ -482,6 +483,31 @@ describe('cancel and time limits', () => {
   })
 })
 
+describe('fido.transport selection', () => {
+  it('"auto" on Windows drives webauthn.dll, with the kiosk window handle', async () => {
+    standin.reset(4)
+    const c = createKeyClientFromConfig(
+      { transport: 'auto', origin: ORIGIN },
+      {
+        platform: 'win32',
+        libraryPath: standin.path,
+        windowHandle: () => Buffer.from([0x78, 0x56, 0x34, 0x12, 0, 0, 0, 0]),
+      },
+    )
+    const pending = c.getAssertion({
+      challenge: challenge(),
+      rpId: RP.id,
+      allowCredentialIDs: [],
+      userVerification: true,
+    })
+    const request = await standin.nextRequest()
+    expect(request).toMatchObject({ op: 'getAssertion', hWnd: String(0x12345678) })
+    standin.respondError(HRESULT.NTE_NOT_FOUND)
+    expect((await rejection(pending)).code).toBe('FIDO_NO_CREDENTIALS')
+    await c.close()
+  })
+})
+
 describe('loading webauthn.dll', () => {
   it('reports a missing library as a device error', async () => {
     const c = createWindowsKeyClient({ origin: ORIGIN, libraryPath: '/nonexistent/webauthn.dll' })
@@ -515,7 +541,7 @@ describe('loading webauthn.dll', () => {
   it('reads the API version of the DLL', async () => {
     standin.reset(3)
     const c = client()
-    expect(c.apiVersion()).toBe(3)
+    expect(await c.apiVersion()).toBe(3)
     await c.close()
   })
 })
