@@ -345,6 +345,55 @@ describe('errors of webauthn.dll', () => {
     await c.close()
   })
 
+  it('an answer it cannot read is a device error, and is still freed once', async () => {
+    const c = client()
+    const pending = c.makeCredential({
+      challenge: challenge(),
+      rp: RP,
+      user: user(),
+      excludeCredentialIDs: [],
+      residentKey: false,
+      userVerification: false,
+    })
+    await standin.nextRequest()
+    standin.respondAttestation({
+      version: 4,
+      fmt: 'packed',
+      authData: new Uint8Array(37),
+      attestationObject: Uint8Array.of(0xff, 0x00),
+      credentialId: new Uint8Array(16),
+      usedTransport: 1,
+    })
+    expect((await rejection(pending)).code).toBe('FIDO_DEVICE_ERROR')
+    expect(standin.counters()).toMatchObject({
+      attestationsAllocated: 1,
+      attestationsFreed: 1,
+      badFrees: 0,
+    })
+    await c.close()
+  })
+
+  it('the stand-in checks struct versions: options v5 sent to API version 1 are refused', async () => {
+    const c = client()
+    expect(await c.apiVersion()).toBe(4) // read once, when the DLL is loaded
+    standin.reset(1)
+    const pending = c.makeCredential({
+      challenge: challenge(),
+      rp: RP,
+      user: user(),
+      excludeCredentialIDs: [],
+      residentKey: false,
+      userVerification: false,
+    })
+    const failed = rejection(pending) // refused at once, before the request is read
+    const request = await standin.nextRequest()
+    expect(request.violations).toEqual(['MAKE_CREDENTIAL_OPTIONS.dwVersion'])
+    const error = await failed
+    expect(error.code).toBe('FIDO_DEVICE_ERROR')
+    expect(error.message).toContain('0x80070057')
+    await c.close()
+  })
+
   it('names the error with WebAuthNGetErrorName', async () => {
     const c = client()
     const pending = c.makeCredential({
