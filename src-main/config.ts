@@ -84,7 +84,12 @@ export const ConfigSchema = z.strictObject({
     .default({ emailCode: 'until-enrolled' }),
   fido: z
     .strictObject({
-      transport: z.enum(['hid', 'udp']).default('hid'),
+      /**
+       * How the kiosk reaches security keys: "hid" (USB, node-hid), "windows" (the system's
+       * WebAuthn API, webauthn.dll), "udp" (a software key on loopback), or "auto": "windows"
+       * on Windows, "hid" elsewhere.
+       */
+      transport: z.enum(['auto', 'hid', 'windows', 'udp']).default('auto'),
       udp: HostPort.default('127.0.0.1:8111'),
       /** Local port the UDP key answers to (7112 by convention; 0 = any free port). */
       udpLocalPort: z.number().int().min(0).max(65535).default(7112),
@@ -108,7 +113,7 @@ export const ConfigSchema = z.strictObject({
       path: ['metadataFile'],
     })
     .default({
-      transport: 'hid',
+      transport: 'auto',
       udp: '127.0.0.1:8111',
       udpLocalPort: 7112,
       rpId: 'guichet',

@@ -96,7 +96,13 @@ async function launch(): Promise<void> {
   kioskSession.protocol.handle(APP_SCHEME, createAppProtocolHandler(RENDERER_DIR))
 
   const emit = createEventForwarder(() => liveWindow()?.webContents, log)
-  runtime = await openRuntime(config, { keyProvider, emit, log })
+  runtime = await openRuntime(config, {
+    keyProvider,
+    emit,
+    log,
+    // The Windows WebAuthn dialogs belong to the kiosk window (fido.transport "windows").
+    windowHandle: () => liveWindow()?.getNativeWindowHandle(),
+  })
   unbindIpc = bindIpc(ipcMain, runtime.api, {
     log,
     isTrustedSender: createTrustedSenderCheck(() => liveWindow()?.webContents.mainFrame),

@@ -6,7 +6,7 @@ import { access, constants, mkdir } from 'node:fs/promises'
 import type { Config } from './config'
 import type { Api } from './contract/dispatch'
 import { createEngine, type Clock, type Emit } from './engine/engine'
-import { createDeviceSourceFromConfig, createKeyClient, type KeyClient } from './fido'
+import { createKeyClientFromConfig, type KeyClient, type WindowHandle } from './fido'
 import { createFileKeyProvider, defaultKeyFilePath, type KeyProvider } from './engine/keys'
 import { createLogger, type Logger } from './log'
 import { createMailer, type Mailer } from './mail/mailer'
@@ -26,8 +26,10 @@ export interface RuntimeOptions {
   emit?: Emit
   log?: Logger
   mailer?: Mailer
-  /** Default: the transport of `config.fido` (USB HID, or UDP on loopback). */
+  /** Default: the transport of `config.fido` (webauthn.dll on Windows, USB HID, or UDP). */
   keyClient?: KeyClient
+  /** The kiosk window's native handle, for the Windows dialogs (fido.transport "windows"). */
+  windowHandle?: () => WindowHandle
 }
 
 export interface Runtime {
@@ -73,14 +75,9 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       options.keyProvider ?? createFileKeyProvider(defaultKeyFilePath(config.dataDir))
     const keyClient =
       options.keyClient ??
-      createKeyClient({
-        origin: config.fido.origin,
-        transport: createDeviceSourceFromConfig(config.fido, {
-          onTrace: (path) =>
-            log.warn('FIDO traffic trace on: every report to and from security keys is written', {
-              path,
-            }),
-        }),
+      createKeyClientFromConfig(config.fido, {
+        ...(options.windowHandle ? { windowHandle: options.windowHandle } : {}),
+        log,
       })
     const api = await createEngine({
       config,

@@ -210,7 +210,9 @@ export function isMethodName(name: unknown): name is MethodName {
 /** Main → renderer events. */
 export const events = {
   /** A security-key operation's progress: `touch` means « Touchez votre clé de sécurité ». */
-  keyStatus: z.strictObject({ status: z.enum(['waiting-device', 'processing', 'touch']) }),
+  keyStatus: z.strictObject({
+    status: z.enum(['waiting-device', 'processing', 'touch', 'platform']),
+  }),
 } as const
 export type Events = typeof events
 export type EventName = keyof Events

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
-import { FidoError, type KeyClient } from '../fido'
+import { FidoError, type KeyClient, type KeyStatus } from '../fido'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsOf } from './factors'
@@ -21,7 +21,7 @@ import { signedInUser } from './session'
 import { failure, refuseIfLocked, refuseSignIn } from './throttle'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
-type KeyStatusReport = (s: 'waiting-device' | 'processing' | 'touch') => void
+type KeyStatusReport = (s: KeyStatus) => void
 
 /** The user id a key stores with a discoverable credential: stable, and no personal data. */
 function userHandle(ctx: EngineContext, userId: number): Uint8Array {

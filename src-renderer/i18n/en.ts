@@ -200,6 +200,9 @@ export const en: MessageSchema = {
     processing: 'Checking…',
     waitingDeviceHint: 'Plug it into a USB port of the kiosk.',
     touchHint: 'Touch the button or the gold area of the key when it blinks.',
+    platform: 'Follow the instructions from Windows',
+    platformHint:
+      'Windows shows its own window: enter the key’s PIN there if it asks, then touch the key when it blinks.',
   },
   code: {
     title: 'Enter your code',

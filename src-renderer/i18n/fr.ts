@@ -230,6 +230,9 @@ export const fr = {
     processing: 'Vérification…',
     waitingDeviceHint: 'Branchez-la sur un port USB du guichet.',
     touchHint: 'Touchez le bouton ou la zone dorée de la clé quand elle clignote.',
+    platform: 'Suivez les instructions de Windows',
+    platformHint:
+      'Windows affiche sa propre fenêtre : saisissez-y le code PIN de la clé s’il le demande, puis touchez la clé quand elle clignote.',
   },
   code: {
     title: 'Saisissez votre code',

@@ -3,6 +3,10 @@ import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, configPathFromArgs, loadConfigFile, parseConfig } from '../../src-main/config'
+import {
+  createKeyClientFromConfig,
+  resolveKeyTransport,
+} from '../../src-main/fido/windows/key-client-config'
 
 describe('configuration', () => {
   it('fills the defaults of DESIGN.md', () => {
@@ -15,7 +19,7 @@ describe('configuration', () => {
       locale: 'fr',
       terminalId: hostname(),
       policy: { emailCode: 'until-enrolled' },
-      fido: { transport: 'hid', udp: '127.0.0.1:8111', origin: 'app://guichet', rpId: 'guichet' },
+      fido: { transport: 'auto', udp: '127.0.0.1:8111', origin: 'app://guichet', rpId: 'guichet' },
       kiosk: true,
     })
   })
@@ -36,10 +40,40 @@ describe('configuration', () => {
       { dataDir: 'd', fido: { transport: 'udp', udp: 'nowhere' } },
       /"fido.udp": expected "host:port"/,
     ],
+    [
+      { dataDir: 'd', fido: { transport: 'bluetooth' } },
+      /"fido.transport": expected one of "auto", "hid", "windows", "udp"/,
+    ],
     [{ dataDir: 'd', idelLockSeconds: 30 }, /unknown key "idelLockSeconds"/],
   ])('names the bad key: %j', (raw, message) => {
     expect(() => parseConfig(raw)).toThrow(ConfigError)
     expect(() => parseConfig(raw)).toThrow(message)
+  })
+
+  it('takes every key transport: auto (the default), hid, windows, udp', () => {
+    for (const transport of ['auto', 'hid', 'windows', 'udp'] as const) {
+      expect(parseConfig({ dataDir: 'd', fido: { transport } }).fido.transport).toBe(transport)
+    }
+    expect(parseConfig({ dataDir: 'd', fido: {} }).fido.transport).toBe('auto')
+  })
+
+  it('"auto" is webauthn.dll on Windows and USB HID elsewhere', () => {
+    expect(resolveKeyTransport('auto', 'win32')).toBe('windows')
+    expect(resolveKeyTransport(undefined, 'win32')).toBe('windows')
+    expect(resolveKeyTransport('auto', 'linux')).toBe('hid')
+    expect(resolveKeyTransport('auto', 'darwin')).toBe('hid')
+    expect(resolveKeyTransport('hid', 'win32')).toBe('hid')
+    expect(resolveKeyTransport('udp', 'win32')).toBe('udp')
+    expect(resolveKeyTransport('windows', 'linux')).toBe('windows')
+  })
+
+  it('refuses "windows" away from Windows, naming the key', () => {
+    expect(() =>
+      createKeyClientFromConfig(
+        { transport: 'windows', origin: 'app://guichet' },
+        { platform: 'linux' },
+      ),
+    ).toThrow('"fido.transport": "windows" needs Windows (this is linux); use "auto" or "hid"')
   })
 
   it('names the file when it is missing or not JSON', () => {

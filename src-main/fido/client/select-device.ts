@@ -16,7 +16,8 @@ import type { DeviceHandle, DeviceSource } from '../transport/device-source'
 import { CtapHidError, CtapStatusError } from '../protocol/errors'
 import { FidoError } from './errors'
 
-export type KeyStatus = 'waiting-device' | 'processing' | 'touch'
+/** 'platform': the system's own dialogs drive the key (Windows, windows/windows-client.ts). */
+export type KeyStatus = 'waiting-device' | 'processing' | 'touch' | 'platform'
 
 /**
  * What a channel has carried since it was opened, so that the client can keep it for the next

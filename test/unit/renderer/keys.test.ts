@@ -179,6 +179,21 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     expect(heading(wrapper)).toBe(t.keyAdded.title)
   })
 
+  it('on Windows, « Suivez les instructions de Windows » while the system window drives the key', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await openAddKey(wrapper, locale)
+    await submitKey(wrapper, locale, 'YubiKey bleue')
+    bridge.emit('keyStatus', { status: 'platform' })
+    await nextTick()
+    expect(statuses(wrapper)).toEqual([t.key.platform])
+    expect(wrapper.text()).toContain(t.key.platformHint)
+    expect(wrapper.find('.key-prompt--platform').exists()).toBe(true)
+    // « Annuler » still has the focus: it closes the Windows window through the engine.
+    expect(document.activeElement).toBe(button(wrapper, t.common.cancel).element)
+    await touch(bridge)
+    expect(heading(wrapper)).toBe(t.keyAdded.title)
+  })
+
   it('« Annuler » while waiting for the touch goes back to the form, with nothing alarming', async () => {
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
