@@ -172,6 +172,13 @@ export const rendererConfig = {
     cssCodeSplit: false,
     sourcemap: false,
     target: 'chrome120',
+    rolldownOptions: {
+      // Rolldown's [PLUGIN_TIMINGS] note says where a build's time goes (here:
+      // compiling the .vue files and their CSS, and the messages above, on a
+      // busy machine); it is advice for plugin authors, not a fault, and every
+      // \`npm run web\` after a change printed it. Off.
+      checks: { bundlerTimings: false },
+    },
   },
 } satisfies UserConfig
 

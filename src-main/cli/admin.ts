@@ -1,20 +1,32 @@
-// IT's command. Exit codes: 0 done, 1 refused (with a sentence why), 2 usage.
-//
-//   npm run admin -- --config FILE user add --email E --name N --password-stdin
-//   npm run admin -- --config FILE user list [--json]
-//   npm run admin -- --config FILE user disable --email E
-//   npm run admin -- --config FILE user enable --email E
-//   npm run admin -- --config FILE user unlock --email E
-//   npm run admin -- --config FILE user reset-factors --email E
-//   npm run admin -- --config FILE audit [--json] [--since ISO]
-//   npm run admin -- --config FILE store migrate
-//   npm run admin -- --config FILE store copy --from sqlite:PATH [--to postgres://…]
+/**
+ * IT's command. Exit codes: 0 done, 1 refused (with a sentence why), 2 usage.
+ * It speaks the configuration's `locale` (or `--lang fr|en`); without
+ * --config or GUICHET_CONFIG it opens the data of `npm run web` without
+ * configuration (.guichet/data inside the checkout) and says so.
+ *
+ *   npm run admin -- --config FILE user add --email E --name N --password-stdin
+ *   npm run admin -- --config FILE user list [--json]
+ *   npm run admin -- --config FILE user disable --email E
+ *   npm run admin -- --config FILE user enable --email E
+ *   npm run admin -- --config FILE user unlock --email E
+ *   npm run admin -- --config FILE user reset-factors --email E
+ *   npm run admin -- --config FILE audit [--json] [--since ISO]
+ *   npm run admin -- --config FILE store migrate
+ *   npm run admin -- --config FILE store copy --from sqlite:PATH [--to postgres://…]
+ */
 
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import { ConfigError, configPathFromArgs, loadConfigFile, type Config } from '../config'
+import { NO_CONFIG_DATA_DIR } from '../checkout'
+import {
+  ConfigError,
+  configPathFromArgs,
+  loadConfigFile,
+  parseConfig,
+  type Config,
+} from '../config'
 import { Email } from '../contract/methods'
 import { checkNewPassword, hashPassword } from '../engine/password'
 import { newRecoveryCode } from '../engine/recovery-codes'
@@ -28,25 +40,10 @@ import type { PgStore } from '../store/pg/open'
 import { openSharedStore } from '../store/select'
 import { SqliteDatabase } from '../store/sqlite/sqlite'
 import type { Store, UserRecord } from '../store/types'
+import { MESSAGES, printable, type Lang, type ListRow } from './admin-messages'
 
-export const USAGE = `Usage: npm run admin -- --config FILE <command>
-
-Commands:
-  user add --email E --name N --password-stdin   create an account (password read from standard input)
-  user add --email E --name N --temp-password    create an account with a temporary password (printed)
-  user temp-password --email E                   a new single-use password, valid 24 h, to change at sign-in
-  user list [--json]                             list accounts and their factors
-  user disable --email E                         refuse every sign-in of this account
-  user enable --email E                          allow sign-in again
-  user unlock --email E                          clear the failed-attempt wait
-  user reset-factors --email E                   remove the app and keys (lost phone): next sign-in by e-mailed code
-  audit [--json] [--since ISO-DATE]              print the audit log
-  store migrate                                  apply the database migrations and exit
-  store copy --from sqlite:PATH [--to URL]       copy a terminal's SQLite store (file or data folder) into
-                                                 the PostgreSQL store (default: the configured one); idempotent
-
-The configuration comes from --config FILE or the GUICHET_CONFIG variable.
-Exit codes: 0 done, 1 refused, 2 usage.`
+/** The usage text in English (`MESSAGES.fr.usage` in French). */
+export const USAGE = MESSAGES.en.usage
 
 /** IT's temporary passwords work for 24 hours, once: the clerk must choose their own at sign-in. */
 export const TEMP_PASSWORD_TTL_MS = 24 * 3600_000
@@ -54,13 +51,6 @@ export const TEMP_PASSWORD_TTL_MS = 24 * 3600_000
 /** 20 characters from the recovery-code alphabet: about 100 bits, easy to read out on the phone. */
 function newTemporaryPassword(): string {
   return [newRecoveryCode(), newRecoveryCode().slice(0, 4)].join('-')
-}
-
-function temporaryPasswordLines(password: string): string {
-  return (
-    `Temporary password (valid 24 hours, to be changed at the first sign-in): ${password}\n` +
-    'Give it to the clerk in person or by phone; it is not stored anywhere in clear.\n'
-  )
 }
 
 export class UsageError extends Error {}
@@ -72,24 +62,35 @@ export interface AdminIo {
   readStdin: () => Promise<string>
 }
 
-const PASSWORD_REASONS: Record<string, string> = {
-  'too-short': 'it is shorter than 12 characters',
-  'too-long': 'it is longer than 256 characters',
-  'too-common': 'it is too common or too easy to guess',
-  'contains-email': 'it contains the address',
-  'contains-product': 'it contains the product name',
+/** The longest name accepted, as on the first-start screen. */
+export const NAME_MAX = 100
+
+/**
+ * A clerk's name as IT typed it: trimmed, NFC, at most NAME_MAX characters,
+ * with no control, invisible (zero-width, soft hyphen) or writing-direction
+ * (bidi) character — they would hide or reorder what screens and logs show.
+ */
+export function checkName(raw: string | undefined, t: Messages): string {
+  const name = raw?.normalize('NFC').trim()
+  if (!name) throw new UsageError(t.nameRequired)
+  const bad = name.match(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu)
+  if (bad) throw new Refusal(t.nameInvisible([...new Set(bad)].map(printable).join(', ')))
+  if ([...name].length > NAME_MAX) throw new Refusal(t.nameTooLong(NAME_MAX))
+  return name
 }
 
-function parseEmail(value: string | undefined): string {
-  if (!value) throw new UsageError('--email is required.')
+type Messages = (typeof MESSAGES)['fr']
+
+function parseEmail(value: string | undefined, t: Messages): string {
+  if (!value) throw new UsageError(t.emailRequired)
   const parsed = Email.safeParse(value)
-  if (!parsed.success) throw new Refusal(`"${value}" is not a valid e-mail address.`)
+  if (!parsed.success) throw new Refusal(t.badEmail(value))
   return parsed.data
 }
 
-async function userByEmail(store: Store, email: string): Promise<UserRecord> {
+async function userByEmail(store: Store, email: string, t: Messages): Promise<UserRecord> {
   const user = await store.users.byEmail(email)
-  if (!user) throw new Refusal(`No account has the address ${email}.`)
+  if (!user) throw new Refusal(t.noAccount(email))
   return user
 }
 
@@ -116,6 +117,7 @@ async function notify(
   user: UserRecord,
   kind: NoticeKind,
   io: AdminIo,
+  t: Messages,
 ): Promise<void> {
   const mailer = createMailer(config)
   try {
@@ -126,9 +128,7 @@ async function notify(
     })
     await mailer.send({ to: user.email, ...letter })
   } catch (error) {
-    io.stderr(
-      `Warning: the notice to ${user.email} could not be sent (${(error as Error).message}).\n`,
-    )
+    io.stderr(`${t.noticeFailed(user.email, (error as Error).message)}\n`)
   } finally {
     mailer.close()
   }
@@ -139,7 +139,50 @@ async function readPassword(io: AdminIo): Promise<string> {
   return text.replace(/\r?\n$/, '')
 }
 
+/** `--lang fr|en` as given (undefined when absent; anything else is a usage error later). */
+function langFlag(argv: readonly string[]): string | undefined {
+  const i = argv.indexOf('--lang')
+  if (i >= 0) return argv[i + 1]
+  return argv.find((a) => a.startsWith('--lang='))?.slice('--lang='.length)
+}
+
+function isLang(value: string | undefined): value is Lang {
+  return value === 'fr' || value === 'en'
+}
+
+/** Where the configuration is: --config, GUICHET_CONFIG, else the no-config web host's. */
+function loadConfig(argv: readonly string[]): { config: Config; byDefault: boolean } {
+  const path = configPathFromArgs(argv)
+  if (path) return { config: loadConfigFile(path), byDefault: false }
+  return { config: parseConfig({ dataDir: NO_CONFIG_DATA_DIR }), byDefault: true }
+}
+
+/** The language before the arguments are understood: --lang, else the configuration's locale, else French. */
+function earlyLang(argv: readonly string[]): Lang {
+  const flag = langFlag(argv)
+  if (isLang(flag)) return flag
+  try {
+    return loadConfig(argv).config.locale
+  } catch {
+    return 'fr'
+  }
+}
+
+const KNOWN = [
+  'user add',
+  'user temp-password',
+  'user list',
+  'user disable',
+  'user enable',
+  'user unlock',
+  'user reset-factors',
+  'audit',
+  'store migrate',
+  'store copy',
+]
+
 export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<number> {
+  let t = MESSAGES[earlyLang(argv)]
   let parsed
   try {
     parsed = parseArgs({
@@ -148,6 +191,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       strict: true,
       options: {
         config: { type: 'string' },
+        lang: { type: 'string' },
         email: { type: 'string' },
         name: { type: 'string' },
         'password-stdin': { type: 'boolean' },
@@ -160,42 +204,32 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       },
     })
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${USAGE}\n`)
+    io.stderr(`${t.badArguments((error as Error).message)}\n\n${t.usage}\n`)
     return 2
   }
   const { values, positionals } = parsed
+  if (values.lang !== undefined && !isLang(values.lang)) {
+    io.stderr(`${t.badLang(printable(values.lang))}\n\n${t.usage}\n`)
+    return 2
+  }
   if (values.help) {
-    io.stdout(`${USAGE}\n`)
+    io.stdout(`${t.usage}\n`)
     return 0
   }
   const command = positionals.join(' ')
-  const known = [
-    'user add',
-    'user temp-password',
-    'user list',
-    'user disable',
-    'user enable',
-    'user unlock',
-    'user reset-factors',
-    'audit',
-    'store migrate',
-    'store copy',
-  ]
-  if (!known.includes(command)) {
-    io.stderr(`${command ? `Unknown command "${command}".` : 'No command given.'}\n\n${USAGE}\n`)
+  if (!KNOWN.includes(command)) {
+    io.stderr(`${command ? t.unknownCommand(printable(command)) : t.noCommand}\n\n${t.usage}\n`)
     return 2
   }
 
   let config: Config
   try {
-    const path = configPathFromArgs(argv)
-    if (!path) throw new UsageError('No configuration: pass --config FILE or set GUICHET_CONFIG.')
-    config = loadConfigFile(path)
+    const loaded = loadConfig(argv)
+    config = loaded.config
+    t = MESSAGES[values.lang ?? config.locale]
+    // On standard error, so that --json output stays parseable.
+    if (loaded.byDefault) io.stderr(`${t.defaultConfig(config.dataDir)}\n`)
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n`)
-      return 2
-    }
     if (error instanceof ConfigError) {
       io.stderr(`${error.message}\n`)
       return 1
@@ -209,27 +243,25 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     let since: number | undefined
     if (values.since !== undefined) {
       since = Date.parse(values.since)
-      if (Number.isNaN(since))
-        throw new UsageError(
-          `--since "${values.since}" is not an ISO date (e.g. 2026-11-29 or 2026-11-29T08:00:00Z).`,
-        )
+      if (Number.isNaN(since)) throw new UsageError(t.badSince(values.since))
     }
+    const name = command === 'user add' ? checkName(values.name, t) : undefined
     store = await openStore(config)
     switch (command) {
       case 'user add': {
-        const email = parseEmail(values.email)
-        const name = values.name?.trim()
-        if (!name) throw new UsageError('--name is required.')
+        const email = parseEmail(values.email, t)
         if (values['password-stdin'] === values['temp-password'])
-          throw new UsageError(
-            'Give exactly one of --password-stdin (the password on standard input) or --temp-password.',
-          )
+          throw new UsageError(t.onePasswordOption)
         let passwordHash: string
         let temporary: string | undefined
         if (values['password-stdin']) {
           const password = await readPassword(io)
-          const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
-          if (reason) throw new Refusal(`The password was refused: ${PASSWORD_REASONS[reason]}.`)
+          const reason = await checkNewPassword(password, {
+            email,
+            name: name!,
+            issuer: config.issuer,
+          })
+          if (reason) throw new Refusal(t.passwordRefused(t.passwordReasons[reason] ?? reason))
           passwordHash = await hashPassword(password)
         } else {
           temporary = newTemporaryPassword()
@@ -238,14 +270,13 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         const now = Date.now()
         const id = await store.users.insert({
           email,
-          name,
+          name: name!,
           passwordHash,
           mustChangePassword: temporary !== undefined,
           passwordExpiresAt: temporary === undefined ? null : now + TEMP_PASSWORD_TTL_MS,
           now,
         })
-        if (id === undefined)
-          throw new Refusal(`An account with the address ${email} already exists.`)
+        if (id === undefined) throw new Refusal(t.exists(email))
         await adminAudit(
           store,
           config,
@@ -253,14 +284,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
           { id, email } as UserRecord,
           temporary && 'temporary password',
         )
-        io.stdout(
-          `Account ${email} created. At the first sign-in a code is sent to this address.\n` +
-            (temporary ? temporaryPasswordLines(temporary) : ''),
-        )
+        io.stdout(`${t.created(email)}\n${temporary ? `${t.temporary(temporary)}\n` : ''}`)
         return 0
       }
       case 'user temp-password': {
-        const user = await userByEmail(store, parseEmail(values.email))
+        const user = await userByEmail(store, parseEmail(values.email, t), t)
         const temporary = newTemporaryPassword()
         const now = Date.now()
         await store.users.setPassword(user.id, {
@@ -271,60 +299,58 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         })
         await store.throttle.reset(user.email)
         await adminAudit(store, config, 'temp-password', user)
-        io.stdout(`Temporary password set for ${user.email}.\n${temporaryPasswordLines(temporary)}`)
+        io.stdout(`${t.temporarySet(user.email)}\n${t.temporary(temporary)}\n`)
         return 0
       }
       case 'user list': {
-        const users = await store.users.list()
-        const rows = await Promise.all(
-          users.map(async (u) => {
-            const t = await store!.throttle.get(u.email)
-            return {
-              email: u.email,
-              name: u.name,
-              disabled: u.disabled,
-              app: (await store!.apps.get(u.id)) !== undefined,
-              keys: (await store!.keys.listByUser(u.id)).length,
-              lockedUntil:
-                t && t.lockedUntil > Date.now() ? new Date(t.lockedUntil).toISOString() : null,
-              failures: t?.failures ?? 0,
-              createdAt: new Date(u.createdAt).toISOString(),
-            }
-          }),
-        )
-        if (values.json) io.stdout(`${JSON.stringify(rows, null, 2)}\n`)
-        else if (rows.length === 0) io.stdout('No accounts.\n')
-        else
-          for (const r of rows)
-            io.stdout(
-              `${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${[r.app ? 'app' : '', r.keys ? `${r.keys} key(s)` : ''].filter(Boolean).join(' + ') || 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
-            )
+        const rows = await listRows(store)
+        if (values.json)
+          io.stdout(
+            `${JSON.stringify(
+              rows.map((r) => ({
+                ...r,
+                app: r.app !== null,
+                appDevice: r.app,
+                lockedUntil: r.lockedUntil === null ? null : new Date(r.lockedUntil).toISOString(),
+                lastSignIn: r.lastSignIn && {
+                  ...r.lastSignIn,
+                  at: new Date(r.lastSignIn.at).toISOString(),
+                },
+                createdAt: new Date(r.createdAt).toISOString(),
+              })),
+              null,
+              2,
+            )}\n`,
+          )
+        else if (rows.length === 0) io.stdout(`${t.noAccounts}\n`)
+        else io.stdout(`${rows.map((r) => t.row(r)).join('\n\n')}\n`)
         return 0
       }
       case 'user disable':
       case 'user enable': {
-        const user = await userByEmail(store, parseEmail(values.email))
+        const user = await userByEmail(store, parseEmail(values.email, t), t)
         const disable = command === 'user disable'
         await store.users.setDisabled(user.id, disable, Date.now())
         await adminAudit(store, config, disable ? 'user-disable' : 'user-enable', user)
-        io.stdout(`Account ${user.email} ${disable ? 'disabled' : 'enabled'}.\n`)
+        io.stdout(`${disable ? t.disabled(user.email) : t.enabled(user.email)}\n`)
         return 0
       }
       case 'user unlock': {
-        const email = parseEmail(values.email)
-        const user = await userByEmail(store, email)
+        const email = parseEmail(values.email, t)
+        const user = await userByEmail(store, email, t)
         await store.throttle.reset(email)
         await adminAudit(store, config, 'user-unlock', user)
-        io.stdout(`Account ${email} unlocked: failed attempts cleared.\n`)
+        io.stdout(`${t.unlocked(email)}\n`)
         return 0
       }
       case 'user reset-factors': {
-        const user = await userByEmail(store, parseEmail(values.email))
+        const user = await userByEmail(store, parseEmail(values.email, t), t)
         const removed = await store.transaction(async (tx) => {
           const app = await tx.apps.remove(user.id)
           const keys = await tx.keys.removeAll(user.id)
           await tx.recovery.removeAll(user.id)
           await tx.codes.voidAll(user.id)
+          // The audit detail is data, kept in one language.
           const what = [
             app ? 'authenticator app' : '',
             keys ? `${keys} security key${keys > 1 ? 's' : ''}` : '',
@@ -340,12 +366,10 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
             email: user.email,
             detail: what ? `removed ${what}` : 'nothing to remove',
           })
-          return what
+          return { app, keys }
         })
-        await notify(config, user, 'factors-reset', io)
-        io.stdout(
-          `Factors of ${user.email} reset (${removed ? `removed ${removed}` : 'nothing was enrolled'}). The next sign-in uses a code sent by e-mail.\n`,
-        )
+        await notify(config, user, 'factors-reset', io, t)
+        io.stdout(`${t.resetDone(user.email, removed.app, removed.keys)}\n`)
         return 0
       }
       case 'audit': {
@@ -363,24 +387,24 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         else
           for (const r of rows)
             io.stdout(
-              `${r.at}\t${r.terminalId}\t${r.event}\t${r.outcome}\t${r.email ?? ''}\t${r.factor ?? ''}\t${r.detail ?? ''}\n`,
+              `${[r.at, r.terminalId, r.event, r.outcome, r.email ?? '', r.factor ?? '', r.detail ?? ''].map(printable).join('\t')}\n`,
             )
         return 0
       }
       case 'store migrate': {
-        io.stdout(`Database ${store.location} is up to date.\n`)
+        io.stdout(`${t.upToDate(store.location)}\n`)
         return 0
       }
       case 'store copy': {
-        const counts = await storeCopy(config, store, values.from, values.to, io)
-        io.stdout(copySummary(counts).text)
+        const counts = await storeCopy(config, store, values.from, values.to, io, t)
+        io.stdout(`${t.copied(counts)}\n`)
         return 0
       }
     }
     return 2
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr(`${error.message}\n\n${USAGE}\n`)
+      io.stderr(`${error.message}\n\n${t.usage}\n`)
       return 2
     }
     if (error instanceof Refusal || error instanceof StartupError) {
@@ -391,6 +415,36 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
   } finally {
     await store?.close().catch(() => undefined)
   }
+}
+
+/** What IT needs to help a clerk on the phone, one row an account. */
+async function listRows(
+  store: Store,
+): Promise<(ListRow & { failures: number; createdAt: number })[]> {
+  const users = await store.users.list()
+  const last = new Map((await store.audit.lastSignIns()).map((s) => [s.userId, s]))
+  const now = Date.now()
+  return Promise.all(
+    users.map(async (u) => {
+      const throttle = await store.throttle.get(u.email)
+      const app = await store.apps.get(u.id)
+      const signIn = last.get(u.id)
+      return {
+        email: u.email,
+        name: u.name,
+        disabled: u.disabled,
+        app: app ? app.deviceName : null,
+        keys: (await store.keys.listByUser(u.id)).length,
+        recoveryCodesLeft: await store.recovery.countUnused(u.id),
+        lockedUntil: throttle && throttle.lockedUntil > now ? throttle.lockedUntil : null,
+        failures: throttle?.failures ?? 0,
+        lastSignIn: signIn
+          ? { at: signIn.at, terminalId: signIn.terminalId, factor: signIn.factor }
+          : null,
+        createdAt: u.createdAt,
+      }
+    }),
+  )
 }
 
 /**
@@ -405,28 +459,21 @@ async function storeCopy(
   from: string | undefined,
   to: string | undefined,
   io: AdminIo,
+  t: Messages,
 ): Promise<CopyCounts> {
-  if (!from?.startsWith('sqlite:'))
-    throw new UsageError(
-      '--from is required: sqlite:PATH (a guichet.sqlite file or its data folder).',
-    )
+  if (!from?.startsWith('sqlite:')) throw new UsageError(t.fromRequired)
   let path = resolve(from.slice('sqlite:'.length))
   const info = await stat(path).catch(() => undefined)
   if (info?.isDirectory()) path = join(path, DB_FILE_NAME)
-  else if (!info) throw new Refusal(`There is no SQLite store at ${path}.`)
-  if (!(await stat(path).catch(() => undefined))?.isFile())
-    throw new Refusal(`There is no SQLite store at ${path}.`)
+  else if (!info) throw new Refusal(t.noSqlite(path))
+  if (!(await stat(path).catch(() => undefined))?.isFile()) throw new Refusal(t.noSqlite(path))
 
   let target: PgStore | undefined
   let own = false
   if (to !== undefined) {
-    if (!/^postgres(ql)?:\/\//.test(to))
-      throw new UsageError('--to must be a postgres:// or postgresql:// URL.')
+    if (!/^postgres(ql)?:\/\//.test(to)) throw new UsageError(t.toUrl)
     const url = new URL(to)
-    if (url.password || url.searchParams.has('password'))
-      throw new Refusal(
-        'Put no password in --to: set the PGPASSWORD variable (or "store.passwordFile" for the configured store).',
-      )
+    if (url.password || url.searchParams.has('password')) throw new Refusal(t.noPasswordInTo)
     if (config.store && describeUrl(config.store.url) === describeUrl(to) && 'pg' in configured) {
       target = configured as PgStore
     } else {
@@ -441,9 +488,7 @@ async function storeCopy(
   } else if ('pg' in configured) {
     target = configured as PgStore
   } else {
-    throw new UsageError(
-      'The configured store is SQLite: give the PostgreSQL store with --to postgres://…, or set "store.url" in the configuration.',
-    )
+    throw new UsageError(t.configuredIsSqlite)
   }
 
   const source = await SqliteDatabase.open(path).catch((error: unknown) => {
@@ -451,7 +496,7 @@ async function storeCopy(
   })
   try {
     await migrate(source)
-    io.stderr(`Copying ${path} into ${target.location}…\n`)
+    io.stderr(`${t.copying(path, target.location)}\n`)
     const counts = await copySqliteToPg(source, target.pg)
     await target.audit.append({
       at: Date.now(),
@@ -460,7 +505,7 @@ async function storeCopy(
       outcome: 'ok',
       userId: null,
       email: null,
-      detail: `from ${path}: ${copySummary(counts).detail}`,
+      detail: `from ${path}: ${copyDetail(counts)}`,
     })
     return counts
   } finally {
@@ -469,24 +514,19 @@ async function storeCopy(
   }
 }
 
-function copySummary(c: CopyCounts): { text: string; detail: string } {
+/** The audit entry's detail: data, kept in one language. */
+function copyDetail(c: CopyCounts): string {
   const n = (count: number, one: string, many = `${one}s`): string =>
     `${count} ${count === 1 ? one : many}`
-  const detail =
+  return (
     `copied ${n(c.accounts, 'account')} (${n(c.apps, 'app')}, ${n(c.keys, 'security key')}, ${n(c.recoveryCodes, 'recovery code')}), ` +
     `${n(c.throttle, 'throttle record')}, ${n(c.audit, 'audit entry', 'audit entries')}`
-  const present =
-    `already in the shared store, left as they are there: ${n(c.accountsPresent, 'account')}, ` +
-    `${n(c.keysPresent, 'security key')}, ${n(c.auditPresent, 'audit entry', 'audit entries')}`
-  return {
-    detail,
-    text: `Copied: ${detail.slice('copied '.length)}.\n${present[0]!.toUpperCase()}${present.slice(1)}.\n`,
-  }
+  )
 }
 
 async function readAllStdin(): Promise<string> {
   if (process.stdin.isTTY) {
-    process.stderr.write('Type the password, then press Enter and Ctrl-D:\n')
+    process.stderr.write(`${MESSAGES[earlyLang(process.argv.slice(2))].typePassword}\n`)
   }
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
@@ -505,7 +545,8 @@ if (isMain) {
       process.exitCode = code
     },
     (error: unknown) => {
-      process.stderr.write(`Unexpected error: ${(error as Error).stack ?? String(error)}\n`)
+      const t = MESSAGES[earlyLang(process.argv.slice(2))]
+      process.stderr.write(`${t.unexpected}: ${(error as Error).stack ?? String(error)}\n`)
       process.exitCode = 1
     },
   )

@@ -80,6 +80,10 @@ export const SessionView = z.strictObject({
 })
 export type SessionView = z.infer<typeof SessionView>
 
+/** The end of the first start: IT's session, and the 10 recovery codes its first app brought (shown once). */
+export const SetupDone = SessionView.extend({ newRecoveryCodes: z.array(z.string()) })
+export type SetupDone = z.infer<typeof SetupDone>
+
 export const Status = z.strictObject({
   /** Empty store: show the first-start account creation screen. */
   firstStart: z.boolean(),
@@ -135,7 +139,7 @@ export const methods = {
   },
   confirmSetup: {
     input: z.strictObject({ code: OtpCode, deviceName: DeviceName }),
-    output: SessionView,
+    output: SetupDone,
   },
 
   // Sign-in.

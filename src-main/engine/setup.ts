@@ -1,6 +1,8 @@
 /**
  * First start: with an empty store, the kiosk creates IT's account and
  * enrolls its authenticator app on the spot. Never again once an account exists.
+ * That first app brings IT's 10 recovery codes, as a clerk's first app does:
+ * issued in the account's transaction, returned once with the session.
  */
 
 import { fail, ok } from '../contract/errors'
@@ -9,6 +11,7 @@ import type { UserRecord } from '../store/types'
 import { confirmPending, newEnrollment, sealSecret } from './app'
 import type { EngineContext } from './context'
 import { checkNewPassword, hashPassword } from './password'
+import { issueRecoveryCodes } from './recovery'
 import { completeSignIn } from './second-step'
 import type { PendingSetup } from './session'
 
@@ -30,7 +33,7 @@ export function setupMethods(ctx: EngineContext): Pick<Api, 'beginSetup' | 'conf
       if (!checked.ok) return checked
       const s = terminal.setup as PendingSetup
       const now = ctx.clock.now()
-      const userId = await store.transaction(async (tx) => {
+      const created = await store.transaction(async (tx) => {
         if ((await tx.users.count()) > 0) return undefined
         const id = await tx.users.insert({
           email: s.email,
@@ -56,12 +59,14 @@ export function setupMethods(ctx: EngineContext): Pick<Api, 'beginSetup' | 'conf
           email: s.email,
           factor: 'app',
         })
-        return id
+        const user = (await tx.users.byId(id)) as UserRecord
+        return { user, codes: await issueRecoveryCodes(ctx, tx, user, now) }
       })
       terminal.setup = undefined
-      if (userId === undefined) return fail('SETUP_ALREADY_DONE')
-      const user = (await store.users.byId(userId)) as UserRecord
-      return completeSignIn(ctx, user, 'app')
+      if (created === undefined) return fail('SETUP_ALREADY_DONE')
+      const signedIn = await completeSignIn(ctx, created.user, 'app')
+      if (!signedIn.ok) return signedIn
+      return ok({ ...signedIn.value, newRecoveryCodes: created.codes })
     },
   }
 }

@@ -1,20 +1,23 @@
-// npm run web -- --config FILE --port N
-// The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for a browser.
+/**
+ * npm run web -- --config FILE --port N
+ * The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for a browser.
+ * At start it says where the kiosk is and where its data and mail go.
+ */
 
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { CHECKOUT_ROOT, NO_CONFIG_DATA_DIR } from '../checkout'
 import { ConfigError, configPathFromArgs, loadConfigFile, parseConfig } from '../config'
 import type { EventName, EventPayload } from '../contract/methods'
 import { createLogger } from '../log'
 import { openRuntime, StartupError } from '../runtime'
 import { buildRendererIfNeeded } from './build'
 import { startWebHost, type WebHost } from './server'
+import { startupLines } from './startup'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const DEFAULT_DATA_DIR = join(ROOT, '.guichet', 'data')
+const ROOT = CHECKOUT_ROOT
 const USAGE =
-  'Usage: npm run web -- [--config FILE] [--port N]   (N = 0: a free port; default 4780; no configuration: defaults, data in .guichet/)'
+  'Usage: npm run web -- [--config FILE] [--port N]   (N = 0: a free port; default 4780; no configuration: defaults, data in .guichet/data inside the checkout)'
 
 async function main(argv: string[]): Promise<number> {
   let values
@@ -43,10 +46,10 @@ async function main(argv: string[]): Promise<number> {
     if (path) {
       config = loadConfigFile(path)
     } else {
-      // A first try needs no file: the defaults, with the data beside the checkout.
-      config = parseConfig({ dataDir: DEFAULT_DATA_DIR })
+      // A first try needs no file: the defaults, with the data inside the checkout.
+      config = parseConfig({ dataDir: NO_CONFIG_DATA_DIR })
       process.stdout.write(
-        `No configuration given (--config FILE or GUICHET_CONFIG): defaults, data in ${config.dataDir}, mail written to ${join(config.dataDir, 'outbox')}.\n`,
+        'No configuration given (--config FILE or GUICHET_CONFIG): the defaults, data in .guichet/data inside the checkout.\n',
       )
     }
     const rendererDir = join(ROOT, 'out', 'renderer')
@@ -60,7 +63,9 @@ async function main(argv: string[]): Promise<number> {
     })
     const host = await startWebHost({ api: runtime.api, rendererDir, port, log })
     target.host = host
-    process.stdout.write(`Guichet web host on ${host.url}\n`)
+    process.stdout.write(
+      `${startupLines(config, { url: host.url, configPath: path }).join('\n')}\n`,
+    )
     const stop = (): void => {
       void (async () => {
         await host.close()

@@ -28,7 +28,8 @@ export class MailUnavailableError extends Error {
   }
 }
 
-function fromAddress(config: Config): { name: string; address: string } {
+/** The sender: `mail.from` with the issuer as its name; without `mail.from`, no-reply@guichet.invalid. */
+export function fromAddress(config: Config): { name: string; address: string } {
   const configured = 'url' in config.mail ? config.mail.from : undefined
   return { name: config.issuer, address: configured ?? 'no-reply@guichet.invalid' }
 }

@@ -202,9 +202,18 @@ export interface SettingsRepo {
   putIfAbsent(name: string, value: Uint8Array): Promise<Uint8Array>
 }
 
+export interface LastSignIn {
+  userId: number
+  at: number
+  terminalId: string
+  factor: string | null
+}
+
 export interface AuditRepo {
   append(entry: AuditEntry): Promise<void>
   list(options?: { since?: number; limit?: number }): Promise<AuditRecord[]>
+  /** Each account's latest successful sign-in (for `user list`); accounts never signed in are absent. */
+  lastSignIns(): Promise<LastSignIn[]>
 }
 
 export interface Repos {

@@ -28,8 +28,11 @@ export type Screen =
   | { name: 'home' }
   | { name: 'factors' }
   | { name: 'addApp'; enrollment: AppEnrollment }
-  /** `recoveryCodes`: issued with this first factor, shown on this screen only. */
-  | { name: 'appAdded'; recoveryCodes: string[] | null }
+  /**
+   * `recoveryCodes`: issued with this first factor, shown on this screen only.
+   * `setup`: IT's app at first start; « Continuer » then goes home.
+   */
+  | { name: 'appAdded'; recoveryCodes: string[] | null; setup?: boolean }
   | { name: 'addKey' }
   /** `passwordless`: registered with its PIN, so it also signs in without a password. */
   | { name: 'keyAdded'; passwordless: boolean; recoveryCodes: string[] | null }

@@ -1,9 +1,23 @@
+/**
+ * The admin command as IT runs it (child processes on a SQLite store): every
+ * command, its exit codes, French by default (the configuration's locale) and
+ * English with --lang en, `user list` with what IT needs on the phone, names
+ * checked and printed safely, and the no-config default of `npm run web`.
+ */
+
 import { execFile } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { when } from '../../src-main/cli/admin-messages'
+import { loadConfigFile } from '../../src-main/config'
+import { createEngine } from '../../src-main/engine/engine'
+import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine/keys'
+import { silentLogger } from '../../src-main/log'
+import { createMailer } from '../../src-main/mail/mailer'
+import { openSqliteStore } from '../../src-main/store/sqlite/open'
 import { startSmtp, type TestSmtp } from '../support/smtp'
-import { PASSWORD, tempDir } from '../support/env'
+import { PASSWORD, TestClock, tempDir, value } from '../support/env'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx')
@@ -72,7 +86,7 @@ describe('admin command (child process)', { timeout: 120_000 }, () => {
       `${PASSWORD}\n`,
     )
     expect(add).toMatchObject({ code: 0 })
-    expect(add.stdout).toContain('alice.martin@mairie.fr created')
+    expect(add.stdout).toContain('Compte alice.martin@mairie.fr créé.')
 
     const dup = await admin(
       [
@@ -89,7 +103,7 @@ describe('admin command (child process)', { timeout: 120_000 }, () => {
       `${PASSWORD}\n`,
     )
     expect(dup.code).toBe(1)
-    expect(dup.stderr).toContain('already exists')
+    expect(dup.stderr).toBe('Un compte avec l’adresse alice.martin@mairie.fr existe déjà.\n')
 
     const weak = await admin(
       [
@@ -106,7 +120,7 @@ describe('admin command (child process)', { timeout: 120_000 }, () => {
       'motdepasse\n',
     )
     expect(weak.code).toBe(1)
-    expect(weak.stderr).toContain('shorter than 12 characters')
+    expect(weak.stderr).toBe('Le mot de passe est refusé\u202f: il a moins de 12 caractères.\n')
 
     const list = await admin(['user', 'list', '--json'], '', { GUICHET_CONFIG: config })
     expect(list.code).toBe(0)
@@ -158,9 +172,227 @@ describe('admin command (child process)', { timeout: 120_000 }, () => {
     expect(JSON.parse(future.stdout)).toEqual([])
   })
 
-  it('refuses an unknown account with a sentence (exit 1)', async () => {
+  it('refuses an unknown account with a sentence (exit 1), in the locale or --lang', async () => {
     const r = await admin(['--config', config, 'user', 'disable', '--email', 'ghost@mairie.fr'])
-    expect(r).toMatchObject({ code: 1, stderr: 'No account has the address ghost@mairie.fr.\n' })
+    expect(r).toMatchObject({ code: 1, stderr: 'Aucun compte n’a l’adresse ghost@mairie.fr.\n' })
+    const en = await admin([
+      '--config',
+      config,
+      '--lang',
+      'en',
+      'user',
+      'disable',
+      '--email',
+      'ghost@mairie.fr',
+    ])
+    expect(en).toMatchObject({ code: 1, stderr: 'No account has the address ghost@mairie.fr.\n' })
+  })
+
+  it('speaks French in its usage and errors, English with --lang en; refuses another --lang', async () => {
+    const fr = await admin(['--config', config, 'user', 'frobnicate'])
+    expect(fr.code).toBe(2)
+    expect(fr.stderr).toContain('Commande inconnue\u202f: «\u202fuser frobnicate\u202f».')
+    expect(fr.stderr).toContain('Codes de sortie\u202f: 0 fait, 1 refusé, 2 usage.')
+    const en = await admin(['--config', config, '--lang=en', '--help'])
+    expect(en.code).toBe(0)
+    expect(en.stdout).toContain('Exit codes: 0 done, 1 refused, 2 usage.')
+    const de = await admin(['--config', config, '--lang', 'de', 'user', 'list'])
+    expect(de.code).toBe(2)
+    expect(de.stderr).toContain('--lang «\u202fde\u202f»\u202f: attendu fr ou en.')
+  })
+
+  it('user list shows factors, recovery codes left, the lock and the last sign-in with its terminal', async () => {
+    const email = 'claire.dubois@mairie.fr'
+    expect(
+      (
+        await admin(
+          [
+            '--config',
+            config,
+            'user',
+            'add',
+            '--email',
+            email,
+            '--name',
+            'Claire Dubois',
+            '--password-stdin',
+          ],
+          `${PASSWORD}\n`,
+        )
+      ).code,
+    ).toBe(0)
+    // Claire signs in at this terminal with an e-mailed code (the engine writes the audit entry).
+    const cfg = loadConfigFile(config)
+    const store = await openSqliteStore(cfg.dataDir)
+    const mailer = createMailer(cfg)
+    try {
+      const engine = await createEngine({
+        config: cfg,
+        store,
+        mailer,
+        keyProvider: createFileKeyProvider(defaultKeyFilePath(cfg.dataDir)),
+        clock: new TestClock(Date.now()),
+        log: silentLogger,
+      })
+      value(await engine.signIn({ email, password: PASSWORD }))
+      await smtp.find(email, 'code')
+      value(await engine.verifyCode({ code: smtp.lastCode(email) }))
+      value(await engine.signOut({}))
+      // …then has a key and 3 recovery codes left, and is locked out for an hour.
+      const user = (await store.users.byEmail(email))!
+      await store.keys.insert({
+        id: 'key-claire',
+        userId: user.id,
+        credentialID: 'Y2xhaXJl',
+        publicKey: new Uint8Array([1]),
+        signCount: 0,
+        aaguid: '00000000-0000-0000-0000-000000000000',
+        fmt: 'none',
+        discoverable: false,
+        name: 'Clé bleue',
+        createdAt: Date.now(),
+        lastUsedAt: null,
+      })
+      await store.transaction((tx) =>
+        tx.recovery.replaceAll(
+          user.id,
+          [1, 2, 3].map((n) => new Uint8Array(32).fill(n)),
+          Date.now(),
+        ),
+      )
+      await store.throttle.recordFailure(email, Date.now(), {
+        freeFailures: 0,
+        baseWaitMs: 3600_000,
+        maxWaitMs: 3600_000,
+        forgetAfterMs: 86_400_000,
+      })
+    } finally {
+      mailer.close()
+      await store.close()
+    }
+
+    const json = await admin(['--config', config, 'user', 'list', '--json'])
+    expect(json.code).toBe(0)
+    const row = (JSON.parse(json.stdout) as Record<string, unknown>[]).find(
+      (r) => r.email === email,
+    )!
+    expect(row).toMatchObject({
+      name: 'Claire Dubois',
+      app: false,
+      appDevice: null,
+      keys: 1,
+      recoveryCodesLeft: 3,
+      lockedUntil: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      lastSignIn: { terminalId: 'poste-it', factor: 'email', at: expect.any(String) },
+    })
+    const signedInAt = Date.parse((row.lastSignIn as { at: string }).at)
+    expect(Math.abs(signedInAt - Date.now())).toBeLessThan(120_000)
+    const lockedUntil = Date.parse(row.lockedUntil as string)
+
+    const fr = await admin(['--config', config, 'user', 'list'])
+    expect(fr.stdout).toContain(
+      `${email} — Claire Dubois\n` +
+        '  actif · facteurs\u202f: 1\u00a0clé · codes de secours restants\u202f: 3\n' +
+        `  bloqué jusqu’à ${when(lockedUntil, 'fr')} · dernière connexion\u202f: ${when(signedInAt, 'fr')}, poste poste-it (code par e-mail)`,
+    )
+    const en = await admin(['--config', config, '--lang', 'en', 'user', 'list'])
+    expect(en.stdout).toContain(
+      `${email} — Claire Dubois\n` +
+        '  active · factors: 1 key · recovery codes left: 3\n' +
+        `  locked until ${when(lockedUntil, 'en')} · last sign-in: ${when(signedInAt, 'en')}, terminal poste-it (e-mailed code)`,
+    )
+    // Alice (first test) never signed in.
+    expect(en.stdout).toMatch(
+      /alice\.martin@mairie\.fr — Alice Martin\n.*\n {2}last sign-in: never/,
+    )
+  })
+
+  it.each([
+    ['a right-to-left override', 'Eve\u202eexe.pdf', '\\u{202E}'],
+    ['a zero-width space', 'Jean\u200bDupont', '\\u{200B}'],
+    ['a control character', 'Jean\u0007Dupont', '\\u{7}'],
+  ])('user add refuses a name with %s (exit 1), naming it visibly', async (_what, name, shown) => {
+    const r = await admin([
+      '--config',
+      config,
+      'user',
+      'add',
+      '--email',
+      'eve@mairie.fr',
+      '--name',
+      name,
+      '--temp-password',
+    ])
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe(
+      `Le nom contient un caractère de contrôle, invisible ou de sens d’écriture (${shown})\u202f: saisissez-le en lettres seulement.\n`,
+    )
+  })
+
+  it('user add refuses a name longer than 100 characters, and accepts accents and apostrophes', async () => {
+    const long = await admin([
+      '--config',
+      config,
+      'user',
+      'add',
+      '--email',
+      'long@mairie.fr',
+      '--name',
+      'é'.repeat(101),
+      '--temp-password',
+    ])
+    expect(long).toMatchObject({ code: 1, stderr: 'Le nom dépasse 100\u00a0caractères.\n' })
+    const ok = await admin([
+      '--config',
+      config,
+      'user',
+      'add',
+      '--email',
+      'zoe@mairie.fr',
+      '--name',
+      '  Zoé N’Diaye-Éluard ',
+      '--temp-password',
+    ])
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(
+      /Mot de passe temporaire \(valable 24\u00a0heures, .*\)\u202f: [0-9A-Z-]{24}\n/,
+    )
+    const list = JSON.parse((await admin(['--config', config, 'user', 'list', '--json'])).stdout)
+    expect(list.find((r: { email: string }) => r.email === 'zoe@mairie.fr').name).toBe(
+      'Zoé N’Diaye-Éluard',
+    )
+  })
+
+  it('prints a name stored with invisible characters escaped, never raw', async () => {
+    const cfg = loadConfigFile(config)
+    const store = await openSqliteStore(cfg.dataDir)
+    try {
+      await store.users.insert({
+        email: 'old@mairie.fr',
+        name: 'Old\u202eaccount',
+        passwordHash: 'x',
+        mustChangePassword: false,
+        now: Date.now(),
+      })
+    } finally {
+      await store.close()
+    }
+    const list = await admin(['--config', config, 'user', 'list'])
+    expect(list.stdout).toContain('old@mairie.fr — Old\\u{202E}account\n')
+    expect(list.stdout).not.toContain('\u202e')
+  })
+
+  it('without --config or GUICHET_CONFIG, opens the data of npm run web without configuration, and says so', async () => {
+    // A name refused before the store is opened: nothing is written in the checkout.
+    const r = await admin(
+      ['user', 'add', '--email', 'x@mairie.fr', '--name', 'X\u200b', '--temp-password'],
+      '',
+      { GUICHET_CONFIG: '' },
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr.split('\n')[0]).toBe(
+      `Aucune configuration donnée (--config FICHIER ou GUICHET_CONFIG)\u202f: celle de \`npm run web\` sans configuration, données dans ${join(ROOT, '.guichet', 'data')}.`,
+    )
   })
 
   it.each([

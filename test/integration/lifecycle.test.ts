@@ -34,7 +34,8 @@ async function admin(bed: TestBed, ...args: string[]): Promise<{ code: number; o
   const configPath = join(bed.dir, 'config.json')
   await writeFile(configPath, JSON.stringify(bed.configJson({ terminalId: 'poste-it' })))
   let out = ''
-  const code = await runAdmin(['--config', configPath, ...args], {
+  // The admin command speaks the configuration's locale (French here): its words are checked in English.
+  const code = await runAdmin(['--config', configPath, '--lang', 'en', ...args], {
     stdout: (t) => (out += t),
     stderr: (t) => (out += t),
     readStdin: async () => '',

@@ -320,7 +320,7 @@ describe("IT's reset-factors (lost phone)", () => {
     await writeFile(configPath, JSON.stringify(bed.configJson({ terminalId: 'poste-it' })))
     const out: string[] = []
     const code2 = await runAdmin(
-      ['--config', configPath, 'user', 'reset-factors', '--email', EMAIL],
+      ['--config', configPath, '--lang', 'en', 'user', 'reset-factors', '--email', EMAIL],
       {
         stdout: (t) => out.push(t),
         stderr: (t) => out.push(t),

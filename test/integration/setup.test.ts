@@ -1,6 +1,11 @@
+/**
+ * First start: IT's account with its app enrolled on the spot, and the 10
+ * recovery codes that first app brings, issued in the account's transaction.
+ */
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { totpCodeAt } from '../../src-main/engine/totp'
-import { PASSWORD, startBed, value, type TestBed } from '../support/env'
+import { PASSWORD, startBed, usesPostgres, value, type TestBed } from '../support/env'
 
 describe('first start with an empty store', () => {
   let bed: TestBed
@@ -36,6 +41,7 @@ describe('first start with an empty store', () => {
         deviceName: 'Téléphone IT',
       }),
     )
+    // IT's first app brings its 10 recovery codes, as a clerk's first app does.
     expect(session).toEqual({
       name: 'Service informatique',
       email: 'it@mairie.fr',
@@ -43,7 +49,18 @@ describe('first start with an empty store', () => {
       mustEnroll: false,
       mustChangePassword: false,
       checkFactors: false,
+      newRecoveryCodes: expect.any(Array),
     })
+    const codes = session.newRecoveryCodes
+    expect(codes).toHaveLength(10)
+    for (const code of codes) expect(code).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/)
+    expect(new Set(codes).size).toBe(10)
+    expect(value(await bed.engine.listFactors({}))).toMatchObject({
+      recoveryCodesLeft: 10,
+      newRecoveryCodes: null,
+    })
+    const audit = (await bed.store.audit.list()).map((a) => `${a.event}:${a.outcome}`)
+    expect(audit).toEqual(['setup:ok', 'recovery-codes-issued:ok', 'sign-in:ok'])
     expect(value(await bed.engine.getStatus({})).firstStart).toBe(false)
     expect(
       await bed.engine.beginSetup({ email: 'x@mairie.fr', name: 'X', password: PASSWORD }),
@@ -56,6 +73,39 @@ describe('first start with an empty store', () => {
     ).toBe('app')
     value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) }))
     expect(bed.smtp.mails).toHaveLength(0)
+    // …and a recovery code works, once, when the phone is lost.
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: 'it@mairie.fr', password: PASSWORD }))
+    expect(value(await bed.engine.useRecoveryCode({ code: codes[3]! })).factor).toBe('recovery')
+    expect(await bed.store.recovery.countUnused(1)).toBe(9)
+  })
+
+  it('creates neither the account nor its codes when the setup transaction fails', async () => {
+    const e = value(
+      await bed.engine.beginSetup({
+        email: 'it@mairie.fr',
+        name: 'Service informatique',
+        password: PASSWORD,
+      }),
+    )
+    // The codes' audit entry is written inside the account's transaction: make it fail.
+    await bed.exec(
+      usesPostgres()
+        ? `CREATE FUNCTION no_codes() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'disk full'; END $$;
+           CREATE TRIGGER no_codes BEFORE INSERT ON audit FOR EACH ROW
+           WHEN (NEW.event = 'recovery-codes-issued') EXECUTE FUNCTION no_codes()`
+        : `CREATE TRIGGER no_codes BEFORE INSERT ON audit WHEN NEW.event = 'recovery-codes-issued'
+           BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+    )
+    await expect(
+      bed.engine.confirmSetup({
+        code: await totpCodeAt(e.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Téléphone IT',
+      }),
+    ).rejects.toThrow()
+    expect(await bed.store.users.count()).toBe(0)
+    expect(value(await bed.engine.getStatus({})).firstStart).toBe(true)
   })
 
   it('refuses to confirm without a started setup', async () => {

@@ -1,4 +1,4 @@
-import type { AuditRecord, AuditRepo } from '../types'
+import type { AuditRecord, AuditRepo, LastSignIn } from '../types'
 import type { PgExecutor } from './database'
 
 interface Row {
@@ -11,6 +11,13 @@ interface Row {
   factor: string | null
   outcome: 'ok' | 'fail'
   detail: string | null
+}
+
+interface LastRow {
+  user_id: number
+  at: number
+  terminal_id: string
+  factor: string | null
 }
 
 export function pgAudit(db: PgExecutor): AuditRepo {
@@ -46,6 +53,24 @@ export function pgAudit(db: PgExecutor): AuditRepo {
         factor: row.factor,
         outcome: row.outcome,
         detail: row.detail,
+      }))
+    },
+    async lastSignIns() {
+      // One scan of the sign-ins; the window keeps each account's latest.
+      const r = await db.query<LastRow>(
+        `SELECT user_id, at, terminal_id, factor FROM (
+         SELECT user_id, at, terminal_id, factor,
+                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS n
+         FROM audit
+         WHERE event = 'sign-in' AND outcome = 'ok' AND user_id IS NOT NULL
+       ) AS latest
+       WHERE n = 1`,
+      )
+      return r.rows.map((row): LastSignIn => ({
+        userId: Number(row.user_id),
+        at: row.at,
+        terminalId: row.terminal_id,
+        factor: row.factor,
       }))
     },
   }

@@ -1,5 +1,5 @@
 import type { SqlExecutor } from './sqlite'
-import type { AuditRecord, AuditRepo } from '../types'
+import type { AuditRecord, AuditRepo, LastSignIn } from '../types'
 
 interface Row {
   id: number
@@ -11,6 +11,13 @@ interface Row {
   factor: string | null
   outcome: 'ok' | 'fail'
   detail: string | null
+}
+
+interface LastRow {
+  user_id: number
+  at: number
+  terminal_id: string
+  factor: string | null
 }
 
 export function sqliteAudit(db: SqlExecutor): AuditRepo {
@@ -46,6 +53,24 @@ export function sqliteAudit(db: SqlExecutor): AuditRepo {
         factor: r.factor,
         outcome: r.outcome,
         detail: r.detail,
+      }))
+    },
+    async lastSignIns() {
+      // One scan of the sign-ins; the window keeps each account's latest.
+      const rows = await db.all<LastRow>(
+        `SELECT user_id, at, terminal_id, factor FROM (
+         SELECT user_id, at, terminal_id, factor,
+                ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY at DESC, id DESC) AS n
+         FROM audit
+         WHERE event = 'sign-in' AND outcome = 'ok' AND user_id IS NOT NULL
+       ) AS latest
+       WHERE n = 1`,
+      )
+      return rows.map((row): LastSignIn => ({
+        userId: Number(row.user_id),
+        at: row.at,
+        terminalId: row.terminal_id,
+        factor: row.factor,
       }))
     },
   }

@@ -1,12 +1,15 @@
 // IT's store commands against PostgreSQL: `store migrate`, and `store copy`
 // moving a single terminal's SQLite store into the shared store — every kind of
 // factor, compared record by record, then used on PostgreSQL; a second copy
-// copies nothing.
+// copies nothing. Then `user list` on the shared store (audit.lastSignIns on
+// PostgreSQL). The messages are checked in English (--lang en); `user list` in
+// French too.
 
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runAdmin } from '../../../src-main/cli/admin'
+import { when } from '../../../src-main/cli/admin-messages'
 import { parseConfig } from '../../../src-main/config'
 import { createEngine, type Engine } from '../../../src-main/engine/engine'
 import { createFileKeyProvider, defaultKeyFilePath } from '../../../src-main/engine/keys'
@@ -27,8 +30,16 @@ async function admin(
   configPath: string,
   ...args: string[]
 ): Promise<{ code: number; out: string }> {
+  return adminIn('en', configPath, ...args)
+}
+
+async function adminIn(
+  lang: 'fr' | 'en',
+  configPath: string,
+  ...args: string[]
+): Promise<{ code: number; out: string }> {
   let out = ''
-  const code = await runAdmin(['--config', configPath, ...args], {
+  const code = await runAdmin(['--config', configPath, '--lang', lang, ...args], {
     stdout: (t) => (out += t),
     stderr: (t) => (out += t),
     readStdin: async () => '',
@@ -305,5 +316,45 @@ describe('store commands on PostgreSQL', () => {
     } finally {
       await target.close()
     }
+  })
+
+  it('user list on PostgreSQL: factors, recovery codes left and the last sign-in with its terminal', async () => {
+    const { code, out } = await admin(configPath, 'user', 'list', '--json')
+    expect(code).toBe(0)
+    const rows = JSON.parse(out) as { email: string }[]
+    const byEmail = new Map(rows.map((r) => [r.email, r]))
+    // IT: app from the first start; 10 codes, one used on SQLite and one on PostgreSQL;
+    // last signed in on poste-2 (after the copy) with a recovery code.
+    expect(byEmail.get(IT)).toMatchObject({
+      app: true,
+      appDevice: 'Tél IT',
+      keys: 0,
+      recoveryCodesLeft: 8,
+      lockedUntil: null,
+      lastSignIn: {
+        terminalId: 'poste-2',
+        factor: 'recovery',
+        at: new Date(clock.t).toISOString(),
+      },
+    })
+    // Bob: a key, two failures (not locked), never signed in.
+    expect(byEmail.get(BOB)).toMatchObject({
+      app: false,
+      keys: 1,
+      recoveryCodesLeft: 0,
+      failures: 2,
+      lockedUntil: null,
+      lastSignIn: null,
+    })
+    expect(byEmail.get(CAROLE)).toMatchObject({ disabled: true, lastSignIn: null })
+
+    const fr = await adminIn('fr', configPath, 'user', 'list')
+    expect(fr.out).toContain(
+      `${IT} — Support\n  actif · facteurs\u202f: application (Tél IT) · codes de secours restants\u202f: 8\n` +
+        `  dernière connexion\u202f: ${when(clock.t, 'fr')}, poste poste-2 (code de secours)\n`,
+    )
+    expect(fr.out).toContain(
+      `${CAROLE} — Carole Petit\n  désactivé · facteurs\u202f: code par e-mail seulement`,
+    )
   })
 })

@@ -40,6 +40,7 @@ import type {
   MethodName,
   Output,
   SessionView,
+  SetupDone,
   SignInStep,
   Status,
 } from '../../../src-main/contract/methods'
@@ -307,7 +308,7 @@ export class FakeBridge implements Bridge {
     return ok(this.newEnrollment(['SETU', 'PKEY', 'ABCD', 'EFGH']))
   }
 
-  confirmSetup = (input: Input<'confirmSetup'>): Promise<Result<SessionView>> => {
+  confirmSetup = (input: Input<'confirmSetup'>): Promise<Result<SetupDone>> => {
     const failure = this.record('confirmSetup', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
     const setup = this.enrollment?.setup
@@ -320,7 +321,9 @@ export class FakeBridge implements Bridge {
       app: { deviceName: input.deviceName ?? '', createdAt: Date.now() },
     })
     this.enrollment = null
-    return ok(this.startSession(account, 'app'))
+    // IT's first app brings its recovery codes, as a clerk's does.
+    const newRecoveryCodes = this.issueCodes(account)
+    return ok({ ...this.startSession(account, 'app'), newRecoveryCodes })
   }
 
   signIn = (input: Input<'signIn'>): Promise<Result<SignInStep>> => {

@@ -1,5 +1,6 @@
 // 9. First start with an empty store: IT's account, its app enrolled on the spot
-// with the same QR screen, then home.
+// with the same QR screen, « Application enregistrée » with its recovery codes,
+// then home.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FakeBridge } from './fakeBridge'
@@ -91,8 +92,22 @@ describe.each(LOCALES)('first start (%s)', (locale) => {
     expect(bridge.callsOf('confirmSetup')).toEqual([
       { code: '246810', deviceName: 'Téléphone DSI' },
     ])
+    // The same confirmation as a clerk's first app, with IT's 10 recovery codes.
+    expect(heading(wrapper)).toBe(t.appAdded.title)
+    expect(wrapper.text()).toContain(t.appAdded.text)
+    const codes = bridge.recoveryCodesOf('dsi@mairie.fr')
+    expect(codes).toHaveLength(10)
+    expect(wrapper.findAll('.recovery__code').map((code) => code.text())).toEqual(codes)
+    expect(findButton(wrapper, t.appAdded.backFactors)).toBeNull()
+    await button(wrapper, t.appAdded.continue).trigger('click')
+    await settle()
     expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Service informatique' }))
     expect(statuses(wrapper)).toEqual([t.home.setupDone])
+    // The codes lived on that screen only; « Mes facteurs » counts them.
+    for (const code of codes) expect(document.body.innerHTML).not.toContain(code)
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    expect(wrapper.text()).toContain(fill(t.factors.recoveryLeft, { left: 10 }))
   })
 
   it('refuses two different passwords before calling the engine', async () => {
