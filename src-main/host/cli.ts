@@ -1,5 +1,8 @@
 // npm run web -- --config FILE --port N
-// The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for a browser.
+// The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for one kiosk
+// browser. It prints the door: a URL with a single-use launch token. To let a
+// restarted browser in, press Enter in this terminal (or send SIGUSR2): a fresh
+// URL is printed, and opening it shuts the previous browser out.
 
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -58,11 +61,29 @@ async function main(argv: string[]): Promise<number> {
       emit: <E extends EventName>(event: E, payload: EventPayload<E>) =>
         target.host?.emit(event, payload),
     })
-    const host = await startWebHost({ api: runtime.api, rendererDir, port, log })
+    const host = await startWebHost({
+      api: runtime.api,
+      rendererDir,
+      port,
+      log,
+      // A browser coming in, or a page (re)loading, starts with no session.
+      onPageAttached: () => runtime.api.reset(),
+    })
     target.host = host
-    process.stdout.write(`Guichet web host on ${host.url}\n`)
+    process.stdout.write(`Guichet web host on ${host.launchUrl}\n`)
+    const fresh = (): void => {
+      process.stdout.write(`Guichet web host, fresh door: ${host.newLaunchUrl()}\n`)
+    }
+    process.on('SIGUSR2', fresh)
+    if (process.stdin.isTTY) {
+      process.stdout.write('Press Enter for a fresh URL (a restarted browser).\n')
+      process.stdin.on('data', (chunk: Buffer) => {
+        if (chunk.includes(0x0a) || chunk.includes(0x0d)) fresh()
+      })
+    }
     const stop = (): void => {
       void (async () => {
+        process.stdin.pause()
         await host.close()
         await runtime.close()
         process.exit(0)
