@@ -15,7 +15,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ConfigError, configPathFromArgs, loadConfigFile, type Config } from '../config'
-import { Email } from '../contract/methods'
+import { DisplayName, Email, UNSAFE_NAME_CHARS } from '../contract/methods'
 import { checkNewPassword, hashPassword } from '../engine/password'
 import { newRecoveryCode } from '../engine/recovery-codes'
 import { createMailer } from '../mail/mailer'
@@ -70,6 +70,17 @@ export interface AdminIo {
   stdout: (text: string) => void
   stderr: (text: string) => void
   readStdin: () => Promise<string>
+}
+
+/**
+ * A name for the terminal: every character a name may not hold (names stored
+ * before they were checked) shown as its code point, `\u{202E}`, never raw.
+ */
+export function printable(name: string): string {
+  return name.replace(
+    new RegExp(UNSAFE_NAME_CHARS.source, 'gu'),
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`,
+  )
 }
 
 const PASSWORD_REASONS: Record<string, string> = {
@@ -218,8 +229,13 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
     switch (command) {
       case 'user add': {
         const email = parseEmail(values.email)
-        const name = values.name?.trim()
-        if (!name) throw new UsageError('--name is required.')
+        if (values.name === undefined) throw new UsageError('--name is required.')
+        const parsedName = DisplayName.safeParse(values.name)
+        if (!parsedName.success)
+          throw new UsageError(
+            '--name must be 1 to 100 characters, without control, bidi or zero-width characters.',
+          )
+        const name = parsedName.data
         if (values['password-stdin'] === values['temp-password'])
           throw new UsageError(
             'Give exactly one of --password-stdin (the password on standard input) or --temp-password.',
@@ -297,7 +313,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
         else
           for (const r of rows)
             io.stdout(
-              `${r.email}\t${r.name}\t${r.disabled ? 'disabled' : 'active'}\t${[r.app ? 'app' : '', r.keys ? `${r.keys} key(s)` : ''].filter(Boolean).join(' + ') || 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
+              `${r.email}\t${printable(r.name)}\t${r.disabled ? 'disabled' : 'active'}\t${[r.app ? 'app' : '', r.keys ? `${r.keys} key(s)` : ''].filter(Boolean).join(' + ') || 'e-mail code'}${r.lockedUntil ? `\tlocked until ${r.lockedUntil}` : ''}\n`,
             )
         return 0
       }

@@ -108,6 +108,26 @@ describe('admin command (child process)', { timeout: 120_000 }, () => {
     expect(weak.code).toBe(1)
     expect(weak.stderr).toContain('shorter than 12 characters')
 
+    // names with bidi or zero-width characters are refused, like in the contract (issue 13)
+    for (const name of ['Alice \u202Enitram', 'Alice\u200BMartin', '']) {
+      const spoof = await admin(
+        [
+          '--config',
+          config,
+          'user',
+          'add',
+          '--email',
+          'c@mairie.fr',
+          '--name',
+          name,
+          '--password-stdin',
+        ],
+        `${PASSWORD}\n`,
+      )
+      expect(spoof.code, JSON.stringify(name)).toBe(2)
+      expect(spoof.stderr).toContain('--name')
+    }
+
     const list = await admin(['user', 'list', '--json'], '', { GUICHET_CONFIG: config })
     expect(list.code).toBe(0)
     expect(JSON.parse(list.stdout)).toEqual([
