@@ -22,10 +22,12 @@ import { ConfigError, loadConfigFile, parseConfig, type Config } from './config'
 import { createLogger } from './log'
 import { openRuntime, StartupError, type Runtime } from './runtime'
 import { createAppProtocolHandler } from './shell/app-protocol'
+import { lockCommandLine } from './shell/command-line'
 import { configCandidates, pickConfigLocation } from './shell/config-locations'
 import { guardSession, guardWebContents } from './shell/guards'
 import { bindIpc, createEventForwarder, createTrustedSenderCheck } from './shell/ipc'
 import { chooseKeyProvider, KeychainUnavailableError } from './shell/keychain'
+import { watchKioskPage } from './shell/page-lifecycle'
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -38,6 +40,19 @@ const log = createLogger()
 
 const PRELOAD_PATH = fileURLToPath(new URL('../preload/preload.cjs', import.meta.url))
 const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url))
+
+// First of all, a packaged kiosk drops its command line (configuration comes
+// from the documented files only); a switch that may already have acted stops it.
+const commandLine = lockCommandLine({
+  argv: process.argv,
+  commandLine: app.commandLine,
+  isPackaged: app.isPackaged,
+  log,
+})
+if (!commandLine.start) {
+  dialog.showErrorBox('Guichet cannot start', commandLine.message)
+  app.exit(1)
+}
 
 // Before `ready`: the app:// scheme, the sandbox for every renderer, no menu
 // (and with it no reload or devtools accelerators).
@@ -60,6 +75,7 @@ function loadKioskConfig(): { config: Config; configPath: string | undefined } {
     env: process.env,
     platform: process.platform,
     userDataDir,
+    isPackaged: app.isPackaged,
   })
   const location = pickConfigLocation(candidates, existsSync)
   if (!location) {
@@ -119,8 +135,15 @@ async function launch(): Promise<void> {
   win.on('closed', () => {
     kioskWindow = null
   })
-  win.webContents.on('render-process-gone', (_event, details) => {
-    log.error('The kiosk page crashed', { reason: details.reason, exitCode: details.exitCode })
+  // A crashed, hung or reloaded page never inherits the clerk's session.
+  watchKioskPage(win.webContents, {
+    endSession: () => runtime?.api.reset(),
+    reload: () => {
+      win
+        .loadURL(APP_ENTRY_URL)
+        .catch((error: unknown) => log.error('Reloading the kiosk page failed', { error }))
+    },
+    log,
   })
   await win.loadURL(APP_ENTRY_URL)
 }
@@ -146,7 +169,9 @@ async function shutDown(): Promise<void> {
   await open?.close()
 }
 
-if (!app.requestSingleInstanceLock()) {
+if (!commandLine.start) {
+  // app.exit above: nothing else starts.
+} else if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   app.on('second-instance', () => {

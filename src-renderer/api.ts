@@ -1,22 +1,13 @@
 // The typed client of the contract. In Electron the preload exposes the Bridge as
 // `window.guichet`; in a browser (web host) the same shape is built here over
-// loopback HTTP: `POST /api/<method>` with a JSON body and the per-launch token,
-// answered with the Result envelope (also on 4xx), and events over EventSource.
+// loopback HTTP: `POST /api/<method>` with a JSON body, answered with the Result
+// envelope (also on 4xx), and events over EventSource. The credential is the
+// door's HttpOnly cookie, which the browser sends itself: the page holds none.
 
-import type {
-  Bridge,
-  TOKEN_HEADER,
-  TOKEN_META_NAME,
-  Unsubscribe,
-} from '../src-main/contract/bridge'
+import type { Bridge, Unsubscribe } from '../src-main/contract/bridge'
 import type { Client } from '../src-main/contract/dispatch'
 import type { ContractError, Result } from '../src-main/contract/errors'
 import type { EventName, EventPayload, MethodName } from '../src-main/contract/methods'
-
-// The renderer may not import the contract at runtime; these literals are checked
-// against the contract's constants by their types.
-const TOKEN_HEADER_NAME: typeof TOKEN_HEADER = 'x-guichet-token'
-const TOKEN_META: typeof TOKEN_META_NAME = 'guichet-token'
 
 /** Every contract method, so a method added to the contract fails vue-tsc until listed. */
 const METHOD_NAMES = {
@@ -48,17 +39,10 @@ const METHOD_NAMES = {
 } satisfies Record<MethodName, true>
 
 export interface HttpBridgeOptions {
-  /** Per-launch secret; read from `<meta name="guichet-token">` by default. */
-  token?: string
   fetch?: typeof fetch
   /** Where the API lives; the page is served by the web host at its root. */
   baseUrl?: string
   createEventSource?: (url: string) => EventSource
-}
-
-export function readToken(doc: Document = document): string {
-  const meta = doc.querySelector<HTMLMetaElement>(`meta[name="${TOKEN_META}"]`)
-  return meta?.content ?? ''
 }
 
 function isContractError(value: unknown): value is ContractError {
@@ -82,7 +66,6 @@ function toResult(body: unknown): Result<unknown> {
 }
 
 export function createHttpBridge(options: HttpBridgeOptions = {}): Bridge {
-  const token = options.token ?? readToken()
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init))
   const baseUrl = options.baseUrl ?? ''
   const createEventSource = options.createEventSource ?? ((url: string) => new EventSource(url))
@@ -92,7 +75,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): Bridge {
     try {
       response = await doFetch(`${baseUrl}/api/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [TOKEN_HEADER_NAME]: token },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify(input ?? {}),
         cache: 'no-store',
         credentials: 'same-origin',
@@ -125,7 +108,7 @@ export function createHttpBridge(options: HttpBridgeOptions = {}): Bridge {
     listener: (payload: EventPayload<E>) => void,
   ): Unsubscribe {
     if (!source) {
-      source = createEventSource(`${baseUrl}/api/events?token=${encodeURIComponent(token)}`)
+      source = createEventSource(`${baseUrl}/api/events`)
     }
     const current = source
     const handler = (message: MessageEvent<string>) => {

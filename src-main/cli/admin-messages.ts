@@ -5,6 +5,8 @@
  * break would part a number from its unit, ’ for the apostrophe.
  */
 
+import { UNSAFE_NAME_CHARS } from '../contract/methods'
+
 export type Lang = 'fr' | 'en'
 
 const NNBSP = '\u202f'
@@ -12,7 +14,7 @@ const NNBSP = '\u202f'
 /** Names and addresses come from people and old stores: shown with every invisible or control character escaped. */
 export function printable(text: string): string {
   return text.replace(
-    /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu,
+    new RegExp(UNSAFE_NAME_CHARS.source, 'gu'),
     (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase()}}`,
   )
 }

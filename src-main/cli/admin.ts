@@ -27,7 +27,7 @@ import {
   parseConfig,
   type Config,
 } from '../config'
-import { Email } from '../contract/methods'
+import { Email, UNSAFE_NAME_CHARS } from '../contract/methods'
 import { checkNewPassword, hashPassword } from '../engine/password'
 import { newRecoveryCode } from '../engine/recovery-codes'
 import { createMailer } from '../mail/mailer'
@@ -73,7 +73,7 @@ export const NAME_MAX = 100
 export function checkName(raw: string | undefined, t: Messages): string {
   const name = raw?.normalize('NFC').trim()
   if (!name) throw new UsageError(t.nameRequired)
-  const bad = name.match(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu)
+  const bad = name.match(new RegExp(UNSAFE_NAME_CHARS.source, 'gu'))
   if (bad) throw new Refusal(t.nameInvisible([...new Set(bad)].map(printable).join(', ')))
   if ([...name].length > NAME_MAX) throw new Refusal(t.nameTooLong(NAME_MAX))
   return name

@@ -20,7 +20,3 @@ export function channelOf(method: string): string {
 export function eventChannelOf(event: string): string {
   return `guichet-event:${event}`
 }
-
-/** Web host: header carrying the per-launch secret, and where the page finds it. */
-export const TOKEN_HEADER = 'x-guichet-token'
-export const TOKEN_META_NAME = 'guichet-token'

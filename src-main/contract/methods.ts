@@ -7,14 +7,24 @@
 
 import { z } from 'zod'
 
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+/**
+ * What no name may hold (user, app and key names; the admin command's `--name`
+ * too): control characters (Cc), format characters (Cf: the bidi overrides,
+ * embeddings, isolates and marks such as U+202E, the zero-width space, joiner
+ * and non-joiner, U+FEFF, soft hyphen, tags) and the line and paragraph
+ * separators. They would let a name display, or be audited, as another.
+ */
+export const UNSAFE_NAME_CHARS = /[\p{Cc}\p{Cf}\u2028\u2029]/u
+
+/** The shared validator: true when `name` holds none of UNSAFE_NAME_CHARS. */
+export function isSafeName(name: string): boolean {
+  return !UNSAFE_NAME_CHARS.test(name)
+}
 
 const text = (max: number) =>
-  z
-    .string()
-    .max(max)
-    .refine((s) => !CONTROL.test(s), { message: 'control characters are not allowed' })
+  z.string().max(max).refine(isSafeName, {
+    message: 'control, bidi and zero-width characters are not allowed',
+  })
 
 export const Email = z
   .string()

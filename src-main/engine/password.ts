@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { hash, verify, type Options } from '@node-rs/argon2'
 import type { PasswordRejection } from '../contract/errors'
+import { strengthScore } from './strength'
 
 export const ARGON2_OPTIONS: Options = {
   algorithm: 2, // Algorithm.Argon2id (a const enum: no runtime object to import)
@@ -41,27 +42,6 @@ export function createDummyHash(): Promise<string> {
   return hashPassword(randomBytes(24).toString('base64'))
 }
 
-type Zxcvbn = { check(password: string, userInputs?: string[]): { score: number } }
-let zxcvbn: Promise<Zxcvbn> | undefined
-
-/** The estimator and its dictionaries (a few MB) load on first use, not at start. */
-function loadEstimator(): Promise<Zxcvbn> {
-  zxcvbn ??= (async () => {
-    const [{ ZxcvbnFactory }, common, fr, en] = await Promise.all([
-      import('@zxcvbn-ts/core'),
-      import('@zxcvbn-ts/language-common'),
-      import('@zxcvbn-ts/language-fr'),
-      import('@zxcvbn-ts/language-en'),
-    ])
-    return new ZxcvbnFactory({
-      dictionary: { ...common.dictionary, ...fr.dictionary, ...en.dictionary },
-      graphs: common.adjacencyGraphs,
-      translations: en.translations,
-    })
-  })()
-  return zxcvbn
-}
-
 /** Lower case without accents, for "contains" checks. */
 function fold(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
@@ -72,6 +52,7 @@ function fold(s: string): string {
  * composition rules; refused when common or guessable (zxcvbn with French and
  * English dictionaries, score < 3) or when it contains the address or the
  * product's name. Resolves `undefined` when the password is acceptable.
+ * The estimate runs in a worker thread on the first 100 characters (./strength.ts).
  */
 export async function checkNewPassword(
   password: string,
@@ -89,9 +70,8 @@ export async function checkNewPassword(
   }
   const products = new Set(['guichet', fold(context.issuer)].filter((p) => p.length >= 3))
   for (const product of products) if (folded.includes(product)) return 'contains-product'
-  const estimator = await loadEstimator()
   const inputs = [email, local, ...local.split(/[._+-]/), fold(context.name ?? ''), ...products]
-  const { score } = estimator.check(
+  const score = await strengthScore(
     normalized,
     inputs.filter((s) => s.length >= 3),
   )

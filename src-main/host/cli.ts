@@ -1,7 +1,10 @@
 /**
  * npm run web -- --config FILE --port N
- * The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for a browser.
- * At start it says where the kiosk is and where its data and mail go.
+ * The engine plus the built kiosk UI on http://127.0.0.1:N/ only, for one kiosk
+ * browser. At start it says where the kiosk is — the door: a URL with a
+ * single-use launch token — and where its data and mail go. To let a restarted
+ * browser in, press Enter in this terminal (or send SIGUSR2): a fresh URL is
+ * printed, and opening it shuts the previous browser out.
  */
 
 import { join } from 'node:path'
@@ -61,13 +64,31 @@ async function main(argv: string[]): Promise<number> {
       emit: <E extends EventName>(event: E, payload: EventPayload<E>) =>
         target.host?.emit(event, payload),
     })
-    const host = await startWebHost({ api: runtime.api, rendererDir, port, log })
+    const host = await startWebHost({
+      api: runtime.api,
+      rendererDir,
+      port,
+      log,
+      // A browser coming in, or a page (re)loading, starts with no session.
+      onPageAttached: () => runtime.api.reset(),
+    })
     target.host = host
     process.stdout.write(
-      `${startupLines(config, { url: host.url, configPath: path }).join('\n')}\n`,
+      `${startupLines(config, { url: host.launchUrl, configPath: path }).join('\n')}\n`,
     )
+    const fresh = (): void => {
+      process.stdout.write(`Guichet web host, fresh door: ${host.newLaunchUrl()}\n`)
+    }
+    process.on('SIGUSR2', fresh)
+    if (process.stdin.isTTY) {
+      process.stdout.write('Press Enter for a fresh URL (a restarted browser).\n')
+      process.stdin.on('data', (chunk: Buffer) => {
+        if (chunk.includes(0x0a) || chunk.includes(0x0d)) fresh()
+      })
+    }
     const stop = (): void => {
       void (async () => {
+        process.stdin.pause()
         await host.close()
         await runtime.close()
         process.exit(0)

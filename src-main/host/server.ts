@@ -3,16 +3,24 @@
 // end-to-end tests). A thin adapter like the Electron IPC binding: it checks
 // who is calling, reads a bounded body, and hands the rest to `dispatch`.
 //
-// Who may call: only a page this host served in this launch. Each request
-// must name this host in `Host`, come from this origin (`Origin`), carry the
-// per-launch secret that the page received in its HTML, and send JSON.
+// The door: the host serves exactly one kiosk browser. It prints a URL that
+// carries a random launch token (like a notebook server); the first request
+// with it exchanges the token for a session cookie (`HttpOnly; SameSite=Strict;
+// Path=/`) and is redirected to `/`, so the token leaves the address bar. The
+// token is single use: a second exchange is refused. Every page, asset, API
+// call and the event stream need that cookie; without it the answer is 403.
+// The page itself carries no credential a script could reuse. Restarting the
+// browser takes a fresh URL (`newLaunchUrl`, printed on demand by cli.ts);
+// exchanging it revokes the previous browser's cookie and closes its streams.
+//
+// API calls must also name this host in `Host`, come from this origin
+// (`Origin`) and send JSON.
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { extname, join, normalize, sep } from 'node:path'
-import { TOKEN_HEADER, TOKEN_META_NAME } from '../contract/bridge'
 import { dispatch, type Api } from '../contract/dispatch'
 import type { ErrorCode } from '../contract/errors'
 import {
@@ -37,13 +45,25 @@ export interface WebHostOptions {
   maxConnections?: number
   /** Most simultaneous event streams. */
   maxEventStreams?: number
+  /**
+   * Called when a browser comes in through the door and whenever a page is
+   * loaded (`GET /`): a new page never inherits the previous one's session.
+   */
+  onPageAttached?: () => void | Promise<void>
 }
 
 export interface WebHost {
+  /** The origin's root, `http://127.0.0.1:PORT/` (403 without the cookie). */
   url: string
   port: number
-  /** The per-launch secret (tests drive the API with it). */
-  token: string
+  /** The first door: `url` with the single-use launch token. */
+  launchUrl: string
+  /**
+   * A fresh door for a restarted browser: a new single-use launch token (any
+   * unused one is void). The current browser keeps its cookie until the new
+   * URL is opened.
+   */
+  newLaunchUrl(): string
   /** Sends a main → renderer event to every open page. */
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void
   close(): Promise<void>
@@ -73,6 +93,10 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 }
 
+const DOOR_CLOSED =
+  'Guichet\u202f: accès refusé. Ouvrez l’adresse affichée par le web host au démarrage ' +
+  '(une adresse ne sert qu’une fois\u202f; une nouvelle s’obtient avec Entrée dans son terminal).\n'
+
 class HttpRefusal extends Error {
   constructor(
     readonly status: number,
@@ -80,6 +104,17 @@ class HttpRefusal extends Error {
   ) {
     super(code)
   }
+}
+
+/** The value of one cookie in a `Cookie` header (the first of that name). */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=')
+    if (eq < 0) continue
+    if (part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim()
+  }
+  return undefined
 }
 
 function send(res: ServerResponse, status: number, body: string | Buffer, type: string): void {
@@ -96,8 +131,13 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, JSON.stringify(value), 'application/json; charset=utf-8')
 }
 
-function sameSecret(given: string | undefined, expected: Buffer): boolean {
-  if (!given) return false
+/** Name of the session cookie the door hands out. */
+export const SESSION_COOKIE = 'guichet-kiosk'
+/** Query parameter of the launch URL. */
+export const LAUNCH_PARAM = 'launch'
+
+function sameSecret(given: string | undefined, expected: Buffer | null): boolean {
+  if (!given || !expected) return false
   const g = Buffer.from(given)
   return g.length === expected.length && timingSafeEqual(g, expected)
 }
@@ -134,42 +174,72 @@ function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { api, rendererDir, log } = options
-  const token = randomBytes(32).toString('base64url')
-  const tokenBytes = Buffer.from(token)
-  const indexTemplate = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
+  const indexHtml = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
     throw new Error(
       `The built kiosk UI is missing (${join(rendererDir, 'index.html')}): run "npm run build:renderer".`,
     )
   })
-  const metaPattern = new RegExp(`(<meta name="${TOKEN_META_NAME}" content=")[^"]*(")`)
-  if (!metaPattern.test(indexTemplate))
-    throw new Error(`${rendererDir}/index.html has no ${TOKEN_META_NAME} meta tag.`)
-  const indexHtml = indexTemplate.replace(metaPattern, `$1${token}$2`)
+  /** The unused launch token, if any (single use). */
+  let launchToken: Buffer | null = null
+  /** The cookie of the one browser that came in through the door. */
+  let sessionCookie: Buffer | null = null
   const requestTimeoutMs = options.requestTimeoutMs ?? 10_000
   const streams = new Set<ServerResponse>()
   const sockets = new Set<Socket>()
   let origin = ''
   let hostHeader = ''
 
+  function newLaunchUrl(): string {
+    const token = randomBytes(32).toString('base64url')
+    launchToken = Buffer.from(token)
+    return `${origin}/?${LAUNCH_PARAM}=${token}`
+  }
+
+  function checkCookie(req: IncomingMessage): void {
+    if (!sameSecret(cookieValue(req.headers.cookie, SESSION_COOKIE), sessionCookie))
+      throw new HttpRefusal(403, 'FORBIDDEN')
+  }
+
+  /** `GET /?launch=TOKEN`: the token, once, for the cookie; then `/` without it. */
+  async function enter(res: ServerResponse, given: string): Promise<void> {
+    if (!sameSecret(given, launchToken)) throw new HttpRefusal(403, 'FORBIDDEN')
+    launchToken = null
+    const cookie = randomBytes(32).toString('base64url')
+    sessionCookie = Buffer.from(cookie)
+    // The previous browser, if any, is out: its streams end with its cookie.
+    for (const s of streams) s.end()
+    await options.onPageAttached?.()
+    res.writeHead(303, {
+      ...SECURITY_HEADERS,
+      Location: '/',
+      'Set-Cookie': `${SESSION_COOKIE}=${cookie}; HttpOnly; SameSite=Strict; Path=/`,
+      'Content-Length': 0,
+    })
+    res.end()
+  }
+
   function checkCaller(req: IncomingMessage, needsOrigin: boolean): void {
     if (req.headers.host !== hostHeader) throw new HttpRefusal(403, 'FORBIDDEN')
+    checkCookie(req)
     const from = req.headers.origin
     if (needsOrigin ? from !== origin : from !== undefined && from !== origin) {
       throw new HttpRefusal(403, 'FORBIDDEN')
     }
   }
 
-  async function serveStatic(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pathname: string,
-  ): Promise<void> {
+  async function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const pathname = url.pathname
     if (req.headers.host !== hostHeader) throw new HttpRefusal(403, 'FORBIDDEN')
+    const launch = url.searchParams.get(LAUNCH_PARAM)
+    if (pathname === '/' && launch !== null && req.method === 'GET') return enter(res, launch)
+    checkCookie(req)
     if (pathname === '/favicon.ico') {
       res.writeHead(204, SECURITY_HEADERS).end()
       return
     }
     if (pathname === '/' || pathname === '/index.html') {
+      // A page load: whatever session the previous page had ends here.
+      if (req.method === 'GET') await options.onPageAttached?.()
       send(res, 200, indexHtml, MIME['.html']!)
       return
     }
@@ -195,8 +265,6 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     method: string,
   ): Promise<void> {
     checkCaller(req, true)
-    if (!sameSecret(req.headers[TOKEN_HEADER] as string | undefined, tokenBytes))
-      throw new HttpRefusal(403, 'FORBIDDEN')
     if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
       throw new HttpRefusal(415, 'VALIDATION')
     const body = await readBody(req, requestTimeoutMs)
@@ -215,10 +283,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     sendJson(res, 200, result)
   }
 
-  function serveEvents(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): void {
+  function serveEvents(req: IncomingMessage, res: ServerResponse): void {
     checkCaller(req, false)
-    if (!sameSecret(query.get('token') ?? undefined, tokenBytes))
-      throw new HttpRefusal(403, 'FORBIDDEN')
     if (streams.size >= (options.maxEventStreams ?? 4)) throw new HttpRefusal(429, 'FORBIDDEN')
     res.writeHead(200, {
       ...SECURITY_HEADERS,
@@ -244,19 +310,23 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       }
       route = url.pathname
       if (route.startsWith('/api/')) {
-        if (route === '/api/events' && req.method === 'GET')
-          return serveEvents(req, res, url.searchParams)
+        if (route === '/api/events' && req.method === 'GET') return serveEvents(req, res)
         if (req.method !== 'POST') throw new HttpRefusal(405, 'UNKNOWN_METHOD')
         return serveApi(req, res, route.slice('/api/'.length))
       }
       if (req.method !== 'GET' && req.method !== 'HEAD')
         throw new HttpRefusal(405, 'UNKNOWN_METHOD')
-      return serveStatic(req, res, route)
+      return serveStatic(req, res, url)
     })()
     work.catch((error: unknown) => {
       if (error instanceof HttpRefusal) {
         // After a refused body, close rather than read the rest of it.
         if (error.status === 413 || error.status === 408) res.setHeader('Connection', 'close')
+        if (error.status === 403 && !route.startsWith('/api/')) {
+          // A browser without the door's cookie: say how to get in, nothing else.
+          send(res, 403, DOOR_CLOSED, 'text/plain; charset=utf-8')
+          return
+        }
         sendJson(res, error.status, { ok: false, error: { code: error.code } })
         return
       }
@@ -293,7 +363,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   return {
     url: `${origin}/`,
     port,
-    token,
+    launchUrl: newLaunchUrl(),
+    newLaunchUrl,
     emit(event, payload) {
       const checked = contractEvents[event].parse(payload)
       const frame = `event: ${event}\ndata: ${JSON.stringify(checked)}\n\n`

@@ -6,7 +6,9 @@
 //        Windows %ProgramData%\Guichet\config.json
 //        macOS   /Library/Application Support/Guichet/config.json
 //   4. config.json in Electron's user-data folder
-// 1 and 2 are explicit: the file must exist. 3 and 4 are used when present;
+// 1 and 2 are explicit: the file must exist. A packaged build skips them: its
+// configuration comes from the documented files 3 and 4 only, never from
+// whoever launches it (see command-line.ts). 3 and 4 are used when present;
 // with none of them, the kiosk starts on defaults with its data in the
 // user-data folder (first start on a fresh machine).
 
@@ -27,6 +29,8 @@ export interface ConfigLocationInput {
   platform: NodeJS.Platform
   /** app.getPath('userData') */
   userDataDir: string
+  /** app.isPackaged: --config and GUICHET_CONFIG are ignored. */
+  isPackaged?: boolean
 }
 
 export function systemConfigPath(
@@ -52,7 +56,7 @@ export function systemConfigPath(
 /** Every candidate, in the order they are tried. Throws ConfigError for `--config` without a path. */
 export function configCandidates(input: ConfigLocationInput): ConfigLocation[] {
   const candidates: ConfigLocation[] = []
-  const explicit = configPathFromArgs(input.argv, input.env)
+  const explicit = input.isPackaged ? undefined : configPathFromArgs(input.argv, input.env)
   if (explicit !== undefined) {
     const fromArgs = configPathFromArgs(input.argv, {})
     candidates.push({ path: explicit, source: fromArgs === undefined ? 'environment' : 'argument' })

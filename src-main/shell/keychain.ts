@@ -6,7 +6,7 @@
 // tested without Electron.
 
 import { randomBytes } from 'node:crypto'
-import { chmod, mkdir, open, readFile } from 'node:fs/promises'
+import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 
 import type { Config } from '../config'
@@ -76,8 +76,12 @@ function decodeKey(plain: string, path: string): Uint8Array {
 export interface SafeStorageKeyProviderOptions {
   /**
    * A key file written earlier (allowKeyFile, or the web host on the same
-   * dataDir): on first use its key is sealed into the keychain instead of a
-   * fresh one, so existing secrets still decrypt.
+   * dataDir, or the fleet's key put there by IT): on first use its key is
+   * sealed into the keychain instead of a fresh one, so existing secrets still
+   * decrypt. Once the sealed copy is written and reads back as the same key,
+   * the plaintext file is removed; so is one found later beside the sealed key
+   * when it holds that same key. A file holding another key is left, with a
+   * warning (it is not this terminal's key: IT decides).
    */
   adoptKeyFile?: string
   log?: Logger
@@ -131,11 +135,49 @@ export function createSafeStorageKeyProvider(
     return new Uint8Array(randomBytes(DATA_KEY_BYTES))
   }
 
+  /** Removes the plaintext key file once the sealed key is the same key. */
+  const removePlaintext = async (key: Uint8Array): Promise<void> => {
+    const file = options.adoptKeyFile
+    if (!file) return
+    let plain: Buffer
+    try {
+      plain = await readFile(file)
+    } catch {
+      return // no plaintext key: nothing to remove
+    }
+    if (!Buffer.from(key).equals(plain)) {
+      options.log?.warn('A data key file that is not the sealed key was left in place', {
+        keyFile: file,
+        sealed: path,
+      })
+      return
+    }
+    const check = await unseal()
+    if (!check || !Buffer.from(check).equals(plain)) return // never lose the only copy
+    try {
+      await unlink(file)
+      options.log?.warn(
+        'Removed the plaintext data key file: the key is sealed in the OS keychain',
+        {
+          keyFile: file,
+          sealed: path,
+        },
+      )
+    } catch (error) {
+      throw new KeyProviderError(
+        `The data key is sealed in ${path}, but its plaintext copy ${file} cannot be removed (${(error as Error).message}): delete it.`,
+      )
+    }
+  }
+
   const load = async (): Promise<Uint8Array> => {
     const dir = dirname(path)
     await mkdir(dir, { recursive: true, mode: 0o700 })
     const existing = await unseal()
-    if (existing) return existing
+    if (existing) {
+      await removePlaintext(existing)
+      return existing
+    }
     const key = await initialKey()
     const sealed = safeStorage.encryptString(Buffer.from(key).toString('base64'))
     try {
@@ -148,8 +190,10 @@ export function createSafeStorageKeyProvider(
         await handle.close()
       }
       await chmod(path, 0o600).catch(() => undefined)
+      await removePlaintext(key)
       return key
     } catch (error) {
+      if (error instanceof KeyProviderError) throw error
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
         throw new KeyProviderError(
           `Cannot write the sealed data key ${path}: ${(error as Error).message}`,

@@ -4,7 +4,7 @@
 // for "store.startupWaitSeconds"; then the terminal gives up with a sentence
 // that names the setting (the shells show « service indisponible »).
 
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import type { Config } from '../config'
 import { silentLogger, type Logger } from '../log'
 import { openSqliteStore } from './sqlite/open'
@@ -23,13 +23,32 @@ export interface SelectOptions {
 
 type StoreConfig = NonNullable<Config['store']>
 
-/** The role's password: "store.passwordFile" (first line) if set, else undefined (PGPASSWORD, ~/.pgpass). */
-export async function storePassword(store: StoreConfig): Promise<string | undefined> {
+/**
+ * The role's password: "store.passwordFile" (first line) if set, else
+ * undefined (PGPASSWORD, ~/.pgpass). A file that group or others may read or
+ * write is refused, as libpq does with ~/.pgpass and ssh with a private key:
+ * the mode is read from the open file, the one whose text is used.
+ */
+export async function storePassword(
+  store: StoreConfig,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string | undefined> {
   if (!store.passwordFile) return undefined
   let text: string
   try {
-    text = await readFile(store.passwordFile, 'utf8')
+    const file = await open(store.passwordFile, 'r')
+    try {
+      const { mode } = await file.stat()
+      if (platform !== 'win32' && (mode & 0o066) !== 0)
+        throw new StoreOpenError(
+          `The password file ${store.passwordFile} set by "store.passwordFile" can be read or written by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')}): run "chmod 600 ${store.passwordFile}" (owned by the kiosk's user), then start Guichet again.`,
+        )
+      text = await file.readFile('utf8')
+    } finally {
+      await file.close()
+    }
   } catch (error) {
+    if (error instanceof StoreOpenError) throw error
     throw new StoreOpenError(
       `The password file ${store.passwordFile} set by "store.passwordFile" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
       { cause: error },

@@ -48,7 +48,7 @@ function admin(args: string[], stdin = '', env: NodeJS.ProcessEnv = {}): Promise
 }
 
 // Each call starts a child process; a busy 2-core machine needs generous limits.
-describe('admin command (child process)', { timeout: 120_000 }, () => {
+describe('admin command (child process)', { timeout: 300_000 }, () => {
   let dir: { path: string; remove(): Promise<void> }
   let smtp: TestSmtp
   let config: string

@@ -38,6 +38,15 @@ describe('bad input gets a typed error and changes nothing', () => {
     ['confirmAppEnrollment', { code: '123456', deviceName: 'a\u0007b' }],
     ['confirmAppEnrollment', { code: '123456', deviceName: 'x'.repeat(65) }],
     ['beginSetup', { email: EMAIL, name: '', password: PASSWORD }],
+    // bidi override, isolates, zero-width characters in every name field (issue 13)
+    ['beginSetup', { email: EMAIL, name: 'Alice \u202Enitram', password: PASSWORD }],
+    ['beginSetup', { email: EMAIL, name: 'Service\u200Binformatique', password: PASSWORD }],
+    ['confirmSetup', { code: '123456', deviceName: 'Téléphone \u202Egpj.exe' }],
+    ['confirmAppEnrollment', { code: '123456', deviceName: 'Mon\u2066 téléphone\u2069' }],
+    ['confirmAppEnrollment', { code: '123456', deviceName: '\uFEFFTéléphone' }],
+    ['registerKey', { name: 'Clé \u202Ebureau' }],
+    ['registerKey', { name: 'Clé\u200Dbureau' }],
+    ['registerKey', { name: 'Clé\u200Ebureau' }],
     ['getStatus', { anything: 1 }],
   ]
 

@@ -1,4 +1,4 @@
-// Web host abuse: foreign callers, missing secret, oversized and malformed
+// Web host abuse: foreign callers, a missing cookie, a replayed launch URL, oversized and malformed
 // bodies, slow drips, idle sockets and a crowd of connections against the host
 // as a child process. It must refuse or serve each, never crash, keep its
 // memory bounded, and let a clerk sign in (password + e-mailed code) after.
@@ -98,7 +98,7 @@ describe('web host under abuse', () => {
     const all: Record<string, string | undefined> = {
       host: `127.0.0.1:${host.port}`,
       origin: `http://127.0.0.1:${host.port}`,
-      'x-guichet-token': host.token,
+      cookie: host.cookie,
       'content-type': 'application/json',
       ...extra,
     }
@@ -170,7 +170,7 @@ describe('web host under abuse', () => {
     await dir?.remove()
   })
 
-  it('refuses foreign origins and hosts, a missing or wrong secret, and non-JSON', async () => {
+  it('refuses foreign origins and hosts, a missing or wrong cookie, a replayed door, and non-JSON', async () => {
     const mailsBefore = smtp.mails.length
     const signIn = JSON.stringify({ email: CLERK, password: PASSWORD })
     const cases: [string, () => Promise<Reply>, number][] = [
@@ -184,17 +184,23 @@ describe('web host under abuse', () => {
       ['no Origin', () => post('signIn', signIn, { origin: undefined }), 403],
       ['foreign Host', () => post('signIn', signIn, { host: 'evil.example' }), 403],
       ['localhost Host', () => post('signIn', signIn, { host: `localhost:${host.port}` }), 403],
-      ['no secret', () => post('signIn', signIn, { 'x-guichet-token': undefined }), 403],
+      ['no cookie', () => post('signIn', signIn, { cookie: undefined }), 403],
       [
-        'wrong secret',
-        () => post('signIn', signIn, { 'x-guichet-token': 'A'.repeat(host.token.length) }),
+        'wrong cookie',
+        () => post('signIn', signIn, { cookie: `guichet-kiosk=${'A'.repeat(43)}` }),
         403,
       ],
+      ['cookie prefix', () => post('signIn', signIn, { cookie: host.cookie.slice(0, -1) }), 403],
       [
-        'secret prefix',
-        () => post('signIn', signIn, { 'x-guichet-token': host.token.slice(0, -1) }),
+        'launch token replayed',
+        () =>
+          http({
+            port: host.port,
+            path: new URL(host.launchUrl).pathname + new URL(host.launchUrl).search,
+          }),
         403,
       ],
+      ['page without cookie', () => http({ port: host.port, path: '/' }), 403],
       ['text/plain', () => post('signIn', signIn, { 'content-type': 'text/plain' }), 415],
       [
         'form body',
@@ -206,18 +212,14 @@ describe('web host under abuse', () => {
         () => http({ port: host.port, path: '/', headers: { host: 'evil.example' } }),
         403,
       ],
-      [
-        'events, wrong secret',
-        () => http({ port: host.port, path: '/api/events?token=nope' }),
-        403,
-      ],
+      ['events, no cookie', () => http({ port: host.port, path: '/api/events' }), 403],
       [
         'events, foreign Origin',
         () =>
           http({
             port: host.port,
-            path: `/api/events?token=${host.token}`,
-            headers: { origin: 'http://evil.example' },
+            path: '/api/events',
+            headers: { origin: 'http://evil.example', cookie: host.cookie },
           }),
         403,
       ],
@@ -243,7 +245,7 @@ describe('web host under abuse', () => {
     const port = host.port
     const head = (extra: string): string =>
       `POST /api/signIn HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\n` +
-      `X-Guichet-Token: ${host.token}\r\nContent-Type: application/json\r\n${extra}\r\n`
+      `Cookie: ${host.cookie}\r\nContent-Type: application/json\r\n${extra}\r\n`
     const big = JSON.stringify({ email: CLERK, password: 'x'.repeat(70_000) })
     const huge = Buffer.alloc(512 * 1024, 0x20)
     const deep = '['.repeat(30_000) + ']'.repeat(30_000)
@@ -374,7 +376,7 @@ describe('web host under abuse', () => {
       for (const c of dripBody)
         c.socket.write(
           `POST /api/getStatus HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\n` +
-            `X-Guichet-Token: ${host.token}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
+            `Cookie: ${host.cookie}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{`,
         )
       // One byte every 250 ms from every drip, for at most 60 s.
       let ticks = 0

@@ -25,7 +25,12 @@ export const CHROMIUM_ARGS = [
 ]
 
 export interface WebHostProcess {
+  /** The host's root (403 without the door's cookie). */
   url: string
+  /** The single-use door the host printed at start. */
+  launchUrl: string
+  /** Asks the running host for a fresh door (SIGUSR2), as IT does for a restarted browser. */
+  newLaunchUrl(): Promise<string>
   dataDir: string
   configPath: string
   child: ChildProcess
@@ -33,7 +38,10 @@ export interface WebHostProcess {
   stop(): Promise<void>
 }
 
-/** Starts `src-main/host/cli.ts` with a config of its own; resolves once it prints its URL. */
+/**
+ * Starts `src-main/host/cli.ts` with a config of its own; resolves once it prints its URL.
+ * `node --import tsx`, not the `tsx` wrapper, so a signal reaches the host itself.
+ */
 export async function startWebHostProcess(
   config: Record<string, unknown>,
   options: { dir: string },
@@ -42,8 +50,16 @@ export async function startWebHostProcess(
   const configPath = join(options.dir, 'config.json')
   await writeFile(configPath, JSON.stringify({ dataDir, terminalId: 'poste-e2e', ...config }))
   const child = spawn(
-    TSX,
-    [join(ROOT, 'src-main', 'host', 'cli.ts'), '--config', configPath, '--port', '0'],
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'src-main', 'host', 'cli.ts'),
+      '--config',
+      configPath,
+      '--port',
+      '0',
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -52,10 +68,10 @@ export async function startWebHostProcess(
   let out = ''
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-  const url = await new Promise<string>((resolve, reject) => {
+  const launchUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`web host did not start:\n${out}`)), 90_000)
     const check = (): void => {
-      const m = out.match(/Guichet web host on (http:\/\/127\.0\.0\.1:\d+\/)/)
+      const m = out.match(/Guichet web host on (http:\/\/127\.0\.0\.1:\d+\/\S*)/)
       if (m?.[1]) {
         clearTimeout(timer)
         resolve(m[1])
@@ -68,7 +84,23 @@ export async function startWebHostProcess(
     })
   })
   return {
-    url,
+    url: `${new URL(launchUrl).origin}/`,
+    launchUrl,
+    newLaunchUrl: () =>
+      new Promise<string>((resolve, reject) => {
+        const seen = (out.match(/fresh door: /g) ?? []).length
+        const timer = setTimeout(() => reject(new Error(`no fresh door:\n${out}`)), 30_000)
+        const check = (): void => {
+          const all = [...out.matchAll(/fresh door: (http:\/\/\S+)\n/g)]
+          if (all.length > seen) {
+            clearTimeout(timer)
+            child.stdout?.off('data', check)
+            resolve(all[all.length - 1]![1]!)
+          }
+        }
+        child.stdout?.on('data', check)
+        child.kill('SIGUSR2')
+      }),
     dataDir,
     configPath,
     child,
@@ -116,7 +148,7 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text())
   })
-  await page.goto(host.url)
+  await page.goto(host.launchUrl) // the door: the token for a cookie, then /
   return {
     smtp,
     host,

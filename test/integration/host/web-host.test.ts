@@ -3,8 +3,10 @@ import { request } from 'node:http'
 import { connect } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { METHOD_NAMES } from '../../../src-main/contract/methods'
 import { startWebHost, type WebHost } from '../../../src-main/host/server'
 import { silentLogger } from '../../../src-main/log'
+import { enterDoor, knock } from '../../support/door'
 import { addUser, PASSWORD, startBed, tempDir, type TestBed } from '../../support/env'
 
 interface Answer {
@@ -48,6 +50,9 @@ describe('web host', () => {
   let bed: TestBed
   let host: WebHost
   let ui: { path: string; remove(): Promise<void> }
+  /** The kiosk browser's cookie, from the door. */
+  let cookie: string
+  let pagesAttached = 0
   const call = (
     method: string,
     body: unknown,
@@ -59,7 +64,7 @@ describe('web host', () => {
       headers: {
         'content-type': 'application/json',
         origin: host.url.slice(0, -1),
-        'x-guichet-token': host.token,
+        cookie,
         ...headers,
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -72,7 +77,7 @@ describe('web host', () => {
     await mkdir(join(ui.path, 'assets'))
     await writeFile(
       join(ui.path, 'index.html'),
-      '<html><head><meta name="guichet-token" content="" /></head><body></body></html>',
+      '<html><head><title>Guichet</title></head><body></body></html>',
     )
     await writeFile(join(ui.path, 'assets', 'app.js'), 'console.log(1)')
     await writeFile(join(ui.path, '..', 'secret.txt'), 'do not serve').catch(() => undefined)
@@ -82,7 +87,11 @@ describe('web host', () => {
       port: 0,
       log: silentLogger,
       requestTimeoutMs: 1500,
+      onPageAttached: () => {
+        pagesAttached++
+      },
     })
+    cookie = await enterDoor(host.launchUrl)
   })
   afterAll(async () => {
     await host.close()
@@ -90,17 +99,23 @@ describe('web host', () => {
     await bed.close()
   })
 
-  it('listens on 127.0.0.1 only and hands the page its per-launch secret', async () => {
+  it('listens on 127.0.0.1 only and serves the page, with no credential in it, to the door’s cookie', async () => {
     expect(host.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/)
-    const page = await http(host, { path: '/', headers: { host: `127.0.0.1:${host.port}` } })
+    expect(host.launchUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?launch=[\w-]{43}$/)
+    const before = pagesAttached
+    const page = await http(host, {
+      path: '/',
+      headers: { host: `127.0.0.1:${host.port}`, cookie },
+    })
     expect(page.status).toBe(200)
-    expect(page.body).toContain(`<meta name="guichet-token" content="${host.token}" />`)
+    expect(pagesAttached, 'a page load is announced (it starts with no session)').toBe(before + 1)
+    expect(page.body).toBe('<html><head><title>Guichet</title></head><body></body></html>')
     expect(page.headers['content-security-policy']).toContain("default-src 'none'")
     expect(page.headers['x-frame-options']).toBe('DENY')
     expect(page.headers['cache-control']).toBe('no-store')
-    expect((await http(host, { path: '/assets/app.js' })).headers['content-type']).toContain(
-      'text/javascript',
-    )
+    expect(
+      (await http(host, { path: '/assets/app.js', headers: { cookie } })).headers['content-type'],
+    ).toContain('text/javascript')
   })
 
   it('serves the contract with the envelope', async () => {
@@ -122,8 +137,9 @@ describe('web host', () => {
     ['a localhost Origin', { origin: 'http://localhost' }],
     ['no Origin', { origin: '' }],
     ['a foreign Host (DNS rebinding)', { host: 'evil.example' }],
-    ['no secret', { 'x-guichet-token': '' }],
-    ['a wrong secret', { 'x-guichet-token': 'x'.repeat(43) }],
+    ['no cookie', { cookie: '' }],
+    ['a wrong cookie', { cookie: `guichet-kiosk=${'x'.repeat(43)}` }],
+    ['the old secret header instead', { cookie: '', 'x-guichet-token': 'x'.repeat(43) }],
   ])('refuses %s', async (_label, headers) => {
     const clean = Object.fromEntries(Object.entries(headers))
     const r = await call('signIn', { email: 'alice.martin@mairie.fr', password: PASSWORD }, clean)
@@ -155,7 +171,7 @@ describe('web host', () => {
 
   it('does not serve files outside the UI folder', async () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/../../secret.txt']) {
-      const r = await http(host, { path })
+      const r = await http(host, { path, headers: { cookie } })
       expect(r.body).not.toContain('do not serve')
     }
   })
@@ -164,7 +180,7 @@ describe('web host', () => {
     const socket = connect(host.port, '127.0.0.1')
     await new Promise((r) => socket.once('connect', r))
     socket.write(
-      `POST /api/getStatus HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: http://127.0.0.1:${host.port}\r\nX-Guichet-Token: ${host.token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
+      `POST /api/getStatus HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nOrigin: http://127.0.0.1:${host.port}\r\nCookie: ${cookie}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{`,
     )
     const timer = setInterval(() => socket.writable && socket.write(' '), 200)
     const closed = await new Promise<string>((resolve) => {
@@ -177,12 +193,12 @@ describe('web host', () => {
     expect((await call('getStatus', {})).status).toBe(200)
   })
 
-  it('delivers main → renderer events to pages holding the secret', async () => {
-    const refused = await http(host, { path: '/api/events?token=nope' })
-    expect(refused.status).toBe(403)
+  it('delivers main → renderer events to the page holding the cookie, not to a query string', async () => {
+    expect((await http(host, { path: '/api/events' })).status).toBe(403)
+    expect((await http(host, { path: '/api/events?token=nope' })).status).toBe(403)
     const received = new Promise<string>((resolve, reject) => {
       const req = request(
-        { host: '127.0.0.1', port: host.port, path: `/api/events?token=${host.token}` },
+        { host: '127.0.0.1', port: host.port, path: '/api/events', headers: { cookie } },
         (res) => {
           expect(res.headers['content-type']).toBe('text/event-stream')
           let text = ''
@@ -201,5 +217,54 @@ describe('web host', () => {
     await new Promise((r) => setTimeout(r, 100))
     host.emit('keyStatus', { status: 'touch' })
     expect(await received).toContain('event: keyStatus\ndata: {"status":"touch"}')
+  })
+
+  it('the door: the launch token once for an HttpOnly SameSite=Strict cookie, then / without it', async () => {
+    const fresh = host.newLaunchUrl()
+    const before = pagesAttached
+    const first = await knock(fresh)
+    expect(first.status).toBe(303)
+    expect(first.location).toBe('/')
+    expect(first.setCookie).toMatch(/^guichet-kiosk=[\w-]{43}; HttpOnly; SameSite=Strict; Path=\/$/)
+    expect(pagesAttached).toBe(before + 1)
+    // single use: the same URL a second time lets nobody in
+    const again = await knock(fresh)
+    expect(again).toMatchObject({ status: 403, setCookie: undefined })
+    // the new browser is in, the previous one is out
+    const previous = cookie
+    cookie = first.cookie as string
+    expect((await call('getStatus', {})).status).toBe(200)
+    expect((await call('getStatus', {}, { cookie: previous })).status).toBe(403)
+    expect((await http(host, { path: '/', headers: { cookie: previous } })).status).toBe(403)
+    // a URL made and then replaced by a newer one is void
+    const stale = host.newLaunchUrl()
+    host.newLaunchUrl()
+    expect((await knock(stale)).status).toBe(403)
+    expect((await call('getStatus', {})).status, 'an unused new URL leaves the browser in').toBe(
+      200,
+    )
+  })
+
+  it('refuses a plain HTTP client without the cookie on every route (a second local program)', async () => {
+    const routes: [string, string][] = [
+      ['GET', '/'],
+      ['GET', '/index.html'],
+      ['GET', '/assets/app.js'],
+      ['GET', '/favicon.ico'],
+      ['GET', '/api/events'],
+      ['GET', `/?launch=${'A'.repeat(43)}`],
+      ['HEAD', '/'],
+    ]
+    for (const [method, path] of routes) {
+      const r = await http(host, { method, path })
+      expect(`${method} ${path} ${r.status}`).toBe(`${method} ${path} 403`)
+      expect(r.headers['set-cookie']).toBeUndefined()
+    }
+    // every contract method, with a same-origin Origin a non-browser client can forge
+    for (const method of METHOD_NAMES) {
+      const r = await call(method, {}, { cookie: '' })
+      expect(`${method} ${r.status}`).toBe(`${method} 403`)
+      expect(JSON.parse(r.body)).toEqual({ ok: false, error: { code: 'FORBIDDEN' } })
+    }
   })
 })

@@ -17,6 +17,7 @@ import {
 } from '../../../src-main/contract/methods'
 import { startWebHost, type WebHost } from '../../../src-main/host/server'
 import { silentLogger } from '../../../src-main/log'
+import { enterDoor } from '../../support/door'
 import { addUser, PASSWORD, startBed, tempDir, value, type TestBed } from '../../support/env'
 import { invalidPayload, isValid, validBase } from './payloads'
 import { snapshotStore, type StoreSnapshot } from './snapshot'
@@ -80,6 +81,7 @@ function bodyOf(method: MethodName): Buffer {
 describe('web host fuzzing over HTTP', () => {
   let bed: TestBed
   let host: WebHost
+  let cookie: string
   let ui: { path: string; remove(): Promise<void> }
   let storeBefore: StoreSnapshot
   let statusBefore: unknown
@@ -91,7 +93,7 @@ describe('web host fuzzing over HTTP', () => {
       let answered = false
       const headers: Record<string, string | number> = {
         origin: host.url.slice(0, -1),
-        'x-guichet-token': host.token,
+        cookie,
         'content-length': r.body.length,
       }
       if (r.contentType !== undefined) headers['content-type'] = r.contentType
@@ -157,7 +159,7 @@ describe('web host fuzzing over HTTP', () => {
     ui = await tempDir()
     await writeFile(
       join(ui.path, 'index.html'),
-      '<html><head><meta name="guichet-token" content="" /></head><body></body></html>',
+      '<html><head><title>Guichet</title></head><body></body></html>',
     )
     host = await startWebHost({
       api: bed.engine,
@@ -166,6 +168,7 @@ describe('web host fuzzing over HTTP', () => {
       log: silentLogger,
       requestTimeoutMs: 5_000,
     })
+    cookie = await enterDoor(host.launchUrl)
     // a pending sign-in: a request that slipped through could move it along
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     storeBefore = await snapshotStore(bed.store)

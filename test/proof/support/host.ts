@@ -10,7 +10,7 @@
 //   it (which it cannot relay) leaves the real host running, orphaned, with
 //   the database still open.
 // - cli.ts runs from a staging copy of src-main taken when the test starts,
-//   beside a stub built UI (index.html with the token meta tag, newer than
+//   beside a stub built UI (an index.html newer than
 //   the empty interface sources), so `buildRendererIfNeeded` never starts a
 //   vite build of the shared src-renderer (slow, and broken whenever someone
 //   is half-way through an edit). Everything else is exactly `npm run web`.
@@ -20,6 +20,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'no
 import { request, type OutgoingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { enterDoor } from '../../support/door'
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..')
 
@@ -44,7 +45,7 @@ export async function stageHost(): Promise<Stage> {
   await utimes(join(root, 'src-renderer'), old, old)
   await writeFile(
     join(root, 'out', 'renderer', 'index.html'),
-    '<!doctype html><html><head><meta name="guichet-token" content="" /></head><body></body></html>\n',
+    '<!doctype html><html><head><title>Guichet</title></head><body></body></html>\n',
   )
   return {
     root,
@@ -55,9 +56,11 @@ export async function stageHost(): Promise<Stage> {
 
 export interface HostProcess {
   url: string
+  /** The launch URL the host printed (single use: already exchanged for `cookie`). */
+  launchUrl: string
   port: number
-  /** The per-launch secret, read from the page as a browser would. */
-  token: string
+  /** The kiosk browser's `Cookie` header, from the door as a browser gets it. */
+  cookie: string
   /** The host's own pid (the process that holds the database). */
   pid: number
   child: ChildProcess
@@ -86,13 +89,13 @@ export async function startHost(
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
-  const url = await new Promise<string>((resolve, reject) => {
+  const launchUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')
       reject(new Error(`web host did not start within ${startTimeoutMs} ms:\n${out}`))
     }, startTimeoutMs)
     const check = (): void => {
-      const m = out.match(/Guichet web host on (http:\/\/127\.0\.0\.1:\d+\/)/)
+      const m = out.match(/Guichet web host on (http:\/\/127\.0\.0\.1:\d+\/\S*)/)
       if (m?.[1]) {
         clearTimeout(timer)
         child.stdout?.off('data', check)
@@ -105,15 +108,14 @@ export async function startHost(
       reject(new Error(`web host exited (${code ?? signal}) before serving:\n${out}`))
     })
   })
-  const port = Number(new URL(url).port)
-  const page = await http({ port, path: '/' })
-  const token = page.text.match(/<meta name="guichet-token" content="([^"]+)"/)?.[1]
-  if (!token) throw new Error(`no token in the page:\n${page.text}`)
+  const port = Number(new URL(launchUrl).port)
+  const cookie = await enterDoor(launchUrl)
   const pid = child.pid as number
   return {
-    url,
+    url: `http://127.0.0.1:${port}/`,
+    launchUrl,
     port,
-    token,
+    cookie,
     pid,
     child,
     exited,
@@ -179,9 +181,9 @@ export interface ApiAnswer<T = unknown> {
   error?: { code: string; params?: Record<string, unknown> }
 }
 
-/** POST /api/<method> as the kiosk page does: same origin, the secret, JSON. */
+/** POST /api/<method> as the kiosk page does: same origin, the door's cookie, JSON. */
 export async function api<T = unknown>(
-  host: Pick<HostProcess, 'port' | 'token'>,
+  host: Pick<HostProcess, 'port' | 'cookie'>,
   method: string,
   payload: unknown = {},
 ): Promise<ApiAnswer<T>> {
@@ -192,7 +194,7 @@ export async function api<T = unknown>(
     headers: {
       'content-type': 'application/json',
       origin: `http://127.0.0.1:${host.port}`,
-      'x-guichet-token': host.token,
+      cookie: host.cookie,
     },
     body: JSON.stringify(payload),
   })

@@ -1,9 +1,9 @@
 // The typed client: the preload's Bridge when there is one, otherwise HTTP to the
-// web host with the per-launch token, the Result envelope (also on 4xx), network
+// web host with no credential of its own (the door's HttpOnly cookie), the Result envelope (also on 4xx), network
 // failures as SERVICE_UNAVAILABLE, and events over one EventSource.
 
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createBridge, createHttpBridge, readToken } from '../../../src-renderer/api'
+import { createBridge, createHttpBridge } from '../../../src-renderer/api'
 import { FakeBridge } from './fakeBridge'
 
 function jsonResponse(body: unknown, status = 200): Response {
@@ -44,23 +44,17 @@ describe('HTTP bridge (web host)', () => {
     FakeEventSource.opened = []
   })
 
-  it('reads the token from the meta tag the host fills in', () => {
-    document.head.innerHTML = '<meta name="guichet-token" content="s3cret-token">'
-    expect(readToken()).toBe('s3cret-token')
-    document.head.innerHTML = ''
-    expect(readToken()).toBe('')
-  })
-
-  it('POSTs /api/<method> with a JSON body and the token header, and returns the value', async () => {
+  it('POSTs /api/<method> with a JSON body and no secret of its own, and returns the value', async () => {
     const fetch = vi.fn(async () => jsonResponse({ ok: true, value: { factor: 'email' } }))
-    const bridge = createHttpBridge({ token: 'tok', fetch })
+    const bridge = createHttpBridge({ fetch })
     const result = await bridge.signIn({ email: 'agnes@mairie.fr', password: 'pw' })
     expect(result).toEqual({ ok: true, value: { factor: 'email' } })
     expect(fetch).toHaveBeenCalledTimes(1)
     const [url, init] = fetch.mock.calls[0] as unknown as [string, RequestInit]
     expect(url).toBe('/api/signIn')
     expect(init.method).toBe('POST')
-    expect(new Headers(init.headers).get('x-guichet-token')).toBe('tok')
+    expect([...new Headers(init.headers).keys()]).toEqual(['content-type'])
+    expect(init.credentials).toBe('same-origin')
     expect(new Headers(init.headers).get('content-type')).toBe('application/json')
     expect(JSON.parse(init.body as string)).toEqual({ email: 'agnes@mairie.fr', password: 'pw' })
   })
@@ -68,7 +62,7 @@ describe('HTTP bridge (web host)', () => {
   it('returns the error envelope of a 4xx answer as is', async () => {
     const error = { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 60 } }
     const fetch = vi.fn(async () => jsonResponse({ ok: false, error }, 429))
-    const bridge = createHttpBridge({ token: 'tok', fetch })
+    const bridge = createHttpBridge({ fetch })
     expect(await bridge.verifyCode({ code: '123456' })).toEqual({ ok: false, error })
   })
 
@@ -76,7 +70,7 @@ describe('HTTP bridge (web host)', () => {
     const fetch = vi.fn(async () => {
       throw new TypeError('Failed to fetch')
     })
-    const bridge = createHttpBridge({ token: 'tok', fetch })
+    const bridge = createHttpBridge({ fetch })
     expect(await bridge.getStatus({})).toEqual({
       ok: false,
       error: { code: 'SERVICE_UNAVAILABLE' },
@@ -85,19 +79,19 @@ describe('HTTP bridge (web host)', () => {
 
   it('turns an answer that is not the envelope into a sentence-able error', async () => {
     const html = vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502 }))
-    expect(await createHttpBridge({ token: 't', fetch: html }).getStatus({})).toEqual({
+    expect(await createHttpBridge({ fetch: html }).getStatus({})).toEqual({
       ok: false,
       error: { code: 'SERVICE_UNAVAILABLE' },
     })
     const odd = vi.fn(async () => jsonResponse({ hello: 'world' }))
-    expect(await createHttpBridge({ token: 't', fetch: odd }).getStatus({})).toEqual({
+    expect(await createHttpBridge({ fetch: odd }).getStatus({})).toEqual({
       ok: false,
       error: { code: 'INTERNAL' },
     })
   })
 
   it('has every contract method', () => {
-    const bridge = createHttpBridge({ token: 't', fetch: vi.fn() })
+    const bridge = createHttpBridge({ fetch: vi.fn() })
     const methods = Object.keys(new FakeBridge()).filter(
       (key) => typeof (new FakeBridge() as unknown as Record<string, unknown>)[key] === 'function',
     )
@@ -107,9 +101,8 @@ describe('HTTP bridge (web host)', () => {
     }
   })
 
-  it('subscribes to events over one EventSource with the token, and closes it after the last listener', () => {
+  it('subscribes to events over one EventSource (no secret in its URL), and closes it after the last listener', () => {
     const bridge = createHttpBridge({
-      token: 'a b',
       fetch: vi.fn(),
       createEventSource: (url) => new FakeEventSource(url) as unknown as EventSource,
     })
@@ -118,7 +111,7 @@ describe('HTTP bridge (web host)', () => {
     const stopB = bridge.on('keyStatus', (payload) => seen.push(`b:${payload.status}`))
     expect(FakeEventSource.opened).toHaveLength(1)
     const source = FakeEventSource.opened[0]!
-    expect(source.url).toBe('/api/events?token=a%20b')
+    expect(source.url).toBe('/api/events')
     source.dispatch('keyStatus', JSON.stringify({ status: 'touch' }))
     source.dispatch('keyStatus', 'not json')
     expect(seen).toEqual(['a:touch', 'b:touch'])

@@ -25,6 +25,27 @@ describe('configCandidates', () => {
     ])
   })
 
+  it('packaged: ignores --config and GUICHET_CONFIG, only the documented files count', () => {
+    for (const argv of [
+      ['/opt/Guichet/guichet', '--config', '/tmp/evil.json'],
+      ['/opt/Guichet/guichet', '--config=/tmp/evil.json'],
+      ['/opt/Guichet/guichet', '--config'],
+    ]) {
+      expect(
+        configCandidates({
+          argv,
+          env: { GUICHET_CONFIG: '/tmp/evil-env.json' },
+          platform: 'linux',
+          userDataDir: '/home/clerk/.config/Guichet',
+          isPackaged: true,
+        }),
+      ).toEqual<ConfigLocation[]>([
+        { path: '/etc/guichet/config.json', source: 'system' },
+        { path: '/home/clerk/.config/Guichet/config.json', source: 'user-data' },
+      ])
+    }
+  })
+
   it('takes GUICHET_CONFIG when there is no --config', () => {
     const [first] = configCandidates({
       argv: electronArgv,

@@ -110,6 +110,50 @@ describe('createSafeStorageKeyProvider', () => {
     }).getDataKey()
     expect(Buffer.from(key).equals(existing)).toBe(true)
     expect(log.entries).toContainEqual(expect.objectContaining({ level: 'warn' }))
+    // the plaintext key file is gone once the sealed copy holds the key (issue 13)
+    await expect(stat(keyFile)).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(log.entries).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringContaining('Removed the plaintext data key'),
+      }),
+    )
+    const again = await createSafeStorageKeyProvider(
+      fakeSafeStorage(),
+      safeStorageKeyPath(dataDir),
+      { adoptKeyFile: keyFile },
+    ).getDataKey()
+    expect(Buffer.from(again).equals(existing), 'the sealed key still opens').toBe(true)
+  })
+
+  it('removes a plaintext copy of the sealed key found at a later start, and leaves a different key file', async () => {
+    const keyFile = defaultKeyFilePath(dataDir)
+    const provider = (): Promise<Uint8Array> =>
+      createSafeStorageKeyProvider(fakeSafeStorage(), safeStorageKeyPath(dataDir), {
+        adoptKeyFile: keyFile,
+        log: recordingLogger(),
+      }).getDataKey()
+    const key = await provider()
+    await writeFile(keyFile, Buffer.from(key), { mode: 0o600 })
+    expect(Buffer.from(await provider()).equals(Buffer.from(key))).toBe(true)
+    await expect(stat(keyFile)).rejects.toMatchObject({ code: 'ENOENT' })
+    const other = Buffer.alloc(32, 9)
+    await writeFile(keyFile, other, { mode: 0o600 })
+    expect(Buffer.from(await provider()).equals(Buffer.from(key))).toBe(true)
+    expect((await readFile(keyFile)).equals(other), 'another key is not ours to delete').toBe(true)
+  })
+
+  it('keeps the plaintext key file when the keychain does not give the same key back', async () => {
+    const keyFile = defaultKeyFilePath(dataDir)
+    const existing = Buffer.alloc(32, 5)
+    await writeFile(keyFile, existing, { mode: 0o600 })
+    const lossy: SafeStorageLike = {
+      ...fakeSafeStorage(),
+      decryptString: () => Buffer.alloc(32, 1).toString('base64'),
+    }
+    await createSafeStorageKeyProvider(lossy, safeStorageKeyPath(dataDir), {
+      adoptKeyFile: keyFile,
+    }).getDataKey()
+    expect((await readFile(keyFile)).equals(existing), 'never lose the only copy').toBe(true)
   })
 })
 

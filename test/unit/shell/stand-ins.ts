@@ -134,3 +134,42 @@ export const VALID_INPUTS: { [M in MethodName]: Input<M> } = {
   stepUp: { code: '123456' },
   stepUpWithKey: {},
 }
+
+/** app.commandLine: the switches of an argv, as Chromium parsed them. */
+export class FakeCommandLine {
+  readonly switches = new Map<string, string>()
+  constructor(argv: readonly string[]) {
+    for (const arg of argv.slice(1)) {
+      const m = /^--?([^=]+)(?:=(.*))?$/.exec(arg)
+      if (m?.[1]) this.switches.set(m[1].toLowerCase(), m[2] ?? '')
+    }
+  }
+  hasSwitch(name: string): boolean {
+    return this.switches.has(name)
+  }
+  removeSwitch(name: string): void {
+    this.switches.delete(name)
+  }
+}
+
+/** A WebContents for page-lifecycle.ts: events fired by hand, calls recorded in order. */
+export class FakeContents {
+  readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>()
+  readonly calls: string[] = []
+  destroyed = false
+  on(event: string, listener: (...args: unknown[]) => void): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener])
+    return this
+  }
+  emit(event: string, ...args: unknown[]): void {
+    for (const listener of this.listeners.get(event) ?? []) listener(...args)
+  }
+  isDestroyed(): boolean {
+    return this.destroyed
+  }
+  /** Like Electron: the renderer ends, and `render-process-gone` follows. */
+  forcefullyCrashRenderer(): void {
+    this.calls.push('forcefullyCrashRenderer')
+    this.emit('render-process-gone', {}, { reason: 'killed', exitCode: 9 })
+  }
+}
