@@ -466,18 +466,21 @@ describe('cancel and time limits', () => {
   it('gives Windows the time limit (dwTimeoutMilliseconds); its ERROR_TIMEOUT is FIDO_TIMEOUT', async () => {
     standin.reset(4)
     const c = client()
-    const pending = c.makeCredential({
-      challenge: challenge(),
-      rp: RP,
-      user: user(),
-      excludeCredentialIDs: [],
-      residentKey: false,
-      userVerification: false,
-      timeoutMs: 150,
-    })
+    // Handled from the start: the time limit may pass before the request is read.
+    const failed = rejection(
+      c.makeCredential({
+        challenge: challenge(),
+        rp: RP,
+        user: user(),
+        excludeCredentialIDs: [],
+        residentKey: false,
+        userVerification: false,
+        timeoutMs: 150,
+      }),
+    )
     const request = await standin.nextRequest()
     expect(request.options['dwTimeoutMilliseconds']).toBe(150)
-    expect((await rejection(pending)).code).toBe('FIDO_TIMEOUT')
+    expect((await failed).code).toBe('FIDO_TIMEOUT')
     expect(standin.counters()).toMatchObject({ cancelCalls: 0 })
     await c.close()
   })
@@ -485,17 +488,20 @@ describe('cancel and time limits', () => {
   it('cancels itself when Windows overruns the time limit, and reports a timeout', async () => {
     standin.reset(4, { ignoreTimeouts: true })
     const c = client({ deadlineGraceMs: 100 })
-    const pending = c.makeCredential({
-      challenge: challenge(),
-      rp: RP,
-      user: user(),
-      excludeCredentialIDs: [],
-      residentKey: false,
-      userVerification: false,
-      timeoutMs: 100,
-    })
+    // Handled from the start: the time limit may pass before the request is read.
+    const failed = rejection(
+      c.makeCredential({
+        challenge: challenge(),
+        rp: RP,
+        user: user(),
+        excludeCredentialIDs: [],
+        residentKey: false,
+        userVerification: false,
+        timeoutMs: 100,
+      }),
+    )
     await standin.nextRequest()
-    expect((await rejection(pending)).code).toBe('FIDO_TIMEOUT')
+    expect((await failed).code).toBe('FIDO_TIMEOUT')
     expect(standin.counters()).toMatchObject({ cancelCalls: 1, cancelUnknown: 0 })
     await c.close()
   })
