@@ -444,6 +444,32 @@ describe('cancel and time limits', () => {
     await c.close()
   })
 
+  it('« Annuler » as the operation starts: the cancel is asked again until the DLL knows the operation', async () => {
+    standin.reset(4)
+    standin.delayStart(150)
+    const c = client()
+    const controller = new AbortController()
+    const failed = rejection(
+      c.getAssertion({
+        challenge: challenge(),
+        rpId: RP.id,
+        allowCredentialIDs: [],
+        userVerification: true,
+        signal: controller.signal,
+        // the status comes right before the call into the DLL
+        onStatus: (status) => {
+          if (status === 'platform') controller.abort()
+        },
+      }),
+    )
+    expect((await failed).code).toBe('FIDO_CANCELLED')
+    const counters = standin.counters()
+    expect(counters.cancelUnknown).toBeGreaterThanOrEqual(1)
+    expect(counters.cancelCalls).toBe(counters.cancelUnknown + 1)
+    expect(counters).toMatchObject({ operations: 1, pending: 0, assertionsAllocated: 0 })
+    await c.close()
+  })
+
   it('an operation already cancelled does not reach the DLL', async () => {
     standin.reset(4)
     const c = client()
