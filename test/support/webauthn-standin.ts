@@ -90,6 +90,7 @@ export class Standin {
     const fn = (signature: string): Fn => lib.func(signature) as Fn
     this.fns = {
       reset: fn('void StandinReset(uint32_t version, int ignoreTimeouts)'),
+      delayStart: fn('void StandinDelayStart(uint32_t ms)'),
       take: fn('const char *StandinTakeRequest()'),
       error: fn('int StandinRespondError(int32_t hr)'),
       attestation: fn(
@@ -122,6 +123,11 @@ export class Standin {
 
   reset(apiVersion: number, options: { ignoreTimeouts?: boolean } = {}): void {
     this.fns['reset']?.(apiVersion, options.ignoreTimeouts ? 1 : 0)
+  }
+
+  /** Operations take `ms` to become known to WebAuthNCancelCurrentOperation (until reset). */
+  delayStart(ms: number): void {
+    this.fns['delayStart']?.(ms)
   }
 
   /** The request of the operation now blocked in the stand-in, as soon as there is one. */

@@ -88,6 +88,9 @@ export interface WindowsKeyClientOptions {
   deadlineGraceMs?: number
 }
 
+/** How soon a cancel the DLL did not take (the operation was not started yet) is tried again. */
+const CANCEL_RETRY_MS = 50
+
 /** Algorithms offered, preferred first, as the HID client: ES256, EdDSA, RS256 (COSE ids). */
 const ALGORITHMS = [COSE.ALG_ES256, -8, -257]
 
@@ -410,6 +413,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
     let arena: Arena | undefined
     let cancelledBy: 'caller' | 'deadline' | undefined
     let timer: NodeJS.Timeout | undefined
+    let retry: NodeJS.Timeout | undefined
     let onAbort: (() => void) | undefined
     try {
       if (common.signal?.aborted) throw new FidoError('FIDO_CANCELLED', 'cancelled by the caller')
@@ -426,24 +430,36 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
           },
         )
       }
-      const cancel = (by: 'caller' | 'deadline'): void => {
-        if (cancelledBy || !cancellationId) return
-        cancelledBy = by
+      let running = true
+      // Called while the DLL call is in flight; should the DLL not know the operation yet
+      // (« Annuler » right as it starts), asked again until the call returns.
+      const tryCancel = (): void => {
+        if (!running || !cancellationId) return
         const hr = Number(lib.cancelCurrentOperation(cancellationId))
-        if (hr !== HRESULT.S_OK) {
-          options.log?.warn('WebAuthNCancelCurrentOperation failed', {
-            hr: hresultHex(hr),
-            name: errorName(lib, hr),
-          })
-        }
+        if (hr === HRESULT.S_OK) return
+        options.log?.warn('WebAuthNCancelCurrentOperation failed; trying again', {
+          hr: hresultHex(hr),
+          name: errorName(lib, hr),
+        })
+        retry = setTimeout(tryCancel, CANCEL_RETRY_MS)
+      }
+      const cancel = (by: 'caller' | 'deadline'): void => {
+        if (cancelledBy) return
+        cancelledBy = by
+        tryCancel()
       }
       const call = build(lib, arena, cancellationId, timeoutMs)
+      if (common.signal?.aborted) throw new FidoError('FIDO_CANCELLED', 'cancelled by the caller')
       onAbort = (): void => cancel('caller')
       common.signal?.addEventListener('abort', onAbort, { once: true })
       timer = setTimeout(() => cancel('deadline'), timeoutMs + graceMs)
       common.onStatus?.('platform')
       const out: unknown[] = [null]
-      const hr = Number(await callAsync(call.fn, [...call.args, out]))
+      const hr = Number(
+        await callAsync(call.fn, [...call.args, out]).finally(() => {
+          running = false
+        }),
+      )
       const answer = out[0]
       try {
         if (hr !== HRESULT.S_OK) {
@@ -469,6 +485,7 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
       })
     } finally {
       clearTimeout(timer)
+      clearTimeout(retry)
       if (onAbort) common.signal?.removeEventListener('abort', onAbort)
       arena?.free()
       done()

@@ -444,6 +444,32 @@ describe('cancel and time limits', () => {
     await c.close()
   })
 
+  it('« Annuler » as the operation starts: the cancel is asked again until the DLL knows the operation', async () => {
+    standin.reset(4)
+    standin.delayStart(150)
+    const c = client()
+    const controller = new AbortController()
+    const failed = rejection(
+      c.getAssertion({
+        challenge: challenge(),
+        rpId: RP.id,
+        allowCredentialIDs: [],
+        userVerification: true,
+        signal: controller.signal,
+        // the status comes right before the call into the DLL
+        onStatus: (status) => {
+          if (status === 'platform') controller.abort()
+        },
+      }),
+    )
+    expect((await failed).code).toBe('FIDO_CANCELLED')
+    const counters = standin.counters()
+    expect(counters.cancelUnknown).toBeGreaterThanOrEqual(1)
+    expect(counters.cancelCalls).toBe(counters.cancelUnknown + 1)
+    expect(counters).toMatchObject({ operations: 1, pending: 0, assertionsAllocated: 0 })
+    await c.close()
+  })
+
   it('an operation already cancelled does not reach the DLL', async () => {
     standin.reset(4)
     const c = client()
@@ -466,18 +492,21 @@ describe('cancel and time limits', () => {
   it('gives Windows the time limit (dwTimeoutMilliseconds); its ERROR_TIMEOUT is FIDO_TIMEOUT', async () => {
     standin.reset(4)
     const c = client()
-    const pending = c.makeCredential({
-      challenge: challenge(),
-      rp: RP,
-      user: user(),
-      excludeCredentialIDs: [],
-      residentKey: false,
-      userVerification: false,
-      timeoutMs: 150,
-    })
+    // Handled from the start: the time limit may pass before the request is read.
+    const failed = rejection(
+      c.makeCredential({
+        challenge: challenge(),
+        rp: RP,
+        user: user(),
+        excludeCredentialIDs: [],
+        residentKey: false,
+        userVerification: false,
+        timeoutMs: 150,
+      }),
+    )
     const request = await standin.nextRequest()
     expect(request.options['dwTimeoutMilliseconds']).toBe(150)
-    expect((await rejection(pending)).code).toBe('FIDO_TIMEOUT')
+    expect((await failed).code).toBe('FIDO_TIMEOUT')
     expect(standin.counters()).toMatchObject({ cancelCalls: 0 })
     await c.close()
   })
@@ -485,17 +514,20 @@ describe('cancel and time limits', () => {
   it('cancels itself when Windows overruns the time limit, and reports a timeout', async () => {
     standin.reset(4, { ignoreTimeouts: true })
     const c = client({ deadlineGraceMs: 100 })
-    const pending = c.makeCredential({
-      challenge: challenge(),
-      rp: RP,
-      user: user(),
-      excludeCredentialIDs: [],
-      residentKey: false,
-      userVerification: false,
-      timeoutMs: 100,
-    })
+    // Handled from the start: the time limit may pass before the request is read.
+    const failed = rejection(
+      c.makeCredential({
+        challenge: challenge(),
+        rp: RP,
+        user: user(),
+        excludeCredentialIDs: [],
+        residentKey: false,
+        userVerification: false,
+        timeoutMs: 100,
+      }),
+    )
     await standin.nextRequest()
-    expect((await rejection(pending)).code).toBe('FIDO_TIMEOUT')
+    expect((await failed).code).toBe('FIDO_TIMEOUT')
     expect(standin.counters()).toMatchObject({ cancelCalls: 1, cancelUnknown: 0 })
     await c.close()
   })
