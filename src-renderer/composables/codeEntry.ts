@@ -3,7 +3,7 @@
 import { computed, ref } from 'vue'
 import { useI18n } from 'vue-i18n'
 import type { ContractError, Result } from '../../src-main/contract/errors'
-import type { SessionView, SignInStep } from '../../src-main/contract/methods'
+import type { SessionView } from '../../src-main/contract/methods'
 import { useNow } from '../injection'
 
 /**
@@ -28,27 +28,35 @@ export interface CodeEntryFlow {
 }
 
 /**
- * How long the step's code has left, in whole seconds by the shared clock (null
- * when it does not expire: an app's code, a key), whether it has expired, and
- * what the live region says: only when it matters (one minute left, then
- * expiry), never every second.
+ * How long an e-mailed code has left (`expiresAt`), in whole seconds by the
+ * shared clock (null when it does not expire: an app's code, a key), whether it
+ * has expired, and what the live region says: only when it matters (one minute
+ * left, then `expiredKey`'s sentence), never every second.
  */
-export function useCodeCountdown(step: () => SignInStep | null) {
+export function useCodeCountdown(expiresAt: () => number | null, expiredKey = 'code.expired') {
   const now = useNow()
   const { t } = useI18n()
   const remainingSeconds = computed(() => {
-    const expiresAt = step()?.expiresAt ?? null
-    return expiresAt === null ? null : Math.ceil((expiresAt - now.value) / 1000)
+    const end = expiresAt()
+    return end === null ? null : Math.ceil((end - now.value) / 1000)
   })
   const expired = computed(() => remainingSeconds.value !== null && remainingSeconds.value <= 0)
   const announcement = computed(() => {
     const left = remainingSeconds.value
     if (left === null) return ''
-    if (left <= 0) return t('code.expired')
+    if (left <= 0) return t(expiredKey)
     if (left <= 60) return t('code.expiresSoon')
     return ''
   })
   return { remainingSeconds, expired, announcement }
+}
+
+/**
+ * An answer that says the code expired, once the countdown says it too: the
+ * warning already says so, so the error is not shown a second time.
+ */
+export function withoutExpiry(error: ContractError | null, expired: boolean): ContractError | null {
+  return expired && error?.code === 'CODE_EXPIRED' ? null : error
 }
 
 /**
@@ -60,7 +68,6 @@ export function useCodeInput() {
   const code = ref('')
   const error = ref<ContractError | null>(null)
   const localError = ref(false)
-  const invalid = computed(() => Boolean(error.value) || localError.value)
 
   function clear(): void {
     error.value = null
@@ -73,5 +80,5 @@ export function useCodeInput() {
     return !localError.value
   }
 
-  return { code, error, localError, invalid, clear, check }
+  return { code, error, localError, clear, check }
 }
