@@ -313,6 +313,10 @@ export const en: MessageSchema = {
     deviceName: 'Device name',
     deviceHint: 'Optional. For example: office phone.',
     submit: 'Add the app',
+    replaceTitle: 'Replace the app',
+    replaceWarning:
+      'Your current app ({device}) will stop working as soon as the new one is confirmed: its codes will no longer be accepted.',
+    replaceSubmit: 'Replace the app',
   },
   addKey: {
     title: 'Add a security key',
@@ -387,6 +391,17 @@ export const en: MessageSchema = {
     hintApp: 'Enter the 6-digit code shown by your authenticator app.',
     hintEmail: 'Enter the 6-digit code that was just sent to your sign-in address ({email}).',
     hintKey: 'Plug your security key into the kiosk, then choose “Use my security key”.',
+    action: 'Requested change: {action}.',
+    actions: {
+      addApp: 'add an authenticator app',
+      replaceApp: 'replace your authenticator app',
+      removeApp: 'remove your authenticator app',
+      addKey: 'add a security key',
+      removeKey: 'remove a security key',
+      newRecoveryCodes: 'generate new recovery codes',
+      changePassword: 'change your password',
+      changeAddress: 'change your sign-in address',
+    },
     restarted: 'The previous check expired: start again with this new code.',
   },
   firstStart: {

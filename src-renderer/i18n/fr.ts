@@ -348,6 +348,10 @@ export const fr = {
     deviceName: "Nom de l'appareil",
     deviceHint: 'Facultatif. Par exemple : téléphone du bureau.',
     submit: "Ajouter l'application",
+    replaceTitle: 'Remplacer l’application',
+    replaceWarning:
+      'Votre application actuelle ({device}) cessera de fonctionner dès que la nouvelle sera confirmée : ses codes ne seront plus acceptés.',
+    replaceSubmit: 'Remplacer l’application',
   },
   addKey: {
     title: 'Ajouter une clé de sécurité',
@@ -425,6 +429,17 @@ export const fr = {
       "Saisissez le code à 6 chiffres qui vient d'être envoyé à votre adresse de connexion ({email}).",
     hintKey:
       'Branchez votre clé de sécurité sur le guichet, puis choisissez « Utiliser ma clé de sécurité ».',
+    action: 'Modification demandée : {action}.',
+    actions: {
+      addApp: 'ajouter une application d’authentification',
+      replaceApp: 'remplacer votre application d’authentification',
+      removeApp: 'supprimer votre application d’authentification',
+      addKey: 'ajouter une clé de sécurité',
+      removeKey: 'supprimer une clé de sécurité',
+      newRecoveryCodes: 'générer de nouveaux codes de secours',
+      changePassword: 'changer votre mot de passe',
+      changeAddress: 'changer votre adresse de connexion',
+    },
     restarted: 'La vérification précédente a expiré : recommencez avec ce nouveau code.',
   },
   firstStart: {
