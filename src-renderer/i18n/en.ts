@@ -292,7 +292,8 @@ export const en: MessageSchema = {
   recoveryCodes: {
     title: 'Your recovery codes',
     once: 'Each code works only once: it lets you sign in if you no longer have your phone or your key.',
-    copy: 'Copy them by hand now and keep them somewhere safe: they will never be shown again. On this shared kiosk, they can be neither downloaded nor printed.',
+    copy: 'Copy them by hand now and keep them somewhere safe: once you leave this screen, they will not be shown again. On this shared kiosk, they can be neither downloaded nor printed.',
+    copied: 'I have written down my codes',
     hidden: 'Your recovery codes are hidden to protect your account.',
     showAgain: 'Show again',
   },

@@ -327,7 +327,8 @@ export const fr = {
   recoveryCodes: {
     title: 'Vos codes de secours',
     once: "Chaque code ne fonctionne qu'une fois : il vous permet de vous connecter si vous n'avez plus votre téléphone ni votre clé.",
-    copy: 'Recopiez-les maintenant à la main et rangez-les en lieu sûr : ils ne seront plus jamais affichés. Sur ce guichet partagé, ils ne peuvent être ni téléchargés ni imprimés.',
+    copy: 'Recopiez-les maintenant à la main et rangez-les en lieu sûr : une fois cet écran quitté, ils ne seront plus affichés. Sur ce guichet partagé, ils ne peuvent être ni téléchargés ni imprimés.',
+    copied: 'J’ai noté mes codes',
     hidden: 'Vos codes de secours sont masqués pour protéger votre compte.',
     showAgain: 'Afficher à nouveau',
   },
