@@ -9,7 +9,6 @@ import {
   button,
   field,
   fill,
-  findButton,
   heading,
   m,
   mountKiosk,
@@ -45,8 +44,10 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
       t.home.changeAddress,
       t.home.signOut,
     ])
-    // No language switch once a clerk is signed in.
-    expect(findButton(wrapper, 'English')).toBeNull()
+    // The language switch stays for the whole visit.
+    expect(
+      button(wrapper, locale === 'fr' ? 'Français' : 'English').attributes('aria-pressed'),
+    ).toBe('true')
   })
 
   it('shows « Mon compte » with the name and the address, and goes back with Escape', async () => {

@@ -14,6 +14,7 @@ import {
   mountKiosk,
   pageText,
   settle,
+  signInByEmail,
   type,
 } from './helpers'
 
@@ -157,6 +158,31 @@ describe('language switch', () => {
     await button(wrapper, 'Français').trigger('click')
     expect(heading(wrapper)).toBe(m('fr').signIn.title)
     field(wrapper, 'Adresse de connexion')
+  })
+
+  it('keeps the clerk’s choice for the whole visit, and the kiosk’s language after sign-out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await button(wrapper, 'English').trigger('click')
+    await settle()
+    await signInByEmail(wrapper, 'en', 'agnes@mairie.fr', 'correct horse battery')
+    expect(heading(wrapper)).toBe(fill(m('en').home.title, { name: 'Agnès Martin' }))
+    expect(button(wrapper, 'English').attributes('aria-pressed')).toBe('true')
+    await button(wrapper, m('en').home.factors).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(m('en').factors.title)
+    // Still there after the password step: French on the way, if the clerk wants.
+    await button(wrapper, 'Français').trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(m('fr').factors.title)
+    await button(wrapper, 'English').trigger('click')
+    await settle()
+    await button(wrapper, m('en').common.backHome).trigger('click')
+    await button(wrapper, m('en').home.signOut).trigger('click')
+    await settle()
+    expect(document.documentElement.lang).toBe('fr')
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
   })
 
   it('starts in English when the kiosk is configured so', async () => {
