@@ -239,6 +239,10 @@ export const en: MessageSchema = {
     checkText:
       'You signed in with a recovery code. Check your app and your keys in “My authentication factors”: if you changed phones or lost your key, add the new device and remove the old one.',
     checkButton: 'Check my authentication factors',
+    suggestTitle: 'Get your codes at once',
+    suggestText:
+      'For your next sign-ins, we recommend an authenticator app: it gives you the temporary security code at once. A code sent by e-mail is valid for a limited time, and the e-mail may arrive after that limit.',
+    suggestButton: 'Add an app',
   },
   enroll: {
     title: 'Secure your account',

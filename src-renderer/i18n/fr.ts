@@ -272,6 +272,10 @@ export const fr = {
     checkText:
       "Vous vous êtes connecté avec un code de secours. Vérifiez votre application et vos clés dans « Mes facteurs d'authentification » : si vous avez changé de téléphone ou perdu votre clé, ajoutez le nouvel appareil et supprimez l'ancien.",
     checkButton: "Vérifier mes facteurs d'authentification",
+    suggestTitle: 'Recevez vos codes immédiatement',
+    suggestText:
+      'Pour vos connexions ultérieures, nous vous préconisons d’utiliser une application d’authentification qui vous permettra de recevoir le code de sécurité temporaire de façon immédiate. Le code transmis par e-mail a une durée de validité limitée, et l’e-mail peut arriver après cette limite.',
+    suggestButton: 'Ajouter une application',
   },
   enroll: {
     title: 'Sécurisez votre compte',
