@@ -19,6 +19,7 @@ export const en: MessageSchema = {
     backHome: 'Back to home',
     optional: 'Optional.',
     retry: 'Try again',
+    emailFormat: 'Enter a complete address, for example {example}',
   },
   duration: {
     minutes: '{min} min {sec} s',

@@ -165,6 +165,7 @@ export const fr = {
     backHome: "Retour à l'accueil",
     optional: 'Facultatif.',
     retry: 'Réessayer',
+    emailFormat: 'Saisissez une adresse complète, par exemple {example}',
   },
   duration: {
     minutes: '{min} min {sec} s',

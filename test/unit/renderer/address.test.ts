@@ -139,13 +139,14 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(input.element.value).toBe('bruno@mairie.fr')
   })
 
-  it('names the field when the engine refuses the address as written', async () => {
+  it('says what is expected when the engine refuses the address as written', async () => {
     bridge.failNext('beginAddressChange', 'VALIDATION', { field: 'email' })
     const wrapper = await mountKiosk(bridge)
     await open(wrapper)
-    await requestCode(wrapper, 'pas-une-adresse')
+    await requestCode(wrapper)
+    expect(bridge.callsOf('beginAddressChange')).toHaveLength(1)
     expect(alerts(wrapper)).toEqual([
-      `${t.errors.VALIDATION} ${fill(t.errorExtra.field, { field: t.fields.newEmail })}`,
+      fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' }),
     ])
   })
 
@@ -220,6 +221,33 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     for (const id of (input.attributes('aria-describedby') ?? '').split(' ')) {
       expect(document.getElementById(id)).not.toBeNull()
     }
+  })
+
+  it('says what an address looks like, under the field, with the summary for screen readers', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await open(wrapper)
+    const expected = fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' })
+    await requestCode(wrapper, 'agnes.ville.fr')
+    expect(bridge.callsOf('beginAddressChange')).toHaveLength(0)
+    const input = field(wrapper, t.changeAddress.newEmail)
+    expect(input.attributes('aria-invalid')).toBe('true')
+    const own = (input.attributes('aria-describedby') ?? '')
+      .split(' ')
+      .map((id) => document.getElementById(id))
+    const under = input.element.parentElement!.querySelector('.field__error')
+    expect(under?.textContent?.trim()).toBe(expected)
+    expect(own).toContain(under)
+    expect(alerts(wrapper)).toEqual([expected])
+
+    // The engine's VALIDATION of the address: the same sentence, not « Une information… ».
+    bridge.failNext('beginAddressChange', 'VALIDATION', { field: 'email' })
+    await requestCode(wrapper)
+    const again = field(wrapper, t.changeAddress.newEmail)
+    expect(again.element.parentElement!.querySelector('.field__error')?.textContent?.trim()).toBe(
+      expected,
+    )
+    expect(wrapper.find('.message--error:not(.field__error)').exists()).toBe(false)
+    expect(alerts(wrapper)).toHaveLength(1)
   })
 
   it('goes back to the address when no change is pending any more', async () => {

@@ -84,9 +84,9 @@ describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
     expect(bridge.callsOf('signIn')).toHaveLength(0)
     expect(alerts(wrapper)).toEqual([t.signIn.emailMissing])
     const email = field(wrapper, t.signIn.email)
-    expect(email.attributes('aria-describedby')).toBe(
-      wrapper.find('[role="alert"]').attributes('id'),
-    )
+    const under = document.getElementById(email.attributes('aria-describedby') ?? '')
+    expect(under?.textContent?.trim()).toBe(t.signIn.emailMissing)
+    expect(under?.classList.contains('field__error')).toBe(true)
     expect(document.activeElement).toBe(email.element)
   })
 
@@ -122,17 +122,47 @@ describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
     expect(alerts(wrapper)).toEqual([t.errors.SERVICE_UNAVAILABLE])
   })
 
-  it('names the field to check when the contract refuses a value', async () => {
+  it('says what an address looks like, under the field, when the contract refuses it', async () => {
     bridge.failNext('signIn', 'VALIDATION', { field: 'email' })
     const wrapper = await mountKiosk(bridge)
     await type(field(wrapper, t.signIn.email), 'not an address')
     await type(field(wrapper, t.signIn.password), 'x')
     await button(wrapper, t.signIn.submit).trigger('click')
     await settle()
-    expect(alerts(wrapper)).toEqual([
-      `${t.errors.VALIDATION} ${fill(t.errorExtra.field, { field: t.fields.email })}`,
-    ])
-    expect(document.activeElement).toBe(field(wrapper, t.signIn.email).element)
+    const expected = fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' })
+    expect(alerts(wrapper)).toEqual([expected])
+    const email = field(wrapper, t.signIn.email)
+    expect(document.getElementById(email.attributes('aria-describedby') ?? '')?.textContent).toBe(
+      expected,
+    )
+    expect(document.activeElement).toBe(email.element)
+  })
+})
+
+describe.each(LOCALES)('sign-in errors under their fields (%s)', (locale) => {
+  const t = m(locale)
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('puts a missing field’s error under it, tied by aria-describedby, with a spoken summary', async () => {
+    const bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    const password = field(wrapper, t.signIn.password)
+    const under = password.element.parentElement!.querySelector('.field__error')
+    expect(under?.textContent?.trim()).toBe(t.signIn.passwordMissing)
+    expect(password.attributes('aria-describedby')?.split(' ')).toContain(under!.id)
+    expect(password.attributes('aria-invalid')).toBe('true')
+    expect(
+      field(wrapper, t.signIn.email).element.parentElement!.querySelector('.field__error'),
+    ).toBeNull()
+    expect(alerts(wrapper)).toEqual([t.signIn.passwordMissing])
+    expect(bridge.callsOf('signIn')).toHaveLength(0)
   })
 })
 
