@@ -19,6 +19,7 @@ export const en: MessageSchema = {
     backHome: 'Back to home',
     optional: 'Optional.',
     retry: 'Try again',
+    emailFormat: 'Enter a complete address, for example {example}',
   },
   duration: {
     minutes: '{min} min {sec} s',
@@ -239,6 +240,10 @@ export const en: MessageSchema = {
     checkText:
       'You signed in with a recovery code. Check your app and your keys in “My authentication factors”: if you changed phones or lost your key, add the new device and remove the old one.',
     checkButton: 'Check my authentication factors',
+    suggestTitle: 'Get your codes at once',
+    suggestText:
+      'For your next sign-ins, we recommend an authenticator app: it gives you the temporary security code at once. A code sent by e-mail is valid for a limited time, and the e-mail may arrive after that limit.',
+    suggestButton: 'Add an app',
   },
   enroll: {
     title: 'Secure your account',
@@ -292,7 +297,8 @@ export const en: MessageSchema = {
   recoveryCodes: {
     title: 'Your recovery codes',
     once: 'Each code works only once: it lets you sign in if you no longer have your phone or your key.',
-    copy: 'Copy them by hand now and keep them somewhere safe: they will never be shown again. On this shared kiosk, they can be neither downloaded nor printed.',
+    copy: 'Copy them by hand now and keep them somewhere safe: once you leave this screen, they will not be shown again. On this shared kiosk, they can be neither downloaded nor printed.',
+    copied: 'I have written down my codes',
     hidden: 'Your recovery codes are hidden to protect your account.',
     showAgain: 'Show again',
   },
@@ -313,6 +319,10 @@ export const en: MessageSchema = {
     deviceName: 'Device name',
     deviceHint: 'Optional. For example: office phone.',
     submit: 'Add the app',
+    replaceTitle: 'Replace the app',
+    replaceWarning:
+      'Your current app ({device}) will stop working as soon as the new one is confirmed: its codes will no longer be accepted.',
+    replaceSubmit: 'Replace the app',
   },
   addKey: {
     title: 'Add a security key',
@@ -387,6 +397,17 @@ export const en: MessageSchema = {
     hintApp: 'Enter the 6-digit code shown by your authenticator app.',
     hintEmail: 'Enter the 6-digit code that was just sent to your sign-in address ({email}).',
     hintKey: 'Plug your security key into the kiosk, then choose “Use my security key”.',
+    action: 'Requested change: {action}.',
+    actions: {
+      addApp: 'add an authenticator app',
+      replaceApp: 'replace your authenticator app',
+      removeApp: 'remove your authenticator app',
+      addKey: 'add a security key',
+      removeKey: 'remove a security key',
+      newRecoveryCodes: 'generate new recovery codes',
+      changePassword: 'change your password',
+      changeAddress: 'change your sign-in address',
+    },
     restarted: 'The previous check expired: start again with this new code.',
   },
   firstStart: {

@@ -165,6 +165,7 @@ export const fr = {
     backHome: "Retour à l'accueil",
     optional: 'Facultatif.',
     retry: 'Réessayer',
+    emailFormat: 'Saisissez une adresse complète, par exemple {example}',
   },
   duration: {
     minutes: '{min} min {sec} s',
@@ -272,6 +273,10 @@ export const fr = {
     checkText:
       "Vous vous êtes connecté avec un code de secours. Vérifiez votre application et vos clés dans « Mes facteurs d'authentification » : si vous avez changé de téléphone ou perdu votre clé, ajoutez le nouvel appareil et supprimez l'ancien.",
     checkButton: "Vérifier mes facteurs d'authentification",
+    suggestTitle: 'Recevez vos codes immédiatement',
+    suggestText:
+      'Pour vos connexions ultérieures, nous vous préconisons d’utiliser une application d’authentification qui vous permettra de recevoir le code de sécurité temporaire de façon immédiate. Le code transmis par e-mail a une durée de validité limitée, et l’e-mail peut arriver après cette limite.',
+    suggestButton: 'Ajouter une application',
   },
   enroll: {
     title: 'Sécurisez votre compte',
@@ -327,7 +332,8 @@ export const fr = {
   recoveryCodes: {
     title: 'Vos codes de secours',
     once: "Chaque code ne fonctionne qu'une fois : il vous permet de vous connecter si vous n'avez plus votre téléphone ni votre clé.",
-    copy: 'Recopiez-les maintenant à la main et rangez-les en lieu sûr : ils ne seront plus jamais affichés. Sur ce guichet partagé, ils ne peuvent être ni téléchargés ni imprimés.',
+    copy: 'Recopiez-les maintenant à la main et rangez-les en lieu sûr : une fois cet écran quitté, ils ne seront plus affichés. Sur ce guichet partagé, ils ne peuvent être ni téléchargés ni imprimés.',
+    copied: 'J’ai noté mes codes',
     hidden: 'Vos codes de secours sont masqués pour protéger votre compte.',
     showAgain: 'Afficher à nouveau',
   },
@@ -348,6 +354,10 @@ export const fr = {
     deviceName: "Nom de l'appareil",
     deviceHint: 'Facultatif. Par exemple : téléphone du bureau.',
     submit: "Ajouter l'application",
+    replaceTitle: 'Remplacer l’application',
+    replaceWarning:
+      'Votre application actuelle ({device}) cessera de fonctionner dès que la nouvelle sera confirmée : ses codes ne seront plus acceptés.',
+    replaceSubmit: 'Remplacer l’application',
   },
   addKey: {
     title: 'Ajouter une clé de sécurité',
@@ -425,6 +435,17 @@ export const fr = {
       "Saisissez le code à 6 chiffres qui vient d'être envoyé à votre adresse de connexion ({email}).",
     hintKey:
       'Branchez votre clé de sécurité sur le guichet, puis choisissez « Utiliser ma clé de sécurité ».',
+    action: 'Modification demandée : {action}.',
+    actions: {
+      addApp: 'ajouter une application d’authentification',
+      replaceApp: 'remplacer votre application d’authentification',
+      removeApp: 'supprimer votre application d’authentification',
+      addKey: 'ajouter une clé de sécurité',
+      removeKey: 'supprimer une clé de sécurité',
+      newRecoveryCodes: 'générer de nouveaux codes de secours',
+      changePassword: 'changer votre mot de passe',
+      changeAddress: 'changer votre adresse de connexion',
+    },
     restarted: 'La vérification précédente a expiré : recommencez avec ce nouveau code.',
   },
   firstStart: {

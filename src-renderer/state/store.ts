@@ -72,6 +72,8 @@ export interface ClerkState {
   idleWarning: boolean
   /** A security-key call is waiting for the key: a sign-out cancels it first. */
   keyOperation: boolean
+  /** Since when recovery codes are on screen (epoch ms): the idle lock waits meanwhile. */
+  codesShownSince: number | null
 }
 
 /** Codes after which nothing of the current flow is valid: start over from sign-in. */
@@ -108,6 +110,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     dirty: false,
     idleWarning: false,
     keyOperation: false,
+    codesShownSince: null,
   })
 
   /** Set when this clerk tree goes: late answers of its calls change nothing any more. */
@@ -262,6 +265,16 @@ export function createClerkStore(options: ClerkStoreOptions) {
     requestReset({ reason, notice: { kind: reason } })
   }
 
+  /**
+   * The idle lock before anyone signed in: the half-typed form (or the pending
+   * sign-in) goes without a word; there is nobody to sign out.
+   */
+  async function clearForm(): Promise<void> {
+    if (state.keyOperation) await bridge.cancelKeyOperation({})
+    if (state.screen.name === 'code') await bridge.cancelSignIn({})
+    requestReset({ reason: 'idle', notice: null })
+  }
+
   return {
     state,
     go,
@@ -274,6 +287,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     settle,
     continueAfterEnrollment,
     signOut,
+    clearForm,
     dispose,
     bridge,
   }

@@ -12,6 +12,7 @@ import {
   button,
   field,
   fill,
+  findButton,
   heading,
   m,
   mountKiosk,
@@ -72,10 +73,22 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(bridge.callsOf('beginAddressChange')).toEqual([{ email: NEW }])
     const time = locale === 'fr' ? '15 h 04' : '15:04'
     expect(statuses(wrapper)).toEqual([
-      fill(t.changeAddress.sent, { email: 'a•••@ville.fr', time }),
+      // In full: the clerk's own input, so that a typo can be seen.
+      fill(t.changeAddress.sent, { email: NEW, time }),
     ])
     const code = field(wrapper, t.changeAddress.code)
     expect(document.activeElement).toBe(code.element)
+    // The four buttons in one row, not a form's row and another below it.
+    expect(
+      wrapper.findAll('.actions').map((row) => row.findAll('button').map((b) => b.text())),
+    ).toEqual([
+      [
+        t.changeAddress.submit,
+        t.changeAddress.resend,
+        t.changeAddress.otherEmail,
+        t.common.backHome,
+      ],
+    ])
     expect(code.attributes('inputmode')).toBe('numeric')
     expect(wrapper.text()).toContain(
       fill(t.code.validFor, { wait: fill(t.duration.minutes, { min: 10, sec: 0 }) }),
@@ -126,13 +139,14 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(input.element.value).toBe('bruno@mairie.fr')
   })
 
-  it('names the field when the engine refuses the address as written', async () => {
+  it('says what is expected when the engine refuses the address as written', async () => {
     bridge.failNext('beginAddressChange', 'VALIDATION', { field: 'email' })
     const wrapper = await mountKiosk(bridge)
     await open(wrapper)
-    await requestCode(wrapper, 'pas-une-adresse')
+    await requestCode(wrapper)
+    expect(bridge.callsOf('beginAddressChange')).toHaveLength(1)
     expect(alerts(wrapper)).toEqual([
-      `${t.errors.VALIDATION} ${fill(t.errorExtra.field, { field: t.fields.newEmail })}`,
+      fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' }),
     ])
   })
 
@@ -165,19 +179,75 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(statuses(wrapper)).toEqual([fill(t.changeAddress.done, { email: NEW })])
   })
 
-  it('says when the code has expired and offers a new one', async () => {
+  it('says once that the code has expired, and « Renvoyer un code » becomes the main button', async () => {
     const wrapper = await mountKiosk(bridge)
     await open(wrapper)
     await requestCode(wrapper)
     await vi.advanceTimersByTimeAsync(601_000)
-    expect(wrapper.find('.message--warning').text()).toBe(t.changeAddress.expired)
+    expect(wrapper.findAll('.message--warning').map((p) => p.text())).toEqual([
+      t.changeAddress.expired,
+    ])
+    expect(alerts(wrapper)).toEqual([])
+    expect(findButton(wrapper, t.changeAddress.submit)).toBeNull()
+    const main = wrapper.find('button[type="submit"]')
+    expect(main.text()).toBe(t.changeAddress.resend)
+    expect(main.classes()).toContain('button--primary')
+    expect(
+      wrapper.findAll('button').filter((b) => b.text() === t.changeAddress.resend),
+    ).toHaveLength(1)
+    await main.trigger('click')
+    await settle()
+    expect(bridge.callsOf('beginAddressChange')).toHaveLength(2)
+    expect(wrapper.find('.message--warning').exists()).toBe(false)
+    button(wrapper, t.changeAddress.submit)
+  })
+
+  it('does not say « expired » twice when the engine said it just before the countdown', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await open(wrapper)
+    await requestCode(wrapper)
+    await vi.advanceTimersByTimeAsync(598_000)
+    bridge.failNext('confirmAddressChange', 'CODE_EXPIRED')
     await type(field(wrapper, t.changeAddress.code), '654321')
     await button(wrapper, t.changeAddress.submit).trigger('click')
     await settle()
     expect(alerts(wrapper)).toEqual([t.errorsAt.addressChange.CODE_EXPIRED])
-    await button(wrapper, t.changeAddress.resend).trigger('click')
-    await settle()
-    expect(wrapper.find('.message--warning').exists()).toBe(false)
+    await vi.advanceTimersByTimeAsync(3_000)
+    expect(alerts(wrapper)).toEqual([])
+    expect(wrapper.findAll('.message--warning').map((p) => p.text())).toEqual([
+      t.changeAddress.expired,
+    ])
+    const input = field(wrapper, t.changeAddress.code)
+    for (const id of (input.attributes('aria-describedby') ?? '').split(' ')) {
+      expect(document.getElementById(id)).not.toBeNull()
+    }
+  })
+
+  it('says what an address looks like, under the field, with the summary for screen readers', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await open(wrapper)
+    const expected = fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' })
+    await requestCode(wrapper, 'agnes.ville.fr')
+    expect(bridge.callsOf('beginAddressChange')).toHaveLength(0)
+    const input = field(wrapper, t.changeAddress.newEmail)
+    expect(input.attributes('aria-invalid')).toBe('true')
+    const own = (input.attributes('aria-describedby') ?? '')
+      .split(' ')
+      .map((id) => document.getElementById(id))
+    const under = input.element.parentElement!.querySelector('.field__error')
+    expect(under?.textContent?.trim()).toBe(expected)
+    expect(own).toContain(under)
+    expect(alerts(wrapper)).toEqual([expected])
+
+    // The engine's VALIDATION of the address: the same sentence, not « Une information… ».
+    bridge.failNext('beginAddressChange', 'VALIDATION', { field: 'email' })
+    await requestCode(wrapper)
+    const again = field(wrapper, t.changeAddress.newEmail)
+    expect(again.element.parentElement!.querySelector('.field__error')?.textContent?.trim()).toBe(
+      expected,
+    )
+    expect(wrapper.find('.message--error:not(.field__error)').exists()).toBe(false)
+    expect(alerts(wrapper)).toHaveLength(1)
   })
 
   it('goes back to the address when no change is pending any more', async () => {

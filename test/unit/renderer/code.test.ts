@@ -90,6 +90,31 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     expect(wrapper.text()).toContain(t.code.expired)
   })
 
+  it('says once that the code expired; « Renvoyer un code » is then the main button', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')
+    await vi.advanceTimersByTimeAsync(598_000)
+    bridge.failNext('verifyCode', 'CODE_EXPIRED')
+    await type(field(wrapper, t.code.label), '123456')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)).toEqual([t.errors.CODE_EXPIRED])
+    await vi.advanceTimersByTimeAsync(3_000)
+    // The engine's answer and the countdown say the same: one box.
+    expect(alerts(wrapper)).toEqual([])
+    expect(wrapper.findAll('.message--warning').map((p) => p.text())).toEqual([t.code.expired])
+    expect(findButton(wrapper, t.code.submit)).toBeNull()
+    const main = wrapper.find('button[type="submit"]')
+    expect(main.text()).toBe(t.code.resend)
+    expect(main.classes()).toContain('button--primary')
+    expect(wrapper.findAll('button').filter((b) => b.text() === t.code.resend)).toHaveLength(1)
+    await main.trigger('click')
+    await settle()
+    expect(bridge.callsOf('resendCode')).toHaveLength(1)
+    expect(wrapper.find('.message--warning').exists()).toBe(false)
+    button(wrapper, t.code.submit)
+  })
+
   it('resends a code and says when, and that earlier codes no longer work', async () => {
     const wrapper = await mountKiosk(bridge)
     await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')

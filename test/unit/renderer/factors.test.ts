@@ -103,6 +103,37 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     button(wrapper, t.factors.removeApp)
   })
 
+  it('replaces the app: says so, and warns that the current phone stops working once confirmed', async () => {
+    bridge.accounts.get('agnes@mairie.fr')!.app = { deviceName: 'Pixel', createdAt: Date.now() }
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    await button(wrapper, t.factors.replaceApp).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.addApp.replaceTitle)
+    const warning = wrapper.find('.message--warning')
+    expect(warning.text()).toBe(fill(t.addApp.replaceWarning, { device: 'Pixel' }))
+    const code = field(wrapper, t.addApp.code)
+    expect(code.attributes('aria-describedby')?.split(' ')).toContain(warning.attributes('id'))
+    expect(findButton(wrapper, t.addApp.submit)).toBeNull()
+    await type(code, '246810')
+    await button(wrapper, t.addApp.replaceSubmit).trigger('click')
+    await settle()
+    expect(bridge.callsOf('confirmAppEnrollment')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.appAdded.title)
+  })
+
+  it('adds a first app without a word about replacing one', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await openFactors(wrapper, locale)
+    await button(wrapper, t.factors.addApp).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.addApp.title)
+    expect(wrapper.find('.message--warning').exists()).toBe(false)
+    button(wrapper, t.addApp.submit)
+  })
+
   it('hides the QR code and the key after 60 s and shows them again on request', async () => {
     const wrapper = await mountKiosk(bridge)
     await openFactors(wrapper, locale)

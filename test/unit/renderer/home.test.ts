@@ -9,7 +9,6 @@ import {
   button,
   field,
   fill,
-  findButton,
   heading,
   m,
   mountKiosk,
@@ -45,8 +44,10 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
       t.home.changeAddress,
       t.home.signOut,
     ])
-    // No language switch once a clerk is signed in.
-    expect(findButton(wrapper, 'English')).toBeNull()
+    // The language switch stays for the whole visit.
+    expect(
+      button(wrapper, locale === 'fr' ? 'Français' : 'English').attributes('aria-pressed'),
+    ).toBe('true')
   })
 
   it('shows « Mon compte » with the name and the address, and goes back with Escape', async () => {
@@ -123,6 +124,38 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
     expect(field(wrapper, t.signIn.email).element.value).toBe('')
   })
 
+  it('after an e-mailed code, recommends the app with « Ajouter une application »', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    expect(wrapper.text()).toContain(t.home.suggestText)
+    const section = wrapper.find('section[aria-labelledby] section')
+    expect(wrapper.find(`#${section.attributes('aria-labelledby')}`).text()).toBe(
+      t.home.suggestTitle,
+    )
+    await button(wrapper, t.home.suggestButton).trigger('click')
+    await settle()
+    expect(bridge.callsOf('beginAppEnrollment')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.addApp.title)
+    await field(wrapper, t.addApp.code).setValue('246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    await button(wrapper, t.appAdded.backFactors).trigger('click')
+    await settle()
+    await button(wrapper, t.common.backHome).trigger('click')
+    await settle()
+    // The app is there now: nothing more to recommend.
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+    expect(wrapper.text()).not.toContain(t.home.suggestText)
+  })
+
+  it('recommends nothing after a sign-in with the app', async () => {
+    bridge.accounts.get('agnes@mairie.fr')!.app = { deviceName: 'Pixel', createdAt: Date.now() }
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+    expect(wrapper.text()).not.toContain(t.home.suggestText)
+  })
+
   it('shows home at start when a session is open', async () => {
     await bridge.signIn({ email: 'agnes@mairie.fr', password: 'correct horse battery' })
     await bridge.verifyCode({ code: '123456' })
@@ -136,6 +169,7 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
     await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
     expect(heading(wrapper)).toBe(t.enroll.title)
     expect(wrapper.find('nav').exists()).toBe(false)
+    expect(wrapper.text()).not.toContain(t.home.suggestText)
     await button(wrapper, t.enroll.add).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.addApp.title)

@@ -98,27 +98,81 @@ describe.each(LOCALES)('idle lock (%s)', (locale) => {
     },
   )
 
-  it('leaves an untouched sign-in screen alone, but clears a half-typed one', async () => {
+  it('leaves an untouched sign-in screen alone, and clears a half-typed one without a word', async () => {
     const wrapper = await mountKiosk(bridge)
     await vi.advanceTimersByTimeAsync(600_000)
     expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    await press(field(wrapper, t.signIn.email).element, 'a')
     await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
-    await vi.advanceTimersByTimeAsync(91_000)
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(field(wrapper, t.signIn.email).element.value).toBe('agnes@mairie.fr')
+    await vi.advanceTimersByTimeAsync(2_000)
     await settle()
+    // Nobody was signed in: no « vous serez déconnecté », no « Vous avez été déconnecté ».
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
     expect(field(wrapper, t.signIn.email).element.value).toBe('')
-    expect(statuses(wrapper)).toEqual([t.notices.idle])
+    expect(statuses(wrapper)).toEqual([])
+    expect(wrapper.text()).not.toContain(t.notices.idle)
   })
 
-  it('cancels a pending sign-in on the code screen', async () => {
+  it('keeps a pending sign-in while its e-mailed code is valid, then clears it silently', async () => {
     const wrapper = await mountKiosk(bridge)
     await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
     await type(field(wrapper, t.signIn.password), 'correct horse battery')
     await button(wrapper, t.signIn.submit).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.code.title)
-    await vi.advanceTimersByTimeAsync(91_000)
+    // The mail is late: the clerk waits, touching nothing, for most of the 10 minutes.
+    await vi.advanceTimersByTimeAsync(9 * 60_000)
+    await settle()
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(bridge.callsOf('cancelSignIn')).toHaveLength(0)
+    expect(heading(wrapper)).toBe(t.code.title)
+    await vi.advanceTimersByTimeAsync(61_000)
     await settle()
     expect(bridge.callsOf('cancelSignIn')).toHaveLength(1)
     expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(statuses(wrapper)).toEqual([])
+  })
+
+  it('clears a pending app sign-in after the idle time, without a word', async () => {
+    bridge.addAccount({
+      email: 'bruno@mairie.fr',
+      name: 'Bruno Petit',
+      app: { deviceName: 'Téléphone', createdAt: Date.now() },
+    })
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), 'bruno@mairie.fr')
+    await type(field(wrapper, t.signIn.password), 'correct horse battery')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    await vi.advanceTimersByTimeAsync(61_000)
+    await settle()
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(bridge.callsOf('cancelSignIn')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(statuses(wrapper)).toEqual([])
+  })
+
+  it('waits while recovery codes are on screen, and counts again once they are noted', async () => {
+    bridge.accounts.get('agnes@mairie.fr')!.app = { deviceName: 'Pixel', createdAt: Date.now() }
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
+    await button(wrapper, t.home.factors).trigger('click')
+    await settle()
+    await button(wrapper, t.factors.newRecovery).trigger('click')
+    await button(wrapper, t.factors.confirmRecovery).trigger('click')
+    await settle()
+    expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+    // Copying ten codes by hand: four minutes without touching the screen.
+    await vi.advanceTimersByTimeAsync(4 * 60_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+    await button(wrapper, t.recoveryCodes.copied).trigger('click')
+    expect(wrapper.findAll('.recovery__code')).toHaveLength(0)
+    await vi.advanceTimersByTimeAsync(59_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(false)
+    await vi.advanceTimersByTimeAsync(2_000)
+    expect(wrapper.find('[role="alertdialog"]').exists()).toBe(true)
   })
 })

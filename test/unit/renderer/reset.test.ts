@@ -187,12 +187,13 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
 
   const KEY_TRACES = ['Clé de Agnès', '4321', '9876']
 
-  function expectNoKeyState(wrapper: VueWrapper): void {
+  /** `notices`: none when nobody was signed in (the idle lock clears silently). */
+  function expectNoKeyState(wrapper: VueWrapper, notices = [t.notices.idle]): void {
     expectNothingOfA(wrapper)
     for (const trace of KEY_TRACES) expect(document.body.innerHTML).not.toContain(trace)
     expect(wrapper.find('.key-prompt').exists()).toBe(false)
     expect(heading(wrapper)).toBe(t.signIn.title)
-    expect(statuses(wrapper)).toEqual([t.notices.idle])
+    expect(statuses(wrapper)).toEqual(notices)
     expect(alerts(wrapper)).toEqual([])
   }
 
@@ -201,6 +202,13 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     expect(document.querySelector('[role="alertdialog"]')).not.toBeNull()
     await vi.advanceTimersByTimeAsync(31_000)
     await settle()
+  }
+
+  /** Before anyone is signed in, the idle lock clears the screen without a warning. */
+  async function idleClear(): Promise<void> {
+    await vi.advanceTimersByTimeAsync(61_000)
+    await settle()
+    expect(document.querySelector('[role="alertdialog"]')).toBeNull()
   }
 
   async function openAddKey(wrapper: VueWrapper): Promise<void> {
@@ -263,9 +271,9 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     await button(wrapper, t.signIn.withKey).trigger('click')
     await settle()
     await type(field(wrapper, t.key.pin), '9876')
-    await idleOut()
+    await idleClear()
     expect(bridge.callsOf('signInPasswordless')).toHaveLength(0)
-    expectNoKeyState(wrapper)
+    expectNoKeyState(wrapper, [])
 
     await button(wrapper, t.signIn.withKey).trigger('click')
     await settle()
@@ -273,10 +281,10 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     await button(wrapper, t.key.submit).trigger('click')
     await settle()
     expect(bridge.keyWaiting).toBe(true)
-    await idleOut()
+    await idleClear()
     expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(1)
     expect(bridge.keyWaiting).toBe(false)
-    expectNoKeyState(wrapper)
+    expectNoKeyState(wrapper, [])
   })
 
   it('ignores a key answer that arrives after the reset', async () => {
@@ -295,7 +303,7 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     await settle()
     await button(wrapper, t.code.useKey).trigger('click')
     await settle()
-    await idleOut()
+    await idleClear()
     expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(1)
     expect(bridge.callsOf('cancelSignIn')).toHaveLength(1)
     const generation = wrapper.findComponent({ name: 'ClerkApp' }).vm.$.uid
@@ -303,7 +311,7 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
     answer!({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
     await settle()
     expect(wrapper.findComponent({ name: 'ClerkApp' }).vm.$.uid).toBe(generation)
-    expectNoKeyState(wrapper)
+    expectNoKeyState(wrapper, [])
   })
 
   it('leaves nothing of the key screens after « Se déconnecter »', async () => {
@@ -399,6 +407,8 @@ describe.each(LOCALES)(
       await settle()
       for (const code of bridge.recoveryCodesOf('agnes@mairie.fr')) shown.add(code)
       expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+      // The idle lock waits while they show (5 minutes), then counts again.
+      await vi.advanceTimersByTimeAsync(300_000)
       await idleOut(wrapper)
       expectNothingOfLifecycle(wrapper)
 
@@ -411,6 +421,8 @@ describe.each(LOCALES)(
       await settle()
       for (const code of bridge.recoveryCodesOf('agnes@mairie.fr')) shown.add(code)
       expect(wrapper.findAll('.recovery__code')).toHaveLength(10)
+      // The idle lock waits while they show (5 minutes), then counts again.
+      await vi.advanceTimersByTimeAsync(300_000)
       await idleOut(wrapper)
       expectNothingOfLifecycle(wrapper)
 

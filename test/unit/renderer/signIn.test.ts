@@ -14,6 +14,7 @@ import {
   mountKiosk,
   pageText,
   settle,
+  signInByEmail,
   type,
 } from './helpers'
 
@@ -83,9 +84,9 @@ describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
     expect(bridge.callsOf('signIn')).toHaveLength(0)
     expect(alerts(wrapper)).toEqual([t.signIn.emailMissing])
     const email = field(wrapper, t.signIn.email)
-    expect(email.attributes('aria-describedby')).toBe(
-      wrapper.find('[role="alert"]').attributes('id'),
-    )
+    const under = document.getElementById(email.attributes('aria-describedby') ?? '')
+    expect(under?.textContent?.trim()).toBe(t.signIn.emailMissing)
+    expect(under?.classList.contains('field__error')).toBe(true)
     expect(document.activeElement).toBe(email.element)
   })
 
@@ -121,17 +122,47 @@ describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
     expect(alerts(wrapper)).toEqual([t.errors.SERVICE_UNAVAILABLE])
   })
 
-  it('names the field to check when the contract refuses a value', async () => {
+  it('says what an address looks like, under the field, when the contract refuses it', async () => {
     bridge.failNext('signIn', 'VALIDATION', { field: 'email' })
     const wrapper = await mountKiosk(bridge)
     await type(field(wrapper, t.signIn.email), 'not an address')
     await type(field(wrapper, t.signIn.password), 'x')
     await button(wrapper, t.signIn.submit).trigger('click')
     await settle()
-    expect(alerts(wrapper)).toEqual([
-      `${t.errors.VALIDATION} ${fill(t.errorExtra.field, { field: t.fields.email })}`,
-    ])
-    expect(document.activeElement).toBe(field(wrapper, t.signIn.email).element)
+    const expected = fill(t.common.emailFormat, { example: 'prenom.nom@mairie.fr' })
+    expect(alerts(wrapper)).toEqual([expected])
+    const email = field(wrapper, t.signIn.email)
+    expect(document.getElementById(email.attributes('aria-describedby') ?? '')?.textContent).toBe(
+      expected,
+    )
+    expect(document.activeElement).toBe(email.element)
+  })
+})
+
+describe.each(LOCALES)('sign-in errors under their fields (%s)', (locale) => {
+  const t = m(locale)
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('puts a missing field’s error under it, tied by aria-describedby, with a spoken summary', async () => {
+    const bridge = new FakeBridge()
+    bridge.locale = locale
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), 'agnes@mairie.fr')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    const password = field(wrapper, t.signIn.password)
+    const under = password.element.parentElement!.querySelector('.field__error')
+    expect(under?.textContent?.trim()).toBe(t.signIn.passwordMissing)
+    expect(password.attributes('aria-describedby')?.split(' ')).toContain(under!.id)
+    expect(password.attributes('aria-invalid')).toBe('true')
+    expect(
+      field(wrapper, t.signIn.email).element.parentElement!.querySelector('.field__error'),
+    ).toBeNull()
+    expect(alerts(wrapper)).toEqual([t.signIn.passwordMissing])
+    expect(bridge.callsOf('signIn')).toHaveLength(0)
   })
 })
 
@@ -157,6 +188,31 @@ describe('language switch', () => {
     await button(wrapper, 'Français').trigger('click')
     expect(heading(wrapper)).toBe(m('fr').signIn.title)
     field(wrapper, 'Adresse de connexion')
+  })
+
+  it('keeps the clerk’s choice for the whole visit, and the kiosk’s language after sign-out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await button(wrapper, 'English').trigger('click')
+    await settle()
+    await signInByEmail(wrapper, 'en', 'agnes@mairie.fr', 'correct horse battery')
+    expect(heading(wrapper)).toBe(fill(m('en').home.title, { name: 'Agnès Martin' }))
+    expect(button(wrapper, 'English').attributes('aria-pressed')).toBe('true')
+    await button(wrapper, m('en').home.factors).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(m('en').factors.title)
+    // Still there after the password step: French on the way, if the clerk wants.
+    await button(wrapper, 'Français').trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(m('fr').factors.title)
+    await button(wrapper, 'English').trigger('click')
+    await settle()
+    await button(wrapper, m('en').common.backHome).trigger('click')
+    await button(wrapper, m('en').home.signOut).trigger('click')
+    await settle()
+    expect(document.documentElement.lang).toBe('fr')
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
   })
 
   it('starts in English when the kiosk is configured so', async () => {

@@ -84,6 +84,8 @@ describe.each(LOCALES)('step-up with the app (%s)', (locale) => {
     await settle()
     expect(heading(wrapper)).toBe(t.stepUp.title)
     expect(wrapper.text()).toContain(t.stepUp.intro)
+    // It says which change it protects: the one the clerk just asked for.
+    expect(wrapper.text()).toContain(fill(t.stepUp.action, { action: t.stepUp.actions.removeApp }))
     expect(wrapper.text()).toContain(t.stepUp.hintApp)
     expect(findButton(wrapper, t.code.useKey)).toBeNull()
     expect(findButton(wrapper, t.code.resend)).toBeNull()
@@ -144,14 +146,15 @@ describe.each(LOCALES)('step-up with the app (%s)', (locale) => {
     expect(bridge.callsOf('beginAppEnrollment')).toHaveLength(1)
   })
 
-  it('goes on to the QR code after « Ajouter une application »', async () => {
+  it('goes on to the QR code after « Remplacer l’application », saying what it protects', async () => {
     const wrapper = await mountKiosk(bridge)
     await openFactors(wrapper)
     bridge.staleSecondFactor()
     await button(wrapper, t.factors.replaceApp).trigger('click')
     await settle()
+    expect(wrapper.text()).toContain(fill(t.stepUp.action, { action: t.stepUp.actions.replaceApp }))
     await confirmWithApp(wrapper, locale)
-    expect(heading(wrapper)).toBe(t.addApp.title)
+    expect(heading(wrapper)).toBe(t.addApp.replaceTitle)
     expect(wrapper.find('img').attributes('alt')).toBe(t.addApp.qrAlt)
   })
 
@@ -310,13 +313,14 @@ describe.each(LOCALES)('step-up with an e-mailed code (%s)', (locale) => {
     await button(wrapper, t.changeAddress.send).trigger('click')
     await settle()
     await vi.advanceTimersByTimeAsync(601_000)
-    expect(wrapper.find('.message--warning').text()).toBe(t.code.expired)
-    await type(field(wrapper, t.code.label), '123456')
-    await button(wrapper, t.code.submit).trigger('click')
-    await settle()
-    expect(alerts(wrapper)).toEqual([t.errors.CODE_EXPIRED])
+    expect(wrapper.findAll('.message--warning').map((p) => p.text())).toEqual([t.code.expired])
+    expect(alerts(wrapper)).toEqual([])
+    // Nothing to validate any more: the main button sends a new code.
+    expect(findButton(wrapper, t.code.submit)).toBeNull()
+    expect(wrapper.find('button[type="submit"]').text()).toBe(t.code.resend)
     await button(wrapper, t.code.resend).trigger('click')
     await settle()
+    expect(wrapper.find('.message--warning').exists()).toBe(false)
     await type(field(wrapper, t.code.label), '123456')
     await button(wrapper, t.code.submit).trigger('click')
     await settle()

@@ -1,0 +1,58 @@
+/** The key's PIN: when a key call asks for it, the « Code PIN de la clé » entry. */
+
+import { ref } from 'vue'
+import type { ContractError, Result } from '../../src-main/contract/errors'
+import { useKeyOperation } from './keyOperation'
+
+/** The PIN errors that lead to the « Code PIN de la clé » entry. */
+const PIN_ENTRY: ReadonlySet<string> = new Set([
+  'FIDO_PIN_REQUIRED',
+  'FIDO_PIN_INVALID',
+  'FIDO_PIN_AUTH_BLOCKED',
+])
+
+/** The key's PIN is asked for (or was wrong): show the PIN entry. */
+export function needsPin(error: ContractError): boolean {
+  return PIN_ENTRY.has(error.code)
+}
+
+/**
+ * A key call that may ask for the key's PIN: `run(pin?)` makes the call through
+ * one key operation (touch, status, « Annuler »). When the key wants its PIN, or
+ * the PIN was wrong, `pinEntry` turns true (with `pinError` for a wrong one) and
+ * `run` answers null; the PIN form then calls `run(pin)`. `run` answers null too
+ * when the clerk cancelled; otherwise the result, to use or show, and the PIN
+ * entry is over. `leave` closes the PIN entry (its « Annuler »).
+ */
+export function useKeyPinFlow<T>(call: (input: { pin?: string }) => Promise<Result<T>>) {
+  const key = useKeyOperation()
+  const pinEntry = ref(false)
+  const pinError = ref<ContractError | null>(null)
+
+  function leave(): void {
+    pinEntry.value = false
+    pinError.value = null
+  }
+
+  async function run(pin?: string): Promise<Result<T> | null> {
+    const result = await key.run(() => call(pin === undefined ? {} : { pin }))
+    if (!result) return null
+    if (!result.ok && needsPin(result.error)) {
+      pinError.value = result.error.code === 'FIDO_PIN_REQUIRED' ? null : result.error
+      pinEntry.value = true
+      return null
+    }
+    leave()
+    return result
+  }
+
+  return {
+    waiting: key.waiting,
+    status: key.status,
+    cancel: key.cancel,
+    pinEntry,
+    pinError,
+    run,
+    leave,
+  }
+}
