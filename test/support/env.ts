@@ -73,6 +73,8 @@ export function usesPostgres(): boolean {
 export interface BedExtras {
   keyClient?: KeyClient
   emit?: Emit
+  /** The engine's timing marks (EngineDeps.marks), for the bench. */
+  marks?: (name: string) => void
 }
 
 export async function startBed(
