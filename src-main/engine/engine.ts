@@ -95,6 +95,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     log: deps.log ?? silentLogger,
     emit: deps.emit,
     keyClient: deps.keyClient,
+    marks: deps.marks,
     dataKey,
     dummyHash: await createDummyHash(),
     terminal: new Terminal(),

@@ -87,6 +87,7 @@ export function signInMethods(
         return refuseSignIn(ctx, user, 'password', 'TEMP_PASSWORD_EXPIRED')
       }
       if (user.disabled) return refuseSignIn(ctx, user, 'password', 'ACCOUNT_DISABLED')
+      ctx.marks?.('password-accepted')
       const started = await startSecondStep(ctx, user, available)
       if (!started.ok) return started
       terminal.session = started.value

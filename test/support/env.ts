@@ -112,6 +112,7 @@ export async function startBed(
       log: silentLogger,
       keyClient: extras.keyClient,
       emit: extras.emit,
+      marks: extras.marks,
     })
     return { engine, store, mailer }
   }
