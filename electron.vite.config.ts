@@ -40,7 +40,10 @@ export default defineConfig({
     build: {
       ...rendererConfig.build,
       outDir: 'out/renderer',
-      rolldownOptions: { input: join(rendererConfig.root, 'index.html') },
+      rolldownOptions: {
+        ...rendererConfig.build.rolldownOptions,
+        input: join(rendererConfig.root, 'index.html'),
+      },
     },
   },
 })

@@ -177,6 +177,13 @@ function prerenderFirstScreen(): Plugin {
 
 const root = fileURLToPath(new URL('./src-renderer', import.meta.url))
 
+/**
+ * The screens loaded on demand (src-renderer/screens/lazy.ts) and the
+ * components and helpers only they use: one chunk (see build.rolldownOptions).
+ */
+const LATER_SCREENS =
+  /[\\/]src-renderer[\\/](screens[\\/](?!SignInScreen|LoadingScreen|UnavailableScreen)[A-Za-z]+\.vue|components[\\/](CodeField|KeyPinForm|KeyPrompt|RecoveryCodes|StepUpPanel)\.vue|composables\.ts)/
+
 export const rendererConfig = {
   root,
   base: './',
@@ -215,6 +222,21 @@ export const rendererConfig = {
     cssCodeSplit: false,
     sourcemap: false,
     target: 'chrome120',
+    rolldownOptions: {
+      output: {
+        // Two chunks rather than one per module group: the screens after sign-in
+        // (loaded once the first screen is up) and what only they use, in one;
+        // Vue and vue-i18n in another. Each file compresses better whole
+        // (renderer_js_gzip_kb: about 10 kB less than twenty small chunks).
+        codeSplitting: {
+          includeDependenciesRecursively: false,
+          groups: [
+            { name: 'vendor', test: /[\\/]node_modules[\\/]/, priority: 2 },
+            { name: 'screens', test: LATER_SCREENS, priority: 1 },
+          ],
+        },
+      },
+    },
   },
 } satisfies UserConfig
 
