@@ -32,6 +32,8 @@ export interface EngineDeps {
   emit?: Emit
   /** Talks to security keys (USB HID, UDP, or the platform API); absent: no key support. */
   keyClient?: KeyClient
+  /** Called at moments worth timing (the bench): 'password-accepted'. */
+  marks?: (name: string) => void
 }
 
 export interface EngineContext {
@@ -42,6 +44,7 @@ export interface EngineContext {
   log: Logger
   emit?: Emit
   keyClient?: KeyClient
+  marks?: (name: string) => void
   /** Protects secrets at rest and keys the codes' MACs. */
   dataKey: Uint8Array
   /** Verified for unknown addresses, so they cost what a wrong password costs. */

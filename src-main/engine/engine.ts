@@ -112,6 +112,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     emit: deps.emit,
     keyClient: deps.keyClient,
     trustedModels: trustedModelsOf(config, log),
+    marks: deps.marks,
     dataKey,
     dummyHash: await createDummyHash(),
     terminal: new Terminal(),

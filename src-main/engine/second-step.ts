@@ -80,9 +80,12 @@ export async function pendingSecondStep(
 ): Promise<Result<{ pending: PendingSignIn; user: UserRecord }>> {
   const pending = currentPending(ctx)
   if (!pending) return fail('NO_PENDING_SIGN_IN')
-  const locked = await refuseIfLocked(ctx, pending.email)
+  // Both reads at once: one wait for the store, not two in a row.
+  const [locked, user] = await Promise.all([
+    refuseIfLocked(ctx, pending.email),
+    ctx.store.users.byId(pending.userId),
+  ])
   if (locked) return locked
-  const user = await ctx.store.users.byId(pending.userId)
   if (!user || user.disabled) {
     ctx.terminal.end()
     return fail('NO_PENDING_SIGN_IN')

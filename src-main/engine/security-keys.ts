@@ -17,7 +17,7 @@ import { KEY_CHALLENGE_TTL_MS, KEY_TOUCH_TIMEOUT_MS } from './policy'
 import { recoveryCodesForFirstFactor } from './recovery'
 import { completeSignIn, pendingSecondStep } from './second-step'
 import { mac, randomId } from './secrets'
-import { signedInUser } from './session'
+import { currentPending, signedInUser } from './session'
 import { failure, refuseIfLocked, refuseSignIn } from './throttle'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
@@ -142,8 +142,10 @@ export async function touchAccountKey(
   ctx: EngineContext,
   user: UserRecord,
   pin: string | undefined,
+  /** The account's keys, when the caller has read them already. */
+  known?: KeyRecord[],
 ): Promise<Result<void>> {
-  const keys = await ctx.store.keys.listByUser(user.id)
+  const keys = known ?? (await ctx.store.keys.listByUser(user.id))
   if (keys.length === 0) return fail('KEY_NOT_FOUND')
   const challenge = randomBytes(32)
   const startedAt = ctx.clock.now()
@@ -291,10 +293,15 @@ export function keyMethods(
     },
 
     async signInWithKey({ pin }) {
-      const second = await pendingSecondStep(ctx)
+      // The account's keys are read with the pending step's own reads, not after them.
+      const pending = currentPending(ctx)
+      const [second, keys] = await Promise.all([
+        pendingSecondStep(ctx),
+        pending ? ctx.store.keys.listByUser(pending.userId) : undefined,
+      ])
       if (!second.ok) return second
       const { user } = second.value
-      const checked = await touchAccountKey(ctx, user, pin)
+      const checked = await touchAccountKey(ctx, user, pin, keys)
       return checked.ok ? completeSignIn(ctx, user, 'key') : checked
     },
 

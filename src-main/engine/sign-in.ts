@@ -23,6 +23,7 @@ async function startSecondStep(
   ctx: EngineContext,
   user: UserRecord,
   available: Available,
+  codesSentLastHour: number,
 ): Promise<Result<PendingSignIn>> {
   const now = ctx.clock.now()
   const base = {
@@ -40,7 +41,7 @@ async function startSecondStep(
     // A key is enrolled: e-mailed codes are no longer offered, as with an app.
     return ok({ ...base, factor: 'key', sentAt: null, expiresAt: null, validUntil })
   }
-  const sent = await issueEmailCode(ctx, user, base.attemptId)
+  const sent = await issueEmailCode(ctx, user, base.attemptId, codesSentLastHour)
   if (!sent.ok) return sent
   return ok({ ...base, factor: 'email', ...sent.value, validUntil })
 }
@@ -77,9 +78,12 @@ export function signInMethods(
       // Unknown addresses verify a dummy hash: same answer, same time. The
       // account's factors are read meanwhile (for an unknown address too, from
       // an id no account has), so the store's time hides under argon2's.
-      const [matches, available] = await Promise.all([
+      // So are the codes mailed to it in the last hour (the quota), counted
+      // from before argon2: the hour is then longer by the verify, never shorter.
+      const [matches, available, codesSentLastHour] = await Promise.all([
         verifyPassword(user?.passwordHash ?? ctx.dummyHash, password),
         factorsAvailable(ctx, user?.id ?? -1),
+        store.codes.countSentSince(user?.id ?? -1, ctx.clock.now() - 3600_000),
       ])
       if (!user || !matches)
         return failure(ctx, email, user, 'password', { code: 'INVALID_CREDENTIALS' })
@@ -87,7 +91,8 @@ export function signInMethods(
         return refuseSignIn(ctx, user, 'password', 'TEMP_PASSWORD_EXPIRED')
       }
       if (user.disabled) return refuseSignIn(ctx, user, 'password', 'ACCOUNT_DISABLED')
-      const started = await startSecondStep(ctx, user, available)
+      ctx.marks?.('password-accepted')
+      const started = await startSecondStep(ctx, user, available, codesSentLastHour)
       if (!started.ok) return started
       terminal.session = started.value
       await ctx.audit({

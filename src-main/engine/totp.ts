@@ -3,7 +3,7 @@
 
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node'
 import { generate, generateSecret, verify } from 'otplib'
-import QRCode from 'qrcode'
+import { qrImages, type QrImages } from './qr'
 
 export const TOTP_PERIOD_SECONDS = 30
 export const TOTP_DIGITS = 6
@@ -35,13 +35,9 @@ export function groupsOfFour(secret: string): string[] {
   return secret.match(/.{1,4}/g) ?? []
 }
 
-export async function qrCodes(uri: string): Promise<{ svg: string; pngDataUrl: string }> {
-  const options = { errorCorrectionLevel: 'M' as const, margin: 2 }
-  const [svg, pngDataUrl] = await Promise.all([
-    QRCode.toString(uri, { ...options, type: 'svg' }),
-    QRCode.toDataURL(uri, { ...options, width: 320 }),
-  ])
-  return { svg, pngDataUrl }
+/** The SVG and PNG of the URI's QR code, drawn on a worker thread (see qr.ts). */
+export function qrCodes(uri: string): Promise<QrImages> {
+  return qrImages(uri)
 }
 
 export function totpStepAt(epochMs: number): number {

@@ -18,6 +18,8 @@ export interface FirstStatusRequest {
   take(): FirstStatus | null
   /** Resolves when the answer has arrived, or after `ms`, whichever comes first. */
   settled(ms: number): Promise<void>
+  /** The answer, if it has arrived (taken or not). */
+  answered(): Result<Status> | null
 }
 
 export function askFirstStatus(bridge: Bridge): FirstStatusRequest {
@@ -40,6 +42,9 @@ export function askFirstStatus(bridge: Bridge): FirstStatusRequest {
       if (taken) return null
       taken = true
       return first
+    },
+    answered() {
+      return first.result
     },
     settled(ms) {
       return Promise.race([

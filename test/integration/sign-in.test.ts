@@ -210,3 +210,23 @@ describe('sign-in with an e-mailed code', () => {
     expect(text).not.toContain(PASSWORD)
   })
 })
+
+describe('timing marks (EngineDeps.marks, for the bench)', () => {
+  it('marks « password accepted » once the password verifies, before the code is mailed; never for a wrong one', async () => {
+    const marks: { name: string; at: number }[] = []
+    const bed = await startBed({}, { marks: (name) => marks.push({ name, at: performance.now() }) })
+    try {
+      await addUser(bed.store, EMAIL)
+      const wrong = await bed.engine.signIn({ email: EMAIL, password: 'Pas-le-bon-mot-de-passe' })
+      expect(wrong.ok).toBe(false)
+      expect(marks).toEqual([])
+      value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+      expect(marks.map((m) => m.name)).toEqual(['password-accepted'])
+      const mail = bed.smtp.mails.at(-1)
+      expect(mail?.to).toBe(EMAIL)
+      expect(marks[0]?.at).toBeLessThan(mail?.acceptedAt ?? 0)
+    } finally {
+      await bed.close()
+    }
+  })
+})

@@ -73,6 +73,8 @@ export function usesPostgres(): boolean {
 export interface BedExtras {
   keyClient?: KeyClient
   emit?: Emit
+  /** The engine's timing marks (EngineDeps.marks), for the bench. */
+  marks?: (name: string) => void
 }
 
 export async function startBed(
@@ -110,6 +112,7 @@ export async function startBed(
       log: silentLogger,
       keyClient: extras.keyClient,
       emit: extras.emit,
+      marks: extras.marks,
     })
     return { engine, store, mailer }
   }

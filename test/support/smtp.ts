@@ -12,6 +12,8 @@ export interface ReceivedMail {
   subject: string
   text: string
   parsed: ParsedMail
+  /** performance.now() when the server accepted the message (its 250 after DATA goes out). */
+  acceptedAt: number
 }
 
 export type SmtpFault = 'none' | 'refuse-recipient' | 'drop-in-data' | 'slow'
@@ -75,6 +77,7 @@ export async function startSmtp(options: { slowMs?: number } = {}): Promise<Test
             subject: parsed.subject ?? '',
             text: parsed.text ?? '',
             parsed,
+            acceptedAt: performance.now(),
           }
           mails.push(mail)
           for (const w of [...waiters]) {

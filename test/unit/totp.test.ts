@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
+import QRCode from 'qrcode'
 import {
   groupsOfFour,
   matchTotp,
@@ -72,5 +73,22 @@ describe('TOTP (RFC 6238, SHA-1, 6 digits, 30 s)', () => {
     const qr = await qrCodes('otpauth://totp/Guichet:a%40b.fr?secret=JBSWY3DPEHPK3PXP')
     expect(qr.svg).toMatch(/^<svg[^>]*>/)
     expect(qr.pngDataUrl).toMatch(/^data:image\/png;base64,/)
+  })
+
+  it('draws on a worker thread exactly what qrcode draws (level M, margin 2, 320 px PNG)', async () => {
+    const uri = totpUri({ issuer: 'Guichet', email: 'a@b.fr', secret: 'JBSWY3DPEHPK3PXP' })
+    const options = { errorCorrectionLevel: 'M' as const, margin: 2 }
+    const [qr, svg, png] = await Promise.all([
+      qrCodes(uri),
+      QRCode.toString(uri, { ...options, type: 'svg' }),
+      QRCode.toDataURL(uri, { ...options, width: 320 }),
+    ])
+    expect(qr).toEqual({ svg, pngDataUrl: png })
+  })
+
+  it('rejects what no QR code can hold, and draws the next one', async () => {
+    await expect(qrCodes('x'.repeat(8_000))).rejects.toThrow(/QR code/)
+    const again = await qrCodes('otpauth://totp/Guichet:a%40b.fr?secret=JBSWY3DPEHPK3PXP')
+    expect(again.svg).toMatch(/^<svg[^>]*>/)
   })
 })

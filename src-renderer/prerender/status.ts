@@ -1,0 +1,27 @@
+// The kiosk's state that the sign-in screen is pre-rendered for, at build time
+// (prerender/render.ts): signed out, in French, under the default issuer. The
+// page takes the pre-rendered markup over (hydration) only when getStatus says
+// the same (app.ts); otherwise it renders afresh.
+
+import type { Status } from '../../src-main/contract/methods'
+
+export const PRERENDERED_STATUS: Status = {
+  firstStart: false,
+  issuer: 'Guichet',
+  locale: 'fr',
+  idleLockSeconds: 120,
+  emailCodeTtlSeconds: 600,
+  session: null,
+  pending: null,
+}
+
+/** True when the first screen for `status` is the pre-rendered one, to the character. */
+export function showsPrerendered(status: Status): boolean {
+  return (
+    !status.firstStart &&
+    status.session === null &&
+    status.pending === null &&
+    status.locale === PRERENDERED_STATUS.locale &&
+    status.issuer === PRERENDERED_STATUS.issuer
+  )
+}
