@@ -9,7 +9,17 @@ import globals from 'globals'
 const nodeOnly = ['sqlite3', 'node-hid', 'nodemailer', 'pg', '@node-rs/argon2', 'electron']
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'coverage/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'coverage/**',
+      'reports/**',
+      '.stryker-tmp/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -52,6 +62,33 @@ export default tseslint.config(
               message: 'Only src-main/shell, main.ts and preload.ts may import electron.',
             },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // Tests: no assertion that cannot fail (issue 18). An expect under an `if`
+    // runs only sometimes; a `.catch(() => …)` after an assertion swallows it.
+    files: ['test/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          // (an early exit — return, continue, break, throw — makes it a case split, not an optional check)
+          selector:
+            "IfStatement[alternate=null]:not(:has(ReturnStatement, ContinueStatement, BreakStatement, ThrowStatement)) > .consequent CallExpression[callee.name='expect']",
+          message:
+            'An assertion under `if` may never run: assert unconditionally (or make the case deterministic).',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='catch'] > MemberExpression.callee CallExpression[callee.name=/^expect/]",
+          message: 'A `.catch` after an assertion swallows its failure.',
+        },
+        {
+          selector:
+            "CallExpression[callee.property.name='catch'] > MemberExpression.callee CallExpression[callee.property.name=/^(waitFor|toBe|toEqual|toMatch|toContain)/]",
+          message: 'A `.catch` after an assertion or a wait swallows its failure.',
         },
       ],
     },

@@ -7,6 +7,13 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // npm run test:coverage (information, no gate): reports/coverage/.
+    coverage: {
+      provider: 'v8',
+      include: ['src-main/**/*.ts', 'src-renderer/**/*.{ts,vue}'],
+      reporter: ['text-summary', 'html', 'json-summary'],
+      reportsDirectory: 'reports/coverage',
+    },
     projects: [
       {
         extends: true,
@@ -27,7 +34,7 @@ export default defineConfig({
           name: 'node-pg',
           include: [
             'test/integration/pg/**/*.test.ts',
-            'test/integration/{authenticator-app,lifecycle,security-keys,setup,sign-in,throttle}.test.ts',
+            'test/integration/{authenticator-app,guards,lifecycle,password-lock,security-keys,setup,sign-in,throttle}.test.ts',
             'test/integration/host/web-host.test.ts',
           ],
           environment: 'node',

@@ -232,5 +232,17 @@ export type Events = typeof events
 export type EventName = keyof Events
 export type EventPayload<E extends EventName> = z.output<Events[E]>
 
+/**
+ * The engine's limits that the screens count on (tries left, the step-up
+ * window). The engine applies them (src-main/engine/policy.ts reads them here);
+ * the renderer's test double and the tests read them here too, never a copy.
+ */
+export const LIMITS = {
+  /** Wrong tries per e-mailed code (sign-in, step-up, address change). */
+  emailCodeMaxTries: 5,
+  /** A sensitive change needs a second factor checked this recently. */
+  stepUpWindowSeconds: 5 * 60,
+} as const
+
 /** Largest accepted request body (web host) or serialized IPC payload, in bytes. */
 export const MAX_PAYLOAD_BYTES = 64 * 1024

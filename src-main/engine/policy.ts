@@ -3,6 +3,7 @@
  * reviewer reads the policy without reading the code that applies it.
  */
 
+import { LIMITS } from '../contract/methods'
 import type { ThrottlePolicy } from '../store/types'
 
 /** 5 failures free, then 30 s doubling up to 15 min; forgotten after a quiet day. */
@@ -12,7 +13,7 @@ export const THROTTLE_POLICY: ThrottlePolicy = {
   maxWaitMs: 15 * 60_000,
   forgetAfterMs: 24 * 3600_000,
 }
-export const EMAIL_CODE_MAX_TRIES = 5
+export const EMAIL_CODE_MAX_TRIES = LIMITS.emailCodeMaxTries
 export const EMAIL_CODES_PER_HOUR = 5
 export const ENROLLMENT_TTL_MS = 10 * 60_000
 export const ENROLLMENT_MAX_TRIES = 5
@@ -21,6 +22,6 @@ export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
 /** Clock readings this far apart are the same moment (NTP slews, not jumps). */
 export const CLOCK_TOLERANCE_MS = 5_000
 /** Sensitive changes need a second factor checked within this window (step-up). */
-export const STEP_UP_WINDOW_MS = 5 * 60_000
+export const STEP_UP_WINDOW_MS = LIMITS.stepUpWindowSeconds * 1000
 /** How long a key operation waits for the clerk's touch. */
 export const KEY_TOUCH_TIMEOUT_MS = 30_000

@@ -36,13 +36,13 @@ describe('throttling, per account, all factors together', () => {
       for (let n = 1; n <= 12; n++) {
         const r = await bed.engine.signIn({ email: who, password: 'wrong-password-here' })
         const wait = waitAfter(n)
-        if (wait === 0) expect(r).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
-        else
+        if (wait === 0) {
+          expect(r).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
+        } else {
           expect(r).toEqual({
             ok: false,
             error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: wait } },
           })
-        if (wait > 0) {
           // while locked, even the right password is refused, and nothing is counted
           const locked = await bed.engine.signIn({ email: who, password: PASSWORD })
           expect(locked).toMatchObject({ ok: false, error: { code: 'ACCOUNT_LOCKED' } })

@@ -5,7 +5,8 @@
 // PostgreSQL instead: the database of the test file (test/support/pg.ts),
 // emptied for each bed, named by "store" in the bed's configuration.
 
-import { mkdtemp, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseConfig, type Config, type ConfigInput } from '../../src-main/config'
@@ -59,6 +60,15 @@ export interface TestBed {
   configJson(overrides?: Record<string, unknown>): Record<string, unknown>
   /** Runs one portable SQL statement on the bed's store, SQLite or PostgreSQL. */
   exec(sql: string): Promise<void>
+  /** Reads rows with one portable SQL query, SQLite or PostgreSQL. */
+  query<T extends object = Record<string, unknown>>(sql: string): Promise<T[]>
+  /**
+   * Everything the store keeps at rest, as bytes to search for a secret: on
+   * SQLite the database file and its write-ahead log (raw, freed pages too); on
+   * PostgreSQL every row of every table, each value as stored (bytea as its
+   * bytes, the rest as text).
+   */
+  bytesAtRest(): Promise<Buffer>
 }
 
 type SqliteStore = Awaited<ReturnType<typeof openSqliteStore>>
@@ -133,6 +143,33 @@ export async function startBed(
       if (s.pg) await s.pg.query(sql)
       else if (s.db) await s.db.run(sql)
       else throw new Error('exec: neither a SQLite nor a PostgreSQL store')
+    },
+    async query<T extends object>(sql: string) {
+      const s = main.store as Partial<PgStore & SqliteStore>
+      if (s.pg) return (await s.pg.query<T>(sql)).rows
+      if (s.db) return s.db.all<T>(sql)
+      throw new Error('query: neither a SQLite nor a PostgreSQL store')
+    },
+    async bytesAtRest() {
+      const s = main.store as Partial<PgStore & SqliteStore>
+      if (s.pg) {
+        const tables = await s.pg.query<{ name: string }>(
+          "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        )
+        if (tables.rows.length === 0) throw new Error('bytesAtRest: no tables')
+        const parts: Buffer[] = []
+        for (const { name } of tables.rows) {
+          const rows = await s.pg.query(`SELECT * FROM "${name}"`)
+          for (const row of rows.rows)
+            for (const v of Object.values(row))
+              parts.push(Buffer.isBuffer(v) ? v : Buffer.from(String(v)))
+        }
+        return Buffer.concat(parts)
+      }
+      const file = join(dir.path, 'guichet.sqlite')
+      // The main file always exists; the log only while it holds pages.
+      const wal = existsSync(`${file}-wal`) ? [await readFile(`${file}-wal`)] : []
+      return Buffer.concat([await readFile(file), ...wal])
     },
     smtp,
     ...main,

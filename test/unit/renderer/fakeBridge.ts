@@ -44,6 +44,7 @@ import type {
   SignInStep,
   Status,
 } from '../../../src-main/contract/methods'
+import { LIMITS } from '../../../src-main/contract/methods'
 
 export interface FakeAccount {
   email: string
@@ -86,8 +87,7 @@ export interface Call {
   input: unknown
 }
 
-const EMAIL_TTL_MS = 600_000
-const STEP_UP_WINDOW_MS = 5 * 60_000
+const STEP_UP_WINDOW_MS = LIMITS.stepUpWindowSeconds * 1000
 /** What the fake refuses as too common, as the engine's dictionary would. */
 const COMMON_PASSWORDS = new Set(['motdepasse123', 'password1234', 'azertyuiop123'])
 
@@ -112,6 +112,8 @@ export function maskEmail(email: string): string {
 export class FakeBridge implements Bridge {
   locale: 'fr' | 'en' = 'fr'
   idleLockSeconds = 120
+  /** The configuration's e-mailed code lifetime (the engine's default). */
+  emailCodeTtlSeconds = 600
   issuer = 'Guichet'
   accounts = new Map<string, FakeAccount>()
   /** The code the next e-mail carries. */
@@ -148,7 +150,13 @@ export class FakeBridge implements Bridge {
     tries: number
   } | null = null
   private recoverySets = 0
-  private pending: { email: string; step: SignInStep; code: string | null } | null = null
+  private pending: {
+    email: string
+    step: SignInStep
+    code: string | null
+    /** Wrong tries of this e-mailed code. */
+    tries?: number
+  } | null = null
   private enrollment: {
     email: string | null
     setup?: { email: string; name: string; password: string }
@@ -292,7 +300,7 @@ export class FakeBridge implements Bridge {
       issuer: this.issuer,
       locale: this.locale,
       idleLockSeconds: this.idleLockSeconds,
-      emailCodeTtlSeconds: 600,
+      emailCodeTtlSeconds: this.emailCodeTtlSeconds,
       session: this.sessionView(),
       pending: this.pending?.step ?? null,
     }
@@ -340,7 +348,7 @@ export class FakeBridge implements Bridge {
       factor,
       maskedEmail: maskEmail(account.email),
       sentAt: isEmail ? now : null,
-      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
+      expiresAt: isEmail ? now + this.emailCodeTtlSeconds * 1000 : null,
       hasKey: account.keys.length > 0,
       hasRecoveryCodes: account.recoveryCodes.length > 0,
     }
@@ -355,8 +363,12 @@ export class FakeBridge implements Bridge {
     if (!this.pending) return fail('NO_PENDING_SIGN_IN')
     if (this.pending.step.factor !== 'email') return fail('EMAIL_CODE_NOT_ALLOWED')
     const now = Date.now()
-    const step: SignInStep = { ...this.pending.step, sentAt: now, expiresAt: now + EMAIL_TTL_MS }
-    this.pending = { ...this.pending, step, code: this.emailCode }
+    const step: SignInStep = {
+      ...this.pending.step,
+      sentAt: now,
+      expiresAt: now + this.emailCodeTtlSeconds * 1000,
+    }
+    this.pending = { ...this.pending, step, code: this.emailCode, tries: 0 }
     return ok(step)
   }
 
@@ -365,10 +377,19 @@ export class FakeBridge implements Bridge {
     if (failure) return Promise.resolve({ ok: false, error: failure })
     if (!this.pending) return fail('NO_PENDING_SIGN_IN')
     if (this.pending.code === null) return fail('APP_NOT_ENROLLED')
+    // As the engine: a limited number of tries per e-mailed code, then none.
+    const isEmail = this.pending.step.factor === 'email'
+    if (isEmail && (this.pending.tries ?? 0) >= LIMITS.emailCodeMaxTries) {
+      return fail('CODE_ATTEMPTS_EXHAUSTED')
+    }
     if (input.code !== this.pending.code) {
-      return this.pending.step.factor === 'email'
-        ? fail('CODE_INVALID', { attemptsLeft: 4 })
-        : fail('CODE_INVALID')
+      if (!isEmail) return fail('CODE_INVALID')
+      const tries = (this.pending.tries ?? 0) + 1
+      this.pending.tries = tries
+      const left = LIMITS.emailCodeMaxTries - tries
+      return left > 0
+        ? fail('CODE_INVALID', { attemptsLeft: left })
+        : fail('CODE_ATTEMPTS_EXHAUSTED')
     }
     const account = this.accounts.get(this.pending.email)
     if (!account) return fail('NO_PENDING_SIGN_IN')
@@ -678,10 +699,14 @@ export class FakeBridge implements Bridge {
     this.addressChange = {
       newEmail,
       code: this.addressCode,
-      expiresAt: now + EMAIL_TTL_MS,
+      expiresAt: now + this.emailCodeTtlSeconds * 1000,
       tries: 0,
     }
-    return ok({ maskedEmail: maskEmail(newEmail), sentAt: now, expiresAt: now + EMAIL_TTL_MS })
+    return ok({
+      maskedEmail: maskEmail(newEmail),
+      sentAt: now,
+      expiresAt: now + this.emailCodeTtlSeconds * 1000,
+    })
   }
 
   confirmAddressChange = (input: Input<'confirmAddressChange'>): Promise<Result<SessionView>> => {
@@ -725,13 +750,13 @@ export class FakeBridge implements Bridge {
     this.stepUpCheck = {
       factor,
       code: factor === 'app' ? account.appCode : isEmail ? this.emailCode : null,
-      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
+      expiresAt: isEmail ? now + this.emailCodeTtlSeconds * 1000 : null,
     }
     return ok({
       factor,
       maskedEmail: maskEmail(account.email),
       sentAt: isEmail ? now : null,
-      expiresAt: isEmail ? now + EMAIL_TTL_MS : null,
+      expiresAt: isEmail ? now + this.emailCodeTtlSeconds * 1000 : null,
       hasKey: account.keys.length > 0,
       hasRecoveryCodes: account.recoveryCodes.length > 0,
     })

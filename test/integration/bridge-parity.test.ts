@@ -1,0 +1,256 @@
+// The renderer's tests run against test/unit/renderer/fakeBridge.ts. This file
+// proves the fake equal to the real engine where the screens depend on it: one
+// scenario, played through the same Bridge interface against the fake and
+// against the real engine (a temporary SQLite file, a loopback SMTP server,
+// every payload parsed by the contract's dispatch as main does), comparing
+// every answer. What is random or per-process (codes, secrets, QR images) is
+// read from each side and compared by shape; times by their distance from now.
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Bridge } from '../../src-main/contract/bridge'
+import { dispatch } from '../../src-main/contract/dispatch'
+import { METHOD_NAMES, type Input, type MethodName } from '../../src-main/contract/methods'
+import type { Result } from '../../src-main/contract/errors'
+import { totpCodeAt } from '../../src-main/engine/totp'
+import { FakeBridge } from '../unit/renderer/fakeBridge'
+import { addUser, startBed, type TestBed } from '../support/env'
+
+const EMAIL = 'alice.martin@mairie.fr'
+const NAME = 'Alice Martin'
+const PASSWORD = 'Lune-verte-escalier-42'
+
+/** What a scenario step may ask of the side it runs on. */
+interface Side {
+  name: 'fake' | 'engine'
+  bridge: Bridge
+  now(): number
+  advance(ms: number): void
+  /** The code in the last mail to the clerk. */
+  emailCode(): Promise<string>
+  /** The clerk's authenticator app, now (after the last enrollment on this side). */
+  appCode(): Promise<string>
+  /** A 6-digit code that is not the right one. */
+  wrongCode(): Promise<string>
+  /** Remembers the secret of an enrollment answer. */
+  enrolled(secretGroups: string[]): void
+}
+
+/** The engine side: the real engine behind dispatch, as main serves it. */
+async function engineSide(bed: TestBed): Promise<Side> {
+  const client = Object.fromEntries(
+    METHOD_NAMES.map((m) => [m, (input: unknown) => dispatch(bed.engine, m, input)]),
+  ) as unknown as Bridge
+  const bridge = { ...client, on: () => () => undefined } as Bridge
+  let secret = ''
+  return {
+    name: 'engine',
+    bridge,
+    now: () => bed.clock.t,
+    advance: (ms) => bed.clock.advance(ms),
+    emailCode: async () => bed.smtp.lastCode(EMAIL),
+    appCode: () => totpCodeAt(secret, bed.clock.t),
+    wrongCode: async () => {
+      const right = new Set([bed.smtp.lastCode(EMAIL)])
+      if (secret) right.add(await totpCodeAt(secret, bed.clock.t))
+      return ['000000', '111111', '222222'].find((c) => !right.has(c))!
+    },
+    enrolled: (groups) => {
+      secret = groups.join('')
+    },
+  }
+}
+
+/** The fake side: the renderer tests' bridge, its clock the same one (Date only). */
+function fakeSide(start: number): Side {
+  const fake = new FakeBridge()
+  fake.addAccount({ email: EMAIL, name: NAME, password: PASSWORD })
+  vi.useFakeTimers({ toFake: ['Date'] })
+  vi.setSystemTime(start)
+  return {
+    name: 'fake',
+    bridge: fake,
+    now: () => Date.now(),
+    advance: (ms) => vi.setSystemTime(Date.now() + ms),
+    emailCode: async () => fake.emailCode,
+    appCode: async () => fake.accounts.get(EMAIL)!.appCode,
+    wrongCode: async () => '999999',
+    enrolled: () => undefined,
+  }
+}
+
+type Answer = Result<unknown>
+
+/** Per-secret strings of an enrollment, compared by what they start with. */
+const SHAPES: Record<string, string> = {
+  uri: 'otpauth://totp/',
+  qrSvg: '<svg',
+  qrPngDataUrl: 'data:image/png;base64,',
+}
+
+/**
+ * An answer with what differs by nature made comparable: times as their
+ * distance from now, an enrollment's secret and images by shape, recovery
+ * codes by count and format.
+ */
+function normalize(answer: Answer, now: number): unknown {
+  const walk = (v: unknown, key = ''): unknown => {
+    if (Array.isArray(v)) {
+      if (key === 'newRecoveryCodes')
+        return { count: v.length, format: v.every((c) => /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/.test(c)) }
+      if (key === 'secretGroups') return { groups: v.length > 0 }
+      return v.map((x) => walk(x))
+    }
+    if (v && typeof v === 'object')
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]))
+    if (['sentAt', 'expiresAt', 'createdAt', 'lastUsedAt'].includes(key) && typeof v === 'number')
+      return `now${v - now >= 0 ? '+' : ''}${v - now}`
+    const prefix = SHAPES[key]
+    if (prefix !== undefined && typeof v === 'string')
+      return v.startsWith(prefix) ? `${prefix}…` : v
+    return v
+  }
+  return walk(answer)
+}
+
+interface Step {
+  label: string
+  method: MethodName
+  input: (side: Side) => Promise<unknown> | unknown
+  /** Runs before the call (e.g. moving the clock). */
+  before?: (side: Side) => void
+}
+
+const step = <M extends MethodName>(
+  label: string,
+  method: M,
+  input: (side: Side) => Promise<Input<M>> | Input<M>,
+  before?: (side: Side) => void,
+): Step => ({ label, method, input, before })
+
+/** The journeys the screens are tested on, in the order a clerk would live them. */
+const SCENARIO: Step[] = [
+  step('status before anything', 'getStatus', () => ({})),
+  step('a wrong password', 'signIn', () => ({ email: EMAIL, password: 'pas-le-bon-mot-de-passe' })),
+  step('no pending sign-in to verify', 'verifyCode', () => ({ code: '123456' })),
+  step('the password', 'signIn', () => ({ email: EMAIL, password: PASSWORD })),
+  step('status while the code is pending', 'getStatus', () => ({})),
+  step('a wrong e-mailed code', 'verifyCode', async (s) => ({ code: await s.wrongCode() })),
+  step('a second wrong e-mailed code', 'verifyCode', async (s) => ({ code: await s.wrongCode() })),
+  step(
+    'a new code, a minute later',
+    'resendCode',
+    () => ({}),
+    (s) => s.advance(60_000),
+  ),
+  step('the e-mailed code', 'verifyCode', async (s) => ({ code: await s.emailCode() })),
+  step('status signed in', 'getStatus', () => ({})),
+  step('the factors', 'listFactors', () => ({})),
+  step('no app to remove', 'removeApp', () => ({})),
+  step('no recovery codes without an app or key', 'issueRecoveryCodes', () => ({})),
+  step('a password too short', 'changePassword', () => ({ current: PASSWORD, next: 'court' })),
+  step('a wrong current password', 'changePassword', () => ({
+    current: 'pas-le-bon-mot-de-passe',
+    next: 'Bateau-ivre-sous-la-pluie-77',
+  })),
+  step('an app enrollment', 'beginAppEnrollment', () => ({})),
+  step('the enrollment confirmed by the app', 'confirmAppEnrollment', async (s) => ({
+    code: await s.appCode(),
+    deviceName: 'Téléphone pro',
+  })),
+  step('sign out', 'signOut', () => ({})),
+  step('nothing to list once out', 'listFactors', () => ({})),
+  step(
+    'the password again: the app is asked for',
+    'signIn',
+    () => ({ email: EMAIL, password: PASSWORD }),
+    (s) => s.advance(30_000),
+  ),
+  step('no e-mailed code once an app is enrolled', 'resendCode', () => ({})),
+  step('the app code', 'verifyCode', async (s) => ({ code: await s.appCode() })),
+  step(
+    'a sensitive change after 5 minutes and a second',
+    'removeApp',
+    () => ({}),
+    (s) => s.advance(301_000),
+  ),
+  step('the step-up asks for the app', 'beginStepUp', () => ({})),
+  step(
+    'the step-up code',
+    'stepUp',
+    async (s) => ({ code: await s.appCode() }),
+    (s) => s.advance(30_000),
+  ),
+  step('cancel with nothing pending', 'cancelSignIn', () => ({})),
+  step('sign out at last', 'signOut', () => ({})),
+  step('status at the end', 'getStatus', () => ({})),
+]
+
+describe('the renderer tests’ fake bridge answers as the real engine', () => {
+  let bed: TestBed
+  beforeEach(async () => {
+    bed = await startBed()
+    await addUser(bed.store, EMAIL, NAME, PASSWORD)
+  })
+  afterEach(async () => {
+    vi.useRealTimers()
+    await bed.close()
+  })
+
+  it('on every step of the scenario', async () => {
+    const start = bed.clock.t
+    const sides = [() => engineSide(bed), async () => fakeSide(start)]
+    const transcripts: Record<string, { step: string; answer: unknown }[]> = {}
+    for (const open of sides) {
+      const side = await open()
+      const transcript: { step: string; answer: unknown }[] = []
+      for (const s of SCENARIO) {
+        s.before?.(side)
+        const input = await s.input(side)
+        const call = side.bridge[s.method] as (i: unknown) => Promise<Answer>
+        const answer = await call(input)
+        if (answer.ok && answer.value && typeof answer.value === 'object') {
+          const groups = (answer.value as { secretGroups?: string[] }).secretGroups
+          if (groups) side.enrolled(groups)
+        }
+        transcript.push({ step: `${s.label} (${s.method})`, answer: normalize(answer, side.now()) })
+      }
+      transcripts[side.name] = transcript
+    }
+    // The scenario itself: what the real engine answered, step by step.
+    const outcome = (t: { answer: unknown }) => {
+      const a = t.answer as Answer
+      return a.ok ? 'ok' : a.error.code
+    }
+    expect(transcripts.engine!.map(outcome)).toEqual([
+      'ok',
+      'INVALID_CREDENTIALS',
+      'NO_PENDING_SIGN_IN',
+      'ok',
+      'ok',
+      'CODE_INVALID',
+      'CODE_INVALID',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'APP_NOT_ENROLLED',
+      'NO_RECOVERY_CODES',
+      'PASSWORD_REJECTED',
+      'INVALID_CREDENTIALS',
+      'ok',
+      'ok',
+      'ok',
+      'NOT_SIGNED_IN',
+      'ok',
+      'EMAIL_CODE_NOT_ALLOWED',
+      'ok',
+      'STEP_UP_REQUIRED',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+      'ok',
+    ])
+    expect(transcripts.fake).toEqual(transcripts.engine)
+  })
+})
