@@ -27,6 +27,7 @@ const METHOD_NAMES = {
   removeKey: true,
   signInWithKey: true,
   signInPasswordless: true,
+  choosePasswordlessAccount: true,
   cancelKeyOperation: true,
   useRecoveryCode: true,
   issueRecoveryCodes: true,

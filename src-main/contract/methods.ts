@@ -46,6 +46,14 @@ export const RecoveryCode = z
   .max(64)
   .regex(/^[0-9A-Za-z\s-]+$/)
 
+/** One account a passkey on the key belongs to: the key record's id, never the credential. */
+export const AccountChoice = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  maskedEmail: z.string(),
+})
+export type AccountChoice = z.infer<typeof AccountChoice>
+
 export const AddressChange = z.strictObject({
   maskedEmail: z.string(),
   sentAt: z.number(),
@@ -180,8 +188,20 @@ export const methods = {
   removeKey: { input: z.strictObject({ id: z.string().min(1).max(64) }), output: Factors },
   /** The second step with a key instead of a code (after the password). */
   signInWithKey: { input: z.strictObject({ pin: KeyPin.optional() }), output: SessionView },
-  /** « Se connecter avec ma clé de sécurité »: no password, the key's PIN instead. */
-  signInPasswordless: { input: z.strictObject({ pin: KeyPin }), output: SessionView },
+  /**
+   * « Se connecter avec ma clé de sécurité »: no password, the key's PIN instead. When the key
+   * holds passkeys of several accounts of this kiosk, the clerk chooses (« Choisissez votre
+   * compte »), shown only once the PIN is verified.
+   */
+  signInPasswordless: {
+    input: z.strictObject({ pin: KeyPin }),
+    output: z.union([SessionView, z.strictObject({ chooseAccount: z.array(AccountChoice) })]),
+  },
+  /** The account chosen after signInPasswordless offered several; its assertion is then checked. */
+  choosePasswordlessAccount: {
+    input: z.strictObject({ id: z.string().min(1).max(64) }),
+    output: SessionView,
+  },
   /** Stops a key operation waiting for a touch (« Annuler »). */
   cancelKeyOperation: { input: Empty, output: Empty },
 

@@ -22,6 +22,7 @@ import { factorMethods } from './factors'
 import { createDummyHash } from './password'
 import { recoveryMethods } from './recovery'
 import { open, seal } from './secrets'
+import { passwordlessMethods } from './passwordless'
 import { keyMethods } from './security-keys'
 import { Terminal } from './session'
 import { setupMethods } from './setup'
@@ -126,6 +127,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...factorMethods(ctx),
     ...appMethods(ctx),
     ...keyMethods(ctx),
+    ...passwordlessMethods(ctx),
     ...recoveryMethods(ctx),
     ...accountMethods(ctx),
     ...stepUpMethods(ctx),

@@ -18,13 +18,13 @@ import { recoveryCodesForFirstFactor } from './recovery'
 import { completeSignIn, pendingSecondStep } from './second-step'
 import { mac, randomId } from './secrets'
 import { currentPending, signedInUser } from './session'
-import { failure, refuseIfLocked, refuseSignIn } from './throttle'
+import { failure } from './throttle'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
 type KeyStatusReport = (s: KeyStatus) => void
 
 /** The user id a key stores with a discoverable credential: stable, and no personal data. */
-function userHandle(ctx: EngineContext, userId: number): Uint8Array {
+export function userHandle(ctx: EngineContext, userId: number): Uint8Array {
   return mac(ctx.dataKey, 'user-handle', String(userId)).slice(0, 16)
 }
 
@@ -39,7 +39,7 @@ const challengeB64 = (challenge: Uint8Array): string => Buffer.from(challenge).t
  * events; « Annuler » (cancelKeyOperation) or sign-out aborts it. Device
  * errors come back as their codes.
  */
-async function withKey<T>(
+export async function withKey<T>(
   ctx: EngineContext,
   run: (client: KeyClient, signal: AbortSignal, onStatus: KeyStatusReport) => Promise<T>,
 ): Promise<Result<T>> {
@@ -77,7 +77,7 @@ const COUNTED_KEY_FAILURES: ReadonlySet<string> = new Set([
 ])
 
 /** A key sign-in or step-up that failed at the key: audited always, counted when it is a guess. */
-async function keyFailed(
+export async function keyFailed(
   ctx: EngineContext,
   user: UserRecord | undefined,
   error: ContractError,
@@ -97,7 +97,7 @@ async function keyFailed(
 }
 
 /** Checks an assertion against a stored key and moves its counter forward, atomically. */
-async function checkAssertion(
+export async function checkAssertion(
   ctx: EngineContext,
   user: UserRecord,
   key: KeyRecord,
@@ -233,10 +233,7 @@ async function makeVerifiedCredential(
 
 export function keyMethods(
   ctx: EngineContext,
-): Pick<
-  Api,
-  'registerKey' | 'removeKey' | 'signInWithKey' | 'signInPasswordless' | 'cancelKeyOperation'
-> {
+): Pick<Api, 'registerKey' | 'removeKey' | 'signInWithKey' | 'cancelKeyOperation'> {
   const { store, config, terminal } = ctx
   return {
     async registerKey({ name, pin }) {
@@ -302,57 +299,6 @@ export function keyMethods(
       if (!second.ok) return second
       const { user } = second.value
       const checked = await touchAccountKey(ctx, user, pin, keys)
-      return checked.ok ? completeSignIn(ctx, user, 'key') : checked
-    },
-
-    async signInPasswordless({ pin }) {
-      terminal.end()
-      const challenge = randomBytes(32)
-      const startedAt = ctx.clock.now()
-      const asserted = await withKey(ctx, (client, signal, onStatus) =>
-        client.getAssertion({
-          challenge,
-          rpId: config.fido.rpId,
-          allowCredentialIDs: [],
-          // Without a password, the key's PIN is required.
-          userVerification: true,
-          pin,
-          timeoutMs: KEY_TOUCH_TIMEOUT_MS,
-          signal,
-          onStatus,
-        }),
-      )
-      // Nobody is known before the key answers: audited, counted by the key's own PIN retries.
-      if (!asserted.ok) return keyFailed(ctx, undefined, asserted.error)
-      const key = await store.keys.byCredentialID(asserted.value.id)
-      const user = key && (await store.users.byId(key.userId))
-      const handle = asserted.value.response.userHandle
-      if (
-        !key ||
-        !user ||
-        // a discoverable credential always names its user (WebAuthn §7.2 step 6)
-        handle !== Buffer.from(userHandle(ctx, user.id)).toString('base64url')
-      ) {
-        await ctx.audit({
-          event: 'sign-in',
-          outcome: 'fail',
-          factor: 'key',
-          detail: 'unknown credential',
-        })
-        return fail('FIDO_KEY_REFUSED')
-      }
-      if (user.disabled) return refuseSignIn(ctx, user, 'key', 'ACCOUNT_DISABLED')
-      const locked = await refuseIfLocked(ctx, user.email)
-      if (locked) return locked
-      const checked = await checkAssertion(
-        ctx,
-        user,
-        key,
-        asserted.value,
-        challenge,
-        startedAt,
-        true,
-      )
       return checked.ok ? completeSignIn(ctx, user, 'key') : checked
     },
 

@@ -7,7 +7,8 @@
 
 import { fail, ok, type Result } from '../contract/errors'
 import type { Factor, SessionView } from '../contract/methods'
-import type { UserRecord } from '../store/types'
+import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
+import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { CLOCK_TOLERANCE_MS, STEP_UP_WINDOW_MS } from './policy'
 
@@ -51,6 +52,19 @@ export interface PendingSetup extends PendingEnrollment {
   passwordHash: string
 }
 
+/** A passkey of this kiosk that the key signed with, and whose it is. */
+export interface PasskeyCandidate {
+  key: KeyRecord
+  user: UserRecord
+  assertion: AuthenticationResponseJSON
+}
+
+export interface PasswordlessChoice {
+  challenge: Uint8Array
+  startedAt: number
+  candidates: PasskeyCandidate[]
+}
+
 /** What this terminal holds for the person in front of it. */
 export class Terminal {
   session: Session = { kind: 'none' }
@@ -58,11 +72,14 @@ export class Terminal {
   setup: PendingSetup | undefined
   /** The key operation waiting for a touch, if any (« Annuler » aborts it). */
   keyOperation: AbortController | undefined
+  /** Passwordless sign-in waiting for the clerk to choose among the key's accounts. */
+  passwordlessChoice: PasswordlessChoice | undefined
 
   /** Sign-out, idle lock, shutdown, or the next person: forget everything. */
   end(): void {
     this.keyOperation?.abort()
     this.keyOperation = undefined
+    this.passwordlessChoice = undefined
     this.session = { kind: 'none' }
     this.enrollment = undefined
     this.setup = undefined

@@ -130,6 +130,7 @@ export function createHandlers(api: Api, options: HandlerOptions): HandlerTable 
     removeKey: via('removeKey'),
     signInWithKey: via('signInWithKey'),
     signInPasswordless: via('signInPasswordless'),
+    choosePasswordlessAccount: via('choosePasswordlessAccount'),
     cancelKeyOperation: via('cancelKeyOperation'),
     useRecoveryCode: via('useRecoveryCode'),
     issueRecoveryCodes: via('issueRecoveryCodes'),

@@ -24,6 +24,7 @@ const METHOD_TABLE = {
   removeKey: true,
   signInWithKey: true,
   signInPasswordless: true,
+  choosePasswordlessAccount: true,
   cancelKeyOperation: true,
   useRecoveryCode: true,
   issueRecoveryCodes: true,

@@ -190,6 +190,8 @@ export const en: MessageSchema = {
     title: 'Sign in with my security key',
     intro:
       'Plug your security key into the kiosk and enter its PIN. Then touch the key when it blinks.',
+    choose: 'Choose your account',
+    chooseIntro: 'Your security key holds several accounts of this kiosk: choose yours.',
   },
   key: {
     pin: 'Security key PIN',

@@ -220,6 +220,9 @@ export const fr = {
     title: 'Se connecter avec ma clé de sécurité',
     intro:
       'Branchez votre clé de sécurité sur le guichet et saisissez son code PIN. Touchez ensuite la clé quand elle clignote.',
+    choose: 'Choisissez votre compte',
+    chooseIntro:
+      'Votre clé de sécurité connaît plusieurs comptes de ce guichet\u202f: choisissez le vôtre.',
   },
   key: {
     pin: 'Code PIN de la clé',

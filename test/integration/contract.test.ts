@@ -117,6 +117,7 @@ describe('bad input gets a typed error and changes nothing', () => {
       removeKey: 'VALIDATION',
       signInWithKey: 'NO_PENDING_SIGN_IN',
       signInPasswordless: 'VALIDATION',
+      choosePasswordlessAccount: 'VALIDATION',
       cancelKeyOperation: 'ok',
       useRecoveryCode: 'VALIDATION',
       issueRecoveryCodes: 'NOT_SIGNED_IN',

@@ -38,6 +38,14 @@ export interface KeyBackend {
     request: GetAssertionRequest,
     operation: Operation,
   ): Promise<AuthenticationResponseJSON>
+  /**
+   * Every discoverable credential the key holds for the RP, one assertion each over the same
+   * client data (CTAP 2.1 §6.3 authenticatorGetNextAssertion), most recent first.
+   */
+  getAssertions(
+    request: GetAssertionRequest,
+    operation: Operation,
+  ): Promise<AuthenticationResponseJSON[]>
 }
 
 const chosen = new WeakMap<ConnectedKey, KeyBackend>()

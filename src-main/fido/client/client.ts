@@ -67,6 +67,7 @@ function checkChallenge(challenge: Uint8Array): void {
 }
 
 export function createKeyClient(options: KeyClientOptions): KeyClient & {
+  getAssertions(options: GetAssertionOptions): Promise<AuthenticationResponseJSON[]>
   close(): Promise<void>
 } {
   const { origin, transport } = options
@@ -115,6 +116,31 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
     }
   }
 
+  async function assertions(
+    request: GetAssertionOptions,
+    all: boolean,
+  ): Promise<AuthenticationResponseJSON[]> {
+    checkChallenge(request.challenge)
+    const allowIds = decodeIds(request.allowCredentialIDs, 'allowCredentialIDs')
+    const clientDataJSON = buildClientDataJSON({
+      type: 'webauthn.get',
+      challenge: request.challenge,
+      origin,
+    })
+    const assertion = {
+      clientDataJSON,
+      rpId: request.rpId,
+      allowIds,
+      userVerification: request.userVerification,
+      pin: request.pin,
+    }
+    return run(request, async (backend, operation) =>
+      all
+        ? backend.getAssertions(assertion, operation)
+        : [await backend.getAssertion(assertion, operation)],
+    )
+  }
+
   return {
     async makeCredential(request: MakeCredentialOptions): Promise<RegistrationResponseJSON> {
       checkChallenge(request.challenge)
@@ -140,26 +166,10 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
       )
     },
     async getAssertion(request: GetAssertionOptions): Promise<AuthenticationResponseJSON> {
-      checkChallenge(request.challenge)
-      const allowIds = decodeIds(request.allowCredentialIDs, 'allowCredentialIDs')
-      const clientDataJSON = buildClientDataJSON({
-        type: 'webauthn.get',
-        challenge: request.challenge,
-        origin,
-      })
-      return run(request, (backend, operation) =>
-        backend.getAssertion(
-          {
-            clientDataJSON,
-            rpId: request.rpId,
-            allowIds,
-            userVerification: request.userVerification,
-            pin: request.pin,
-          },
-          operation,
-        ),
-      )
+      const [first] = await assertions(request, false)
+      return first!
     },
+    getAssertions: (request: GetAssertionOptions) => assertions(request, true),
     close: () => connections.close(),
   }
 }

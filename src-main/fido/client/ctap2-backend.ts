@@ -92,6 +92,27 @@ export class Ctap2Backend implements KeyBackend {
     request: GetAssertionRequest,
     operation: Operation,
   ): Promise<AuthenticationResponseJSON> {
+    const [first] = await this.assert(request, operation, false)
+    return first!
+  }
+
+  async getAssertions(
+    request: GetAssertionRequest,
+    operation: Operation,
+  ): Promise<AuthenticationResponseJSON[]> {
+    return this.assert(request, operation, true)
+  }
+
+  /**
+   * getAssertion (§6.2), and with `all` and an empty allow list, authenticatorGetNextAssertion
+   * for each further credential the key reports in numberOfCredentials (§6.3): the key answers
+   * the most recent first, which need not be one this kiosk knows.
+   */
+  private async assert(
+    request: GetAssertionRequest,
+    operation: Operation,
+    all: boolean,
+  ): Promise<AuthenticationResponseJSON[]> {
     const clientDataHash = sha256(request.clientDataJSON)
     const uv = request.userVerification
       ? await this.verifyUser(
@@ -108,7 +129,7 @@ export class Ctap2Backend implements KeyBackend {
     if (request.allowIds.length > 0 && allowList.length === 0) {
       throw new FidoError('FIDO_NO_CREDENTIALS', 'this security key holds none of the credentials')
     }
-    const response = await this.session.getAssertion(
+    const first = await this.session.getAssertion(
       {
         rpId: request.rpId,
         clientDataHash,
@@ -118,17 +139,23 @@ export class Ctap2Backend implements KeyBackend {
       },
       callOptions(operation, false),
     )
-    // With several discoverable credentials the key answers the most recent first (§6.2.2);
-    // the others would come from authenticatorGetNextAssertion.
-    const credentialId =
-      response.credentialId ?? (allowList.length === 1 ? allowList[0] : undefined)
-    if (!credentialId) throw new FidoError('FIDO_DEVICE_ERROR', 'assertion without a credential id')
-    return toAuthenticationResponseJSON({
-      credentialId,
-      clientDataJSON: request.clientDataJSON,
-      authData: response.authData,
-      signature: response.signature,
-      ...(response.user ? { userHandle: response.user.id } : {}),
+    const responses = [first]
+    const count = all && allowList.length === 0 ? (first.numberOfCredentials ?? 1) : 1
+    for (let i = 1; i < count; i++) {
+      responses.push(await this.session.getNextAssertion(callOptions(operation, true)))
+    }
+    return responses.map((response) => {
+      const credentialId =
+        response.credentialId ?? (allowList.length === 1 ? allowList[0] : undefined)
+      if (!credentialId)
+        throw new FidoError('FIDO_DEVICE_ERROR', 'assertion without a credential id')
+      return toAuthenticationResponseJSON({
+        credentialId,
+        clientDataJSON: request.clientDataJSON,
+        authData: response.authData,
+        signature: response.signature,
+        ...(response.user ? { userHandle: response.user.id } : {}),
+      })
     })
   }
 

@@ -46,6 +46,12 @@ export interface KeyClient {
   /** Sign-in: response.userHandle is set for discoverable credentials. */
   getAssertion(options: GetAssertionOptions): Promise<AuthenticationResponseJSON>
   /**
+   * Passwordless: with an empty allow list, one assertion for every discoverable credential the
+   * key holds for the RP (other accounts, other deployments), most recent first. Absent where
+   * the platform chooses the credential itself (Windows shows its own account list).
+   */
+  getAssertions?(options: GetAssertionOptions): Promise<AuthenticationResponseJSON[]>
+  /**
    * Releases what is kept between operations (the connection to the key): for the owner's
    * shutdown. The client stays usable; a later operation connects again.
    */

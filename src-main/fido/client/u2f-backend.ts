@@ -56,6 +56,14 @@ export class U2fBackend implements KeyBackend {
   }
 
   /** CTAP 2.1 §10.2.2. */
+  /** U2F keys hold no discoverable credential: the one assertion of the allow list. */
+  async getAssertions(
+    request: GetAssertionRequest,
+    operation: Operation,
+  ): Promise<AuthenticationResponseJSON[]> {
+    return [await this.getAssertion(request, operation)]
+  }
+
   async getAssertion(
     request: GetAssertionRequest,
     operation: Operation,

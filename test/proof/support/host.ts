@@ -226,7 +226,13 @@ export interface VirtualKeyProcess {
 export async function startVirtualKey(stage: Stage): Promise<VirtualKeyProcess> {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(stage.root, 'src-main', 'fido', 'virtual-key', 'cli.ts'), '--port', '0'],
+    [
+      '--import',
+      'tsx',
+      join(stage.root, 'src-main', 'fido', 'virtual-key', 'cli.ts'),
+      '--port',
+      '0',
+    ],
     { cwd: stage.root, stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let out = ''

@@ -596,22 +596,60 @@ export class FakeBridge implements Bridge {
     return { ok: true, value: this.startSession(account, 'key') }
   }
 
-  signInPasswordless = async (input: Input<'signInPasswordless'>): Promise<Result<SessionView>> => {
+  /** The accounts offered after a passwordless PIN, until one is chosen. */
+  private passwordlessChoice: { keyId: string; email: string }[] | null = null
+
+  signInPasswordless = async (
+    input: Input<'signInPasswordless'>,
+  ): Promise<Result<Output<'signInPasswordless'>>> => {
     const failure = this.record('signInPasswordless', input)
     if (failure) return { ok: false, error: failure }
     this.pending = null
     this.session = null
+    this.passwordlessChoice = null
     const pinError = this.checkPin(input.pin, true)
     if (pinError) return { ok: false, error: pinError }
     const touched = await this.waitForTouch()
     if (!touched.ok) return touched
-    const credential = this.key.credentials.find((c) => c.discoverable)
-    if (!credential) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
-    const account = this.accounts.get(credential.email)
-    if (!account || !account.keys.some((k) => k.id === credential.keyId)) {
-      return { ok: false, error: { code: 'FIDO_KEY_REFUSED' } }
+    const discoverable = this.key.credentials.filter((c) => c.discoverable)
+    if (discoverable.length === 0) return { ok: false, error: { code: 'FIDO_NO_CREDENTIALS' } }
+    // Newest first, one per account of this kiosk, as the engine reads them.
+    const known: { keyId: string; email: string }[] = []
+    for (const c of [...discoverable].reverse()) {
+      const account = this.accounts.get(c.email)
+      if (!account || !account.keys.some((k) => k.id === c.keyId)) continue
+      if (!known.some((k) => k.email === c.email)) known.push({ keyId: c.keyId, email: c.email })
     }
-    this.usedKey(account, credential.keyId)
+    const [only] = known
+    if (!only) return { ok: false, error: { code: 'FIDO_KEY_REFUSED' } }
+    if (known.length === 1) return this.passwordlessSession(only)
+    this.passwordlessChoice = known
+    return {
+      ok: true,
+      value: {
+        chooseAccount: known.map((k) => ({
+          id: k.keyId,
+          name: this.accounts.get(k.email)!.name,
+          maskedEmail: maskEmail(k.email),
+        })),
+      },
+    }
+  }
+
+  choosePasswordlessAccount = (
+    input: Input<'choosePasswordlessAccount'>,
+  ): Promise<Result<SessionView>> => {
+    const failure = this.record('choosePasswordlessAccount', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    const chosen = this.passwordlessChoice?.find((k) => k.keyId === input.id)
+    this.passwordlessChoice = null
+    if (!chosen) return Promise.resolve({ ok: false, error: { code: 'NO_PENDING_SIGN_IN' } })
+    return Promise.resolve(this.passwordlessSession(chosen))
+  }
+
+  private passwordlessSession(k: { keyId: string; email: string }): Result<SessionView> {
+    const account = this.accounts.get(k.email)!
+    this.usedKey(account, k.keyId)
     return { ok: true, value: this.startSession(account, 'key') }
   }
 
