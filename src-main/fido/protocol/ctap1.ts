@@ -27,6 +27,8 @@ export const SW = {
   WRONG_LENGTH: 0x6700,
   CLA_NOT_SUPPORTED: 0x6e00,
   INS_NOT_SUPPORTED: 0x6d00,
+  /** ISO 7816-4 "no precise diagnosis": the key failed inside (its storage, for the software key). */
+  NO_PRECISE_DIAGNOSIS: 0x6f00,
 } as const
 
 /** First byte of a registration response ("reserved byte [1 byte], which for legacy reasons has the value 0x05"). */

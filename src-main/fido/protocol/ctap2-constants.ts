@@ -168,6 +168,49 @@ export const PERMISSION = {
   AUTHENTICATOR_CONFIG: 0x20,
 } as const
 
+/** authenticatorCredentialManagement parameter keys (CTAP 2.1 §6.8). */
+export const CM = {
+  SUB_COMMAND: 0x01,
+  SUB_COMMAND_PARAMS: 0x02,
+  PIN_UV_AUTH_PROTOCOL: 0x03,
+  PIN_UV_AUTH_PARAM: 0x04,
+} as const
+
+/** authenticatorCredentialManagement subCommandParams keys (CTAP 2.1 §6.8). */
+export const CM_PARAM = { RP_ID_HASH: 0x01, CREDENTIAL_ID: 0x02, USER: 0x03 } as const
+
+/** authenticatorCredentialManagement subcommands (CTAP 2.1 §6.8). */
+export const CM_SUBCMD = {
+  GET_CREDS_METADATA: 0x01,
+  ENUMERATE_RPS_BEGIN: 0x02,
+  ENUMERATE_RPS_GET_NEXT_RP: 0x03,
+  ENUMERATE_CREDENTIALS_BEGIN: 0x04,
+  ENUMERATE_CREDENTIALS_GET_NEXT_CREDENTIAL: 0x05,
+  DELETE_CREDENTIAL: 0x06,
+  UPDATE_USER_INFORMATION: 0x07,
+} as const
+
+/** authenticatorCredentialManagement response keys (CTAP 2.1 §6.8). */
+export const CM_RESPONSE = {
+  EXISTING_RESIDENT_CREDENTIALS_COUNT: 0x01,
+  MAX_POSSIBLE_REMAINING_RESIDENT_CREDENTIALS_COUNT: 0x02,
+  RP: 0x03,
+  RP_ID_HASH: 0x04,
+  TOTAL_RPS: 0x05,
+  USER: 0x06,
+  CREDENTIAL_ID: 0x07,
+  PUBLIC_KEY: 0x08,
+  TOTAL_CREDENTIALS: 0x09,
+  CRED_PROTECT: 0x0a,
+} as const
+
+/** credProtect levels (CTAP 2.1 §12.1). */
+export const CRED_PROTECT = {
+  USER_VERIFICATION_OPTIONAL: 1,
+  USER_VERIFICATION_OPTIONAL_WITH_CREDENTIAL_ID_LIST: 2,
+  USER_VERIFICATION_REQUIRED: 3,
+} as const
+
 /** COSE identifiers used here (RFC 9052/9053, IANA COSE registries). */
 export const COSE = {
   KTY: 1,

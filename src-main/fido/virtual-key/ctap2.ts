@@ -1,8 +1,11 @@
 /**
  * The virtual key's CTAP2 authenticator (CTAP 2.1 §6): getInfo, makeCredential (packed
- * self-attestation, ES256), getAssertion / getNextAssertion, clientPIN with PIN/UV auth
- * protocols 1 and 2, selection and reset. It receives a decoded command and returns the
- * status byte and the response map; the CTAPHID side lives in key.ts.
+ * self-attestation, ES256, credProtect), getAssertion / getNextAssertion, clientPIN with PIN/UV
+ * auth protocols 1 and 2 and token permissions, credential management (credential-management.ts),
+ * selection and reset. With `ctap20` it behaves as a CTAP 2.0 key instead: FIDO_2_0 only, PIN
+ * protocol 1, getPinToken only, no permissions, no selection, no credential management, no
+ * extensions. It receives a decoded command and returns the status byte and the response map;
+ * the CTAPHID side lives in key.ts.
  */
 import { createHash, generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:crypto'
 import type { ECDH, KeyObject } from 'node:crypto'
@@ -16,6 +19,7 @@ import {
   CP,
   CP_RESPONSE,
   CP_SUBCMD,
+  CRED_PROTECT,
   CTAP2_CMD,
   GA,
   GA_RESPONSE,
@@ -32,7 +36,9 @@ import {
   sharedSecret,
 } from '../protocol/pin-protocol'
 import type { PinUvAuthProtocol, PinUvAuthProtocolVersion } from '../protocol/pin-protocol'
-import { PIN_RETRIES_MAX } from './state'
+import { CommandError, fail } from './command-error'
+import { VirtualCredentialManagement } from './credential-management'
+import { PIN_RETRIES_MAX, StateWriteError } from './state'
 import type { StoredCredential, VirtualKeyState } from './state'
 
 export type PresenceOutcome = 'approved' | 'denied' | 'timeout' | 'cancelled'
@@ -54,6 +60,10 @@ export interface VirtualCtap2Options {
   random?: (length: number) => Uint8Array
   /** Basic attestation with a vendor's key and certificate chain (leaf first); absent: self attestation. */
   attestation?: VirtualAttestation
+  /** Behave as a CTAP 2.0 key (see the file header). */
+  ctap20?: boolean
+  /** The clock, in milliseconds (tests move it). Default Date.now. */
+  now?: () => number
 }
 
 export interface VirtualAttestation {
@@ -67,25 +77,20 @@ export interface Ctap2Reply {
   body?: Map<CborKey, CborValue>
 }
 
-class CommandError extends Error {
-  readonly status: number
-  constructor(status: number) {
-    super(`CTAP2 status 0x${status.toString(16)}`)
-    this.status = status
-  }
-}
-
-function fail(status: number): never {
-  throw new CommandError(status)
-}
-
 /** Maximum credentials accepted in a list, and maximum credential id length (§6.4). */
 const MAX_CREDENTIAL_COUNT_IN_LIST = 8
 const MAX_CREDENTIAL_ID_LENGTH = 128
 const CREDENTIAL_ID_LENGTH = 32
 const MIN_PIN_LENGTH = 4
-/** authenticatorGetNextAssertion is only valid for 30 s after getAssertion (§6.3). */
+/** authenticatorGetNextAssertion is valid for 30 s after the previous (Next)Assertion (§6.3). */
 const NEXT_ASSERTION_WINDOW_MS = 30_000
+/** authenticatorReset is accepted within 10 s of power-up only (§6.6). */
+export const RESET_WINDOW_MS = 10_000
+/** Discoverable credentials the key can hold (getCredsMetadata, §6.8.2). */
+const MAX_DISCOVERABLE = 50
+/** The permissions this key grants; be, lbw and acfg are not implemented (§6.5.5.7.2). */
+const SUPPORTED_PERMISSIONS =
+  PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION | PERMISSION.CREDENTIAL_MANAGEMENT
 
 interface PinUvAuthTokenState {
   token: Uint8Array
@@ -192,9 +197,23 @@ export class VirtualCtap2 {
   private token: PinUvAuthTokenState | undefined
   private consecutiveMismatches = 0
   private nextAssertion: NextAssertionState | undefined
+  private poweredUpAt = 0
+  private readonly now: () => number
+  private readonly ctap20: boolean
+  private readonly credentialManagement: VirtualCredentialManagement
 
   constructor(options: VirtualCtap2Options) {
     this.options = options
+    this.now = options.now ?? Date.now
+    this.ctap20 = options.ctap20 ?? false
+    this.credentialManagement = new VirtualCredentialManagement({
+      state: options.state,
+      persist: () => options.persist(),
+      protocol: (version) =>
+        this.protocols.get(version as PinUvAuthProtocolVersion) ?? fail(STATUS.INVALID_PARAMETER),
+      token: () => this.token,
+      maxDiscoverable: MAX_DISCOVERABLE,
+    })
     this.random =
       options.random ?? ((length: number): Uint8Array => new Uint8Array(randomBytes(length)))
     for (const version of options.pinUvAuthProtocols) {
@@ -213,6 +232,8 @@ export class VirtualCtap2 {
     this.token = undefined
     this.consecutiveMismatches = 0
     this.nextAssertion = undefined
+    this.credentialManagement?.reset()
+    this.poweredUpAt = this.now()
   }
 
   private regenerateKeyAgreement(version: PinUvAuthProtocolVersion): void {
@@ -253,7 +274,11 @@ export class VirtualCtap2 {
         case CTAP2_CMD.CLIENT_PIN:
           return { status: STATUS.SUCCESS, body: this.clientPin(params) }
         case CTAP2_CMD.SELECTION:
+          if (this.ctap20) return { status: STATUS.INVALID_COMMAND } // new in CTAP 2.1 (§6.9)
           return { status: presenceStatus(await context.requestUserPresence({})) ?? STATUS.SUCCESS }
+        case CTAP2_CMD.CREDENTIAL_MANAGEMENT:
+          if (this.ctap20) return { status: STATUS.INVALID_COMMAND }
+          return { status: STATUS.SUCCESS, body: this.credentialManagement.handle(params) }
         case CTAP2_CMD.RESET:
           return { status: await this.reset(context) }
         default:
@@ -261,15 +286,35 @@ export class VirtualCtap2 {
       }
     } catch (error) {
       if (error instanceof CommandError) return { status: error.status }
+      // The state file could not be written: an error status, and the key stays up.
+      if (error instanceof StateWriteError) return { status: STATUS.OTHER }
       throw error
     }
   }
 
-  /** authenticatorGetInfo (§6.4). */
+  /** authenticatorGetInfo (§6.4; a CTAP 2.0 key answers members 0x01 to 0x06 only). */
   getInfo(): Map<CborKey, CborValue> {
+    const clientPin = this.state.pin !== undefined
+    if (this.ctap20) {
+      return new Map<CborKey, CborValue>([
+        [INFO.VERSIONS, ['U2F_V2', 'FIDO_2_0']],
+        [INFO.AAGUID, this.state.aaguid],
+        [
+          INFO.OPTIONS,
+          new Map<CborKey, CborValue>([
+            ['rk', true],
+            ['up', true],
+            ['plat', false],
+            ['clientPin', clientPin],
+          ]),
+        ],
+        [INFO.MAX_MSG_SIZE, this.options.maxMsgSize],
+        [INFO.PIN_UV_AUTH_PROTOCOLS, [...this.protocols.keys()]],
+      ])
+    }
     return new Map<CborKey, CborValue>([
       [INFO.VERSIONS, ['U2F_V2', 'FIDO_2_0', 'FIDO_2_1']],
-      [INFO.EXTENSIONS, []],
+      [INFO.EXTENSIONS, ['credProtect']],
       [INFO.AAGUID, this.state.aaguid],
       [
         INFO.OPTIONS,
@@ -277,7 +322,8 @@ export class VirtualCtap2 {
           ['rk', true],
           ['up', true],
           ['plat', false],
-          ['clientPin', this.state.pin !== undefined],
+          ['credMgmt', true],
+          ['clientPin', clientPin],
           ['pinUvAuthToken', true],
           ['makeCredUvNotRqd', true],
         ]),
@@ -330,8 +376,18 @@ export class VirtualCtap2 {
     if (!token || !protocol.verify(token.token, clientDataHash, param))
       fail(STATUS.PIN_AUTH_INVALID)
     if ((token.permissions & permission) === 0) fail(STATUS.PIN_AUTH_INVALID)
+    if (this.ctap20) return // a CTAP 2.0 pinToken serves any RP until power-down
     if (token.rpId !== undefined && token.rpId !== rpId) fail(STATUS.PIN_AUTH_INVALID)
     token.rpId = rpId
+  }
+
+  /**
+   * After a makeCredential or getAssertion with up = true, the token's permissions are spent
+   * (CTAP 2.1 §6.1.2 step 14 and §6.2.2 step 9: clearPinUvAuthTokenPermissionsExceptLbw()).
+   * CTAP 2.0 knew no permissions: its pinToken stays usable until power-down.
+   */
+  private spendTokenPermissions(): void {
+    if (this.token && !this.ctap20) this.token.permissions &= PERMISSION.LARGE_BLOB_WRITE
   }
 
   private nextSignCount(): number {
@@ -350,6 +406,7 @@ export class VirtualCtap2 {
     const credParams = need(arrayParam(params, MC.PUB_KEY_CRED_PARAMS))
     const excludeList = descriptorIds(arrayParam(params, MC.EXCLUDE_LIST))
     const options = mapParam(params, MC.OPTIONS)
+    const extensions = mapParam(params, MC.EXTENSIONS)
     const pinUvAuthParam = bytesParam(params, MC.PIN_UV_AUTH_PARAM)
     const rpId = need(textParam(rp, 'id'))
     const userId = need(bytesParam(user, 'id'))
@@ -380,10 +437,12 @@ export class VirtualCtap2 {
         rpId,
       )
       flags |= AUTH_DATA_FLAG.UV
-    } else if (this.state.pin && rk) {
-      // makeCredUvNotRqd covers non-discoverable credentials only (§6.1.2 step 6).
+    } else if (this.state.pin && (rk || this.ctap20)) {
+      // makeCredUvNotRqd covers non-discoverable credentials only (§6.1.2 step 6); a CTAP 2.0
+      // key with a PIN wants it for every registration (CTAP 2.0 §5.1 step 6: PIN_REQUIRED).
       fail(STATUS.PUAT_REQUIRED)
     }
+    const credProtect = this.ctap20 ? undefined : credProtectLevel(extensions)
 
     const rpIdHash = sha256(rpId)
     const excluded = excludeList.some((id) => this.findCredential(rpIdHash, id) !== undefined)
@@ -407,6 +466,7 @@ export class VirtualCtap2 {
       discoverable: rk,
       created: this.state.nextCreated++,
     }
+    if (credProtect !== undefined) credential.credProtect = credProtect
     const userName = textParam(user, 'name')
     if (userName !== undefined) credential.userName = userName
     const displayName = textParam(user, 'displayName')
@@ -425,15 +485,24 @@ export class VirtualCtap2 {
     this.state.credentials.push(credential)
     const authData = encodeAuthenticatorData({
       rpIdHash,
-      flags,
+      flags: flags | (credProtect !== undefined ? AUTH_DATA_FLAG.ED : 0),
       signCount: this.nextSignCount(),
       attestedCredentialData: {
         aaguid: this.state.aaguid,
         credentialId: credential.id,
         credentialPublicKey: es256CoseKey(point),
       },
+      ...(credProtect !== undefined
+        ? { extensions: new Map<CborKey, CborValue>([['credProtect', credProtect]]) }
+        : {}),
     })
-    this.options.persist()
+    try {
+      this.options.persist()
+    } catch (error) {
+      this.state.credentials = this.state.credentials.filter((other) => other !== credential)
+      throw error
+    }
+    this.spendTokenPermissions()
     // Packed attestation: sig over authData || clientDataHash (WebAuthn §8.2), with the
     // vendor's attestation key and its x5c chain, or self attestation with the credential key.
     const basic = this.options.attestation
@@ -486,17 +555,28 @@ export class VirtualCtap2 {
       flags |= AUTH_DATA_FLAG.UV
     }
     const rpIdHash = sha256(rpId)
-    const found =
+    const verified = (flags & AUTH_DATA_FLAG.UV) !== 0
+    // credProtect (CTAP 2.1 §12.1): level 3 needs user verification; level 2 too, unless the
+    // platform names the credential in allowList.
+    const visible = (c: StoredCredential): boolean =>
+      verified ||
+      (c.credProtect ?? CRED_PROTECT.USER_VERIFICATION_OPTIONAL) ===
+        CRED_PROTECT.USER_VERIFICATION_OPTIONAL ||
+      (c.credProtect === CRED_PROTECT.USER_VERIFICATION_OPTIONAL_WITH_CREDENTIAL_ID_LIST &&
+        allowList.length > 0)
+    const found = (
       allowList.length > 0
         ? allowList.flatMap((id) => this.findCredential(rpIdHash, id) ?? [])
         : this.state.credentials
             .filter((c) => c.discoverable && equalBytes(c.rpIdHash, rpIdHash))
             .sort((a, b) => b.created - a.created)
+    ).filter(visible)
     if (up) {
       // User presence is collected before "no credentials" is revealed (§6.2.2 steps 9 and 12).
       const presence = presenceStatus(await context.requestUserPresence({ rpId }))
       if (presence !== undefined) fail(presence)
       flags |= AUTH_DATA_FLAG.UP
+      this.spendTokenPermissions()
     }
     const [first, ...rest] = found
     if (!first) fail(STATUS.NO_CREDENTIALS)
@@ -508,7 +588,7 @@ export class VirtualCtap2 {
         clientDataHash,
         flags,
         remaining: rest,
-        expires: Date.now() + NEXT_ASSERTION_WINDOW_MS,
+        expires: this.now() + NEXT_ASSERTION_WINDOW_MS,
       }
     } else {
       this.nextAssertion = undefined
@@ -519,7 +599,7 @@ export class VirtualCtap2 {
   /** authenticatorGetNextAssertion (§6.3). */
   private getNextAssertion(): Map<CborKey, CborValue> {
     const next = this.nextAssertion
-    if (!next || Date.now() > next.expires) {
+    if (!next || this.now() > next.expires) {
       this.nextAssertion = undefined
       fail(STATUS.NOT_ALLOWED)
     }
@@ -528,6 +608,8 @@ export class VirtualCtap2 {
       this.nextAssertion = undefined
       fail(STATUS.NOT_ALLOWED)
     }
+    // "Reset the timer" at each call: 30 s from this one (§6.3).
+    next.expires = this.now() + NEXT_ASSERTION_WINDOW_MS
     return this.assertion(credential, next.rpIdHash, next.clientDataHash, next.flags, true)
   }
 
@@ -594,8 +676,12 @@ export class VirtualCtap2 {
           undefined,
         )
       case CP_SUBCMD.GET_PIN_UV_AUTH_TOKEN_USING_PIN_WITH_PERMISSIONS: {
+        if (this.ctap20) fail(STATUS.INVALID_SUBCOMMAND) // new in CTAP 2.1
         const permissions = need(intParam(params, CP.PERMISSIONS))
         if (permissions === 0) fail(STATUS.INVALID_PARAMETER)
+        // Permissions this key does not implement (be, lbw, acfg) are refused before the PIN is
+        // looked at (§6.5.5.7.2 step 4).
+        if ((permissions & ~SUPPORTED_PERMISSIONS) !== 0) fail(STATUS.UNAUTHORIZED_PERMISSION)
         const rpId = textParam(params, CP.RP_ID)
         if (
           (permissions & (PERMISSION.MAKE_CREDENTIAL | PERMISSION.GET_ASSERTION)) !== 0 &&
@@ -651,7 +737,8 @@ export class VirtualCtap2 {
     const protocol = this.protocolParam(params, CP.PIN_UV_AUTH_PROTOCOL)
     const newPinEnc = need(bytesParam(params, CP.NEW_PIN_ENC))
     const param = need(bytesParam(params, CP.PIN_UV_AUTH_PARAM))
-    if (this.state.pin) fail(STATUS.NOT_ALLOWED)
+    // "If a PIN has already been set, authenticator returns CTAP2_ERR_PIN_AUTH_INVALID" (§6.5.5.5).
+    if (this.state.pin) fail(STATUS.PIN_AUTH_INVALID)
     const shared = this.shared(params, protocol)
     if (!protocol.verify(shared, newPinEnc, param)) fail(STATUS.PIN_AUTH_INVALID)
     this.storePin(this.decryptPin(protocol, shared, newPinEnc))
@@ -665,6 +752,9 @@ export class VirtualCtap2 {
     const param = need(bytesParam(params, CP.PIN_UV_AUTH_PARAM))
     if (!this.state.pin) fail(STATUS.PIN_NOT_SET)
     if (this.state.pinRetries === 0) fail(STATUS.PIN_BLOCKED)
+    // After 3 wrong PINs in a row, no PIN is looked at (not even the right one) until the key is
+    // power-cycled (§6.5.5.6, as for the token subcommands).
+    if (this.consecutiveMismatches >= 3) fail(STATUS.PIN_AUTH_BLOCKED)
     const shared = this.shared(params, protocol)
     if (!protocol.verify(shared, concatBytes(newPinEnc, pinHashEnc), param))
       fail(STATUS.PIN_AUTH_INVALID)
@@ -725,6 +815,9 @@ export class VirtualCtap2 {
 
   /** authenticatorReset (§6.6): after a touch, forget every credential and the PIN. */
   private async reset(context: AuthenticatorContext): Promise<number> {
+    // "If the request comes after 10 seconds of powering up, the authenticator returns
+    // CTAP2_ERR_NOT_ALLOWED" (§6.6).
+    if (this.now() - this.poweredUpAt > RESET_WINDOW_MS) return STATUS.NOT_ALLOWED
     const presence = presenceStatus(await context.requestUserPresence({}))
     if (presence !== undefined) return presence
     this.state.credentials = []
@@ -741,6 +834,14 @@ export class VirtualCtap2 {
       throw new Error(`PIN must have at least ${MIN_PIN_LENGTH} characters`)
     this.storePin(pin.normalize('NFC'))
   }
+}
+
+/** The credProtect level a makeCredential asks for (CTAP 2.1 §12.1), if any and valid. */
+function credProtectLevel(extensions: Map<CborKey, CborValue> | undefined): number | undefined {
+  const level = extensions?.get('credProtect')
+  if (level === undefined) return undefined
+  if (typeof level !== 'number' || !Number.isInteger(level)) fail(STATUS.CBOR_UNEXPECTED_TYPE)
+  return level >= 1 && level <= 3 ? level : undefined
 }
 
 export function encodeCtap2Reply(reply: Ctap2Reply): Uint8Array {

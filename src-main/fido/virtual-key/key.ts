@@ -2,8 +2,9 @@
  * A small software authenticator that speaks CTAPHID at the 64-byte report level
  * (CTAP 2.1 §11.2), for demos and tests: not a mock, it runs the real protocol state machine.
  *
- * - CTAP2 with P-256 ES256 credentials, packed self-attestation, signature counter, optional
- *   PIN (protocols 2 and 1), discoverable credentials (ctap2.ts);
+ * - CTAP 2.1 with P-256 ES256 credentials, packed self-attestation, signature counter, optional
+ *   PIN (protocols 2 and 1), discoverable credentials, credProtect and credential management
+ *   (ctap2.ts); or, with `ctap20`, a CTAP 2.0 key;
  * - CTAP1/U2F (u2f.ts); in U2F-only mode CTAPHID_CBOR is refused with
  *   ERR_INVALID_CMD and the CBOR capability is not announced;
  * - user presence approved automatically, refused, or left to the test (touch()).
@@ -67,6 +68,13 @@ export interface VirtualKeyOptions {
   random?: (length: number) => Uint8Array
   /** CTAP2 basic attestation with a vendor key and chain (a model IT can trust); default: self. */
   attestation?: VirtualAttestation
+  /**
+   * Behave as a CTAP 2.0 key: versions FIDO_2_0 (and U2F_V2) only, PIN protocol 1 only,
+   * getPinToken only, no selection command, no permissions, no credential management.
+   */
+  ctap20?: boolean
+  /** The authenticator's clock in milliseconds (tests move it: reset window, getNextAssertion). */
+  now?: () => number
 }
 
 /** CTAPHID protocol version and device version announced in CTAPHID_INIT (§11.2.9.1.3). */
@@ -128,8 +136,10 @@ export class VirtualKey {
     this.ctap2 = new VirtualCtap2({
       state: this.state,
       persist,
-      pinUvAuthProtocols: options.pinUvAuthProtocols ?? [2, 1],
+      pinUvAuthProtocols: options.pinUvAuthProtocols ?? (options.ctap20 ? [1] : [2, 1]),
       maxMsgSize: options.maxMsgSize ?? 1200,
+      ...(options.ctap20 ? { ctap20: true } : {}),
+      ...(options.now ? { now: options.now } : {}),
       ...(options.keyAgreementKey ? { keyAgreementKey: options.keyAgreementKey } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.attestation ? { attestation: options.attestation } : {}),

@@ -20,6 +20,8 @@ export interface StoredCredential {
   discoverable: boolean
   /** Order of creation, for "most recent first" (CTAP 2.1 §6.2.2). */
   created: number
+  /** credProtect level (CTAP 2.1 §12.1); absent = 1, userVerificationOptional. */
+  credProtect?: number
 }
 
 export interface PinState {
@@ -64,6 +66,7 @@ interface StateFile {
     privateKey: string
     discoverable: boolean
     created: number
+    credProtect?: number
   }[]
 }
 
@@ -116,6 +119,7 @@ export function serializeState(state: VirtualKeyState): string {
       privateKey: exportKey(credential.privateKey),
       discoverable: credential.discoverable,
       created: credential.created,
+      ...(credential.credProtect !== undefined ? { credProtect: credential.credProtect } : {}),
     })),
   }
   if (state.pin) file.pin = { hash: toBase64Url(state.pin.hash), length: state.pin.length }
@@ -146,6 +150,7 @@ export function deserializeState(text: string): VirtualKeyState {
       if (credential.userId !== undefined) stored.userId = fromBase64Url(credential.userId)
       if (credential.userName !== undefined) stored.userName = credential.userName
       if (credential.displayName !== undefined) stored.displayName = credential.displayName
+      if (credential.credProtect !== undefined) stored.credProtect = credential.credProtect
       return stored
     }),
   }
@@ -161,9 +166,21 @@ export function loadOrCreateStateFile(path: string): VirtualKeyState {
   return state
 }
 
+/** The state file could not be written: the command that changed the state is refused. */
+export class StateWriteError extends Error {
+  constructor(path: string, options: { cause: unknown }) {
+    super(`cannot write the virtual key state to ${path}`, options)
+    this.name = 'StateWriteError'
+  }
+}
+
 /** Writes atomically (temporary file, then rename), readable by the owner only. */
 export function saveStateFile(path: string, state: VirtualKeyState): void {
   const temporary = `${path}.${process.pid}.tmp`
-  writeFileSync(temporary, serializeState(state), { mode: 0o600 })
-  renameSync(temporary, path)
+  try {
+    writeFileSync(temporary, serializeState(state), { mode: 0o600 })
+    renameSync(temporary, path)
+  } catch (cause) {
+    throw new StateWriteError(path, { cause })
+  }
 }

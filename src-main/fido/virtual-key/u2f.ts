@@ -7,6 +7,7 @@ import { generateKeyPairSync, randomBytes, sign, timingSafeEqual } from 'node:cr
 import { concatBytes, uint16BE, uint32BE } from '../protocol/bytes'
 import { SW, U2F_AUTH, U2F_INS, U2F_REGISTER_ID, decodeApdu } from '../protocol/ctap1'
 import { ApduStatusError } from '../protocol/errors'
+import { StateWriteError } from './state'
 import type { VirtualKeyState } from './state'
 
 export interface VirtualU2fOptions {
@@ -50,6 +51,8 @@ export class VirtualU2f {
       }
     } catch (error) {
       if (error instanceof ApduStatusError) return status(error.sw)
+      // The state file could not be written: an error status, and the key stays up.
+      if (error instanceof StateWriteError) return status(SW.NO_PRECISE_DIAGNOSIS)
       throw error
     }
   }
@@ -69,14 +72,20 @@ export class VirtualU2f {
     )
     const keyHandle = new Uint8Array(randomBytes(KEY_HANDLE_LENGTH))
     const state = this.options.state
-    state.credentials.push({
+    const credential = {
       id: keyHandle,
       rpIdHash: application,
       privateKey,
       discoverable: false,
       created: state.nextCreated++,
-    })
-    this.options.persist()
+    }
+    state.credentials.push(credential)
+    try {
+      this.options.persist()
+    } catch (error) {
+      state.credentials = state.credentials.filter((other) => other !== credential)
+      throw error
+    }
     const signed = concatBytes(Uint8Array.of(0x00), application, challenge, keyHandle, point)
     const signature = new Uint8Array(sign('sha256', signed, state.attestation.privateKey))
     return concatBytes(
