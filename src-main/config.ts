@@ -136,7 +136,47 @@ export class ConfigError extends Error {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/**
+ * The language of configuration errors: English for the kiosk's logs; the
+ * admin command asks for IT's (`--lang`, else French, the default locale).
+ */
+export type ConfigLang = 'fr' | 'en'
+
+const NNBSP = '\u202f'
+const FR_TYPES: Record<string, string> = {
+  string: 'un texte',
+  number: 'un nombre',
+  int: 'un nombre entier',
+  boolean: 'true ou false',
+  object: 'un objet { … }',
+  array: 'une liste [ … ]',
+}
+
+function describeIssueFr(issue: z.core.$ZodIssue): string {
+  const quote = (k: string): string => `«${NNBSP}${k}${NNBSP}»`
+  const key = issue.path.length ? quote(issue.path.map(String).join('.')) : '(racine)'
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `clé${issue.keys.length > 1 ? 's' : ''} inconnue${issue.keys.length > 1 ? 's' : ''} ${issue.keys
+        .map((k) => quote([...issue.path.map(String), k].join('.')))
+        .join(', ')}`
+    case 'invalid_type':
+      return `${key}${NNBSP}: attendu ${FR_TYPES[issue.expected] ?? issue.expected}${/received undefined$/.test(issue.message) ? ' (absente)' : ''}`
+    case 'invalid_value':
+      return `${key}${NNBSP}: attendu ${issue.values.map((v) => JSON.stringify(v)).join(' ou ')}`
+    case 'invalid_union':
+      return `${key}${NNBSP}: attendu { "url": "smtp://hôte:port", "from": "…" } ou { "outbox": "dossier" }`
+    case 'too_small':
+      return `${key}${NNBSP}: au moins ${String(issue.minimum)}${issue.origin === 'string' ? ' caractère(s)' : ''}`
+    case 'too_big':
+      return `${key}${NNBSP}: au plus ${String(issue.maximum)}${issue.origin === 'string' ? ' caractères' : ''}`
+    default:
+      return `${key}${NNBSP}: ${issue.message}`
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, lang: ConfigLang = 'en'): string {
+  if (lang === 'fr') return describeIssueFr(issue)
   const key = issue.path.length ? issue.path.map(String).join('.') : '(top level)'
   switch (issue.code) {
     case 'unrecognized_keys':
@@ -144,7 +184,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
         .map((k) => `"${[...issue.path.map(String), k].join('.')}"`)
         .join(', ')}`
     case 'invalid_type':
-      return `"${key}": expected ${issue.expected}${issue.input === undefined ? ' (missing)' : ''}`
+      return `"${key}": expected ${issue.expected}${/received undefined$/.test(issue.message) ? ' (missing)' : ''}`
     case 'invalid_value':
       return `"${key}": expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
     case 'invalid_union':
@@ -155,11 +195,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /** Validates parsed JSON; relative paths are taken from `baseDir` (the file's folder). */
-export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Config {
+export function parseConfig(
+  raw: unknown,
+  baseDir: string = process.cwd(),
+  lang: ConfigLang = 'en',
+): Config {
   const result = ConfigSchema.safeParse(raw)
   if (!result.success) {
-    const lines = result.error.issues.map(describeIssue)
-    throw new ConfigError(`Invalid configuration: ${lines.join('; ')}`)
+    const lines = result.error.issues.map((issue) => describeIssue(issue, lang))
+    throw new ConfigError(
+      lang === 'fr'
+        ? `Configuration invalide${NNBSP}: ${lines.join(`${NNBSP}; `)}`
+        : `Invalid configuration: ${lines.join('; ')}`,
+    )
   }
   const config = result.data
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p))
@@ -170,26 +218,34 @@ export function parseConfig(raw: unknown, baseDir: string = process.cwd()): Conf
   return config
 }
 
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, lang: ConfigLang = 'en'): Config {
+  const fr = lang === 'fr'
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'unreadable'
-    throw new ConfigError(`Configuration file ${path} is ${reason}.`)
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
+    throw new ConfigError(
+      fr
+        ? `Le fichier de configuration ${path} est ${missing ? 'introuvable' : 'illisible'}.`
+        : `Configuration file ${path} is ${missing ? 'not found' : 'unreadable'}.`,
+    )
   }
   let raw: unknown
   try {
     raw = JSON.parse(text)
   } catch (error) {
     throw new ConfigError(
-      `Configuration file ${path} is not valid JSON: ${(error as Error).message}`,
+      fr
+        ? `Le fichier de configuration ${path} n’est pas du JSON valide${NNBSP}: ${(error as Error).message}`
+        : `Configuration file ${path} is not valid JSON: ${(error as Error).message}`,
     )
   }
   try {
-    return parseConfig(raw, dirname(resolve(path)))
+    return parseConfig(raw, dirname(resolve(path)), lang)
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(`${path}: ${error.message}`)
+    if (error instanceof ConfigError)
+      throw new ConfigError(`${path}${fr ? NNBSP : ''}: ${error.message}`)
     throw error
   }
 }
@@ -201,11 +257,15 @@ export function loadConfigFile(path: string): Config {
 export function configPathFromArgs(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
+  lang: ConfigLang = 'en',
 ): string | undefined {
   const i = argv.indexOf('--config')
   if (i >= 0) {
     const value = argv[i + 1]
-    if (!value || value.startsWith('--')) throw new ConfigError('--config needs a file path.')
+    if (!value || value.startsWith('--'))
+      throw new ConfigError(
+        lang === 'fr' ? `--config attend un chemin de fichier.` : '--config needs a file path.',
+      )
     return value
   }
   const eq = argv.find((a) => a.startsWith('--config='))

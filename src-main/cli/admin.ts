@@ -15,6 +15,7 @@
  *   npm run admin -- --config FILE store copy --from sqlite:PATH [--to postgres://…]
  */
 
+import { readFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -151,18 +152,26 @@ function isLang(value: string | undefined): value is Lang {
 }
 
 /** Where the configuration is: --config, GUICHET_CONFIG, else the no-config web host's. */
-function loadConfig(argv: readonly string[]): { config: Config; byDefault: boolean } {
-  const path = configPathFromArgs(argv)
-  if (path) return { config: loadConfigFile(path), byDefault: false }
+function loadConfig(argv: readonly string[], lang: Lang): { config: Config; byDefault: boolean } {
+  const path = configPathFromArgs(argv, process.env, lang)
+  if (path) return { config: loadConfigFile(path, lang), byDefault: false }
   return { config: parseConfig({ dataDir: NO_CONFIG_DATA_DIR }), byDefault: true }
 }
 
-/** The language before the arguments are understood: --lang, else the configuration's locale, else French. */
+/**
+ * The language before the configuration is validated (usage, and the
+ * configuration's own errors): --lang, else the file's "locale" when it
+ * names one, else French (the default locale).
+ */
 function earlyLang(argv: readonly string[]): Lang {
   const flag = langFlag(argv)
   if (isLang(flag)) return flag
   try {
-    return loadConfig(argv).config.locale
+    const path = configPathFromArgs(argv)
+    const locale: unknown = path
+      ? (JSON.parse(readFileSync(path, 'utf8')) as { locale?: unknown }).locale
+      : undefined
+    return isLang(locale as string) ? (locale as Lang) : 'fr'
   } catch {
     return 'fr'
   }
@@ -182,7 +191,8 @@ const KNOWN = [
 ]
 
 export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<number> {
-  let t = MESSAGES[earlyLang(argv)]
+  const early = earlyLang(argv)
+  let t = MESSAGES[early]
   let parsed
   try {
     parsed = parseArgs({
@@ -224,7 +234,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
 
   let config: Config
   try {
-    const loaded = loadConfig(argv)
+    const loaded = loadConfig(argv, early)
     config = loaded.config
     t = MESSAGES[values.lang ?? config.locale]
     // On standard error, so that --json output stays parseable.

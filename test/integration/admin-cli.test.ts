@@ -412,6 +412,16 @@ describe('admin command (child process)', { timeout: 300_000 }, () => {
     await writeFile(bad, JSON.stringify({ dataDir: 'd', locale: 'de' }))
     const r = await admin(['--config', bad, 'user', 'list'])
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('"locale": expected one of "fr", "en"')
+    expect(r.stderr).toBe(
+      `${bad}\u202f: Configuration invalide\u202f: «\u202flocale\u202f»\u202f: attendu "fr" ou "en"\n`,
+    )
+    const en = await admin(['--config', bad, '--lang', 'en', 'user', 'list'])
+    expect(en.code).toBe(1)
+    expect(en.stderr).toContain('"locale": expected one of "fr", "en"')
+    // A file that asks for English gets its errors in English.
+    await writeFile(bad, JSON.stringify({ dataDir: 'd', locale: 'en', idleLockSeconds: 2 }))
+    const own = await admin(['--config', bad, 'user', 'list'])
+    expect(own.stderr).toContain('"idleLockSeconds": ')
+    expect(own.stderr).toContain('Invalid configuration')
   })
 })

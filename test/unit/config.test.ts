@@ -96,3 +96,41 @@ describe('configuration', () => {
     expect(() => configPathFromArgs(['--config'], {})).toThrow(/needs a file path/)
   })
 })
+
+describe('configuration errors in French (for the admin command)', () => {
+  const N = '\u202f'
+  const frError = (raw: unknown): string => {
+    try {
+      parseConfig(raw, '/srv', 'fr')
+    } catch (error) {
+      return (error as ConfigError).message
+    }
+    throw new Error('expected a ConfigError')
+  }
+
+  it('names each key and what was expected, with French typography', () => {
+    expect(frError({ dataDir: 'd', idel: 1, kiosk: 'oui' })).toBe(
+      `Configuration invalide${N}: «${N}kiosk${N}»${N}: attendu true ou false${N}; clé inconnue «${N}idel${N}»`,
+    )
+    expect(frError({})).toBe(
+      `Configuration invalide${N}: «${N}dataDir${N}»${N}: attendu un texte (absente)`,
+    )
+    expect(frError({ dataDir: 'd', emailCodeTtlSeconds: 10 })).toBe(
+      `Configuration invalide${N}: «${N}emailCodeTtlSeconds${N}»${N}: au moins 60`,
+    )
+  })
+
+  it('says a file is missing or not JSON', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'guichet-config-'))
+    expect(() => loadConfigFile(join(dir, 'absent.json'), 'fr')).toThrow(
+      `Le fichier de configuration ${join(dir, 'absent.json')} est introuvable.`,
+    )
+    writeFileSync(join(dir, 'bad.json'), '{ dataDir')
+    expect(() => loadConfigFile(join(dir, 'bad.json'), 'fr')).toThrow(
+      `Le fichier de configuration ${join(dir, 'bad.json')} n’est pas du JSON valide${N}: `,
+    )
+    expect(() => configPathFromArgs(['--config'], {}, 'fr')).toThrow(
+      '--config attend un chemin de fichier.',
+    )
+  })
+})
