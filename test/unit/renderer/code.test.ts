@@ -225,7 +225,10 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     await type(field(wrapper, t.code.label), '111111')
     await button(wrapper, t.code.submit).trigger('click')
     await settle()
-    expect(alerts(wrapper)).toEqual([t.errorsApp.CODE_INVALID])
+    // A wrong app code says the tries left before a wait, as a wrong e-mailed code does.
+    expect(alerts(wrapper)).toEqual([
+      `${t.errorsApp.CODE_INVALID} ${fill(t.errorExtra.attemptsLeft, { attemptsLeft: 4 })}`,
+    ])
     bridge.failNext('verifyCode', 'CODE_REPLAYED')
     await type(field(wrapper, t.code.label), '246810')
     await button(wrapper, t.code.submit).trigger('click')
