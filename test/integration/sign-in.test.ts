@@ -92,9 +92,10 @@ describe('sign-in with an e-mailed code', () => {
     const again = value(await bed.engine.resendCode({}))
     expect(again.sentAt).toBe(bed.clock.t)
     const second = await codeOtherThan(bed, first)
+    // Issue 15: the old code is told apart from a wrong one.
     expect(await bed.engine.verifyCode({ code: first })).toMatchObject({
       ok: false,
-      error: { code: 'CODE_INVALID' },
+      error: { code: 'CODE_REPLACED' },
     })
     expect(value(await bed.engine.verifyCode({ code: second })).email).toBe(EMAIL)
   })
