@@ -19,9 +19,10 @@ export const ERROR_CODES = [
   'PASSWORD_CHANGE_REQUIRED', // signed in with a temporary password: choose one first
   'EMAIL_TAKEN',
   // second factor
-  'CODE_INVALID', // params.attemptsLeft (e-mailed codes only)
+  'CODE_INVALID', // params.attemptsLeft (e-mailed codes: tries of this code; app codes: tries before a wait)
   'CODE_EXPIRED',
   'CODE_REPLAYED', // an authenticator-app code whose time step was already used
+  'CODE_REPLACED', // an e-mailed code of this sign-in that « Renvoyer un code » replaced
   'CODE_ATTEMPTS_EXHAUSTED', // 5 wrong tries on one e-mailed code: ask for a new one
   'CODE_QUOTA_EXCEEDED', // params.retryAfterSeconds: 5 e-mailed codes an hour
   'EMAIL_CODE_NOT_ALLOWED', // an app is enrolled: e-mailed codes are refused

@@ -36,7 +36,9 @@ export async function checkAppCode(
   const app = await store.apps.get(user.id)
   if (!app) return fail('APP_NOT_ENROLLED')
   const step = await matchTotp(openSecret(ctx, user.id, app.secretEnc), code, ctx.clock.now())
-  if (step === undefined) return failure(ctx, user.email, user, 'app', { code: 'CODE_INVALID' })
+  if (step === undefined) {
+    return failure(ctx, user.email, user, 'app', { code: 'CODE_INVALID' }, true)
+  }
   if (step <= app.lastStep || !(await store.apps.markStepUsed(user.id, step))) {
     return failure(ctx, user.email, user, 'app', { code: 'CODE_REPLAYED' })
   }

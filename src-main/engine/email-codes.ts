@@ -40,14 +40,18 @@ export function wrongCode(
   )
 }
 
-/** Sends a fresh code for this attempt; the previous ones stop working. */
+/**
+ * Sends a fresh code for this attempt; the previous ones stop working.
+ * `replaced`: the MAC of the code it replaces, if one was active, so that the
+ * old code is told apart from a wrong one (CODE_REPLACED).
+ */
 export async function issueEmailCode(
   ctx: EngineContext,
   user: UserRecord,
   attemptId: string,
   /** The codes sent in the last hour, when the caller has read them already (sign-in does, under argon2). */
   sentLastHour?: number,
-): Promise<Result<{ sentAt: number; expiresAt: number }>> {
+): Promise<Result<{ sentAt: number; expiresAt: number; replaced?: Uint8Array }>> {
   const { store, config, dataKey } = ctx
   const now = ctx.clock.now()
   const hourAgo = now - 3600_000
@@ -60,6 +64,7 @@ export async function issueEmailCode(
   const expiresAt = now + config.emailCodeTtlSeconds * 1000
   const mailed = await mailCode(ctx, user, user.email, signInCodeLetter, code, now)
   if (!mailed.ok) return mailed
+  const previous = await store.codes.active(user.id, attemptId)
   // Counted as sent only once the mail server has accepted it.
   await store.transaction(async (tx) => {
     await tx.codes.insertReplacing({
@@ -79,7 +84,7 @@ export async function issueEmailCode(
       factor: 'email',
     })
   })
-  return ok({ sentAt: now, expiresAt })
+  return ok({ sentAt: now, expiresAt, ...(previous ? { replaced: previous.mac } : {}) })
 }
 
 /**
@@ -91,6 +96,7 @@ export async function checkEmailCode(
   user: UserRecord,
   attemptId: string,
   code: string,
+  replaced: readonly Uint8Array[] = [],
 ): Promise<Result<void>> {
   const { store } = ctx
   const now = ctx.clock.now()
@@ -99,7 +105,11 @@ export async function checkEmailCode(
   const tries = await store.codes.registerAttempt(record.id, EMAIL_CODE_MAX_TRIES)
   if (tries === undefined) return fail('CODE_ATTEMPTS_EXHAUSTED')
   const expected = mac(ctx.dataKey, 'email-code', String(user.id), attemptId, code)
-  if (!macEquals(expected, record.mac)) return wrongCode(ctx, user, tries)
+  if (!macEquals(expected, record.mac)) {
+    // A code the clerk did receive, replaced since: not a guess, so not counted in the throttle.
+    if (replaced.some((old) => macEquals(expected, old))) return fail('CODE_REPLACED')
+    return wrongCode(ctx, user, tries)
+  }
   if (!(await store.codes.consume(record.id, now))) return fail('CODE_EXPIRED')
   return ok(undefined)
 }

@@ -23,6 +23,8 @@ export interface PendingSignIn {
   /** The pending sign-in is dropped after this (epoch ms), or if the clock goes back before `startedAt`. */
   validUntil: number
   startedAt: number
+  /** The MACs of this attempt's e-mailed codes that « Renvoyer un code » replaced. */
+  replacedMacs?: Uint8Array[]
 }
 
 export interface SignedIn {

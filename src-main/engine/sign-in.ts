@@ -113,6 +113,8 @@ export function signInMethods(
       if (!second.ok) return second
       const sent = await issueEmailCode(ctx, second.value.user, pending.attemptId)
       if (!sent.ok) return sent
+      if (sent.value.replaced)
+        pending.replacedMacs = [...(pending.replacedMacs ?? []), sent.value.replaced]
       pending.sentAt = sent.value.sentAt
       pending.expiresAt = sent.value.expiresAt
       pending.validUntil = sent.value.expiresAt + 60_000
@@ -126,7 +128,13 @@ export function signInMethods(
       if (pending.factor === 'email') {
         // an app or a key was enrolled meanwhile
         if (await hasAppOrKey(ctx, user.id)) return fail('EMAIL_CODE_NOT_ALLOWED')
-        const checked = await checkEmailCode(ctx, user, pending.attemptId, code)
+        const checked = await checkEmailCode(
+          ctx,
+          user,
+          pending.attemptId,
+          code,
+          pending.replacedMacs,
+        )
         return checked.ok ? completeSignIn(ctx, user, 'email') : checked
       }
       if (pending.factor === 'key') return fail('APP_NOT_ENROLLED')

@@ -43,13 +43,18 @@ export async function refuseSignIn(
   return fail(code)
 }
 
-/** Counts a failure; answers ACCOUNT_LOCKED if it earned a wait, else `otherwise`. */
+/**
+ * Counts a failure; answers ACCOUNT_LOCKED if it earned a wait, else `otherwise`
+ * — with `attemptsLeft`, when `countLeft` asks for it, the failures still free
+ * before a wait (a wrong app code says so, as a wrong e-mailed code does).
+ */
 export async function failure(
   ctx: EngineContext,
   subject: string,
   user: UserRecord | undefined,
   factor: string,
   otherwise: ContractError,
+  countLeft = false,
 ): Promise<Result<never>> {
   const now = ctx.clock.now()
   const t = await ctx.store.throttle.recordFailure(subject, now, THROTTLE_POLICY)
@@ -75,6 +80,13 @@ export async function failure(
         THROTTLE_POLICY.maxWaitMs / 1000,
       ),
     })
+  }
+  const left = THROTTLE_POLICY.freeFailures - t.failures
+  if (countLeft && left > 0) {
+    return {
+      ok: false,
+      error: { ...otherwise, params: { ...otherwise.params, attemptsLeft: left } },
+    }
   }
   return { ok: false, error: otherwise }
 }

@@ -58,6 +58,8 @@ export const en: MessageSchema = {
     EMAIL_TAKEN: 'An account already uses this sign-in address. Choose another one.',
     CODE_INVALID: 'This code is not the right one. Check it and enter it again.',
     CODE_EXPIRED: 'This code has expired. Choose “Resend a code” to get a new one by e-mail.',
+    CODE_REPLACED:
+      'This code was replaced by the last code sent. Enter the code from the latest e-mail.',
     CODE_REPLAYED:
       'This code has already been used. Wait for your app to show the next code, then enter it.',
     CODE_ATTEMPTS_EXHAUSTED:

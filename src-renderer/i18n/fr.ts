@@ -30,6 +30,8 @@ const errors = {
   CODE_INVALID: "Ce code n'est pas le bon. Vérifiez-le et saisissez-le à nouveau.",
   CODE_EXPIRED:
     'Ce code a expiré. Choisissez « Renvoyer un code » pour en recevoir un nouveau par e-mail.',
+  CODE_REPLACED:
+    'Ce code a été remplacé par le dernier code envoyé. Saisissez le code du dernier e-mail reçu.',
   CODE_REPLAYED:
     'Ce code a déjà été utilisé. Attendez que votre application affiche le code suivant, puis saisissez-le.',
   CODE_ATTEMPTS_EXHAUSTED:

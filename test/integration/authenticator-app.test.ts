@@ -90,6 +90,30 @@ describe('authenticator app', () => {
     ).toBe('app')
   })
 
+  it('says the tries left before a wait after a wrong app code, as for an e-mailed code', async () => {
+    await signInByMail(bed)
+    const secret = await enroll(bed)
+    value(await bed.engine.signOut({}))
+    bed.clock.advance(30_000)
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const near = await Promise.all(
+      [-30_000, 0, 30_000].map((drift) => totpCodeAt(secret, bed.clock.t + drift)),
+    )
+    const wrong = ['000000', '111111', '222222', '333333'].find((c) => !near.includes(c))!
+    // 5 free failures per account (THROTTLE_POLICY), then a wait.
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'CODE_INVALID', params: { attemptsLeft: 4 } },
+    })
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'CODE_INVALID', params: { attemptsLeft: 3 } },
+    })
+    expect(
+      value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) })).factor,
+    ).toBe('app')
+  })
+
   it('accepts ±1 step of drift and refuses ±2 at sign-in', async () => {
     await signInByMail(bed)
     const secret = await enroll(bed)

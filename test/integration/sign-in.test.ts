@@ -92,11 +92,35 @@ describe('sign-in with an e-mailed code', () => {
     const again = value(await bed.engine.resendCode({}))
     expect(again.sentAt).toBe(bed.clock.t)
     const second = await codeOtherThan(bed, first)
+    // Issue 15: the old code is told apart from a wrong one.
     expect(await bed.engine.verifyCode({ code: first })).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_REPLACED' },
+    })
+    expect(value(await bed.engine.verifyCode({ code: second })).email).toBe(EMAIL)
+  })
+
+  it('says « ce code a été remplacé » for a code that a resend replaced, without counting it', async () => {
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const first = bed.smtp.lastCode(EMAIL)
+    value(await bed.engine.resendCode({}))
+    const second = bed.smtp.lastCode(EMAIL)
+    value(await bed.engine.resendCode({}))
+    const third = bed.smtp.lastCode(EMAIL)
+    for (const old of [first, second].filter((c) => c !== third)) {
+      expect(await bed.engine.verifyCode({ code: old })).toEqual({
+        ok: false,
+        error: { code: 'CODE_REPLACED' },
+      })
+    }
+    // A replaced code is not a guess: the account's throttle did not move.
+    expect((await bed.store.throttle.get(EMAIL))?.failures ?? 0).toBe(0)
+    const wrong = ['000000', '111111', '222222'].find((c) => ![first, second, third].includes(c))!
+    expect(await bed.engine.verifyCode({ code: wrong })).toMatchObject({
       ok: false,
       error: { code: 'CODE_INVALID' },
     })
-    expect(value(await bed.engine.verifyCode({ code: second })).email).toBe(EMAIL)
+    expect(value(await bed.engine.verifyCode({ code: third })).email).toBe(EMAIL)
   })
 
   it('starting the sign-in again sends a new code and voids the old', async () => {

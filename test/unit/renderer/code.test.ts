@@ -130,6 +130,19 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     )
   })
 
+  it('says « ce code a été remplacé » when the code typed is one a resend replaced', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')
+    await button(wrapper, t.code.resend).trigger('click')
+    await settle()
+    bridge.failNext('verifyCode', 'CODE_REPLACED')
+    await type(field(wrapper, t.code.label), '123456')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)).toEqual([t.errors.CODE_REPLACED])
+    expect(t.errors.CODE_REPLACED).not.toBe(t.errors.CODE_INVALID)
+  })
+
   it('takes digits only, and a pasted code with spaces or dashes', async () => {
     const wrapper = await mountKiosk(bridge)
     await toCodeScreen(wrapper, locale, 'agnes@mairie.fr')
@@ -225,7 +238,10 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     await type(field(wrapper, t.code.label), '111111')
     await button(wrapper, t.code.submit).trigger('click')
     await settle()
-    expect(alerts(wrapper)).toEqual([t.errorsApp.CODE_INVALID])
+    // A wrong app code says the tries left before a wait, as a wrong e-mailed code does.
+    expect(alerts(wrapper)).toEqual([
+      `${t.errorsApp.CODE_INVALID} ${fill(t.errorExtra.attemptsLeft, { attemptsLeft: 4 })}`,
+    ])
     bridge.failNext('verifyCode', 'CODE_REPLAYED')
     await type(field(wrapper, t.code.label), '246810')
     await button(wrapper, t.code.submit).trigger('click')

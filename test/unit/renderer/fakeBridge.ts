@@ -383,7 +383,7 @@ export class FakeBridge implements Bridge {
       return fail('CODE_ATTEMPTS_EXHAUSTED')
     }
     if (input.code !== this.pending.code) {
-      if (!isEmail) return fail('CODE_INVALID')
+      if (!isEmail) return this.wrongAppCode()
       const tries = (this.pending.tries ?? 0) + 1
       this.pending.tries = tries
       const left = LIMITS.emailCodeMaxTries - tries
@@ -800,6 +800,14 @@ export class FakeBridge implements Bridge {
     })
   }
 
+  /** As the engine: a wrong app code says the failures still free before a wait (5 per account). */
+  private wrongAppCodes = 0
+  private wrongAppCode(): Promise<Result<never>> {
+    this.wrongAppCodes += 1
+    const left = 5 - this.wrongAppCodes
+    return left > 0 ? fail('CODE_INVALID', { attemptsLeft: left }) : fail('CODE_INVALID')
+  }
+
   private steppedUp(): SessionView {
     this.session!.secondFactorAt = Date.now()
     this.stepUpCheck = null
@@ -817,7 +825,7 @@ export class FakeBridge implements Bridge {
     if (input.code !== check.code) {
       return check.factor === 'email'
         ? fail('CODE_INVALID', { attemptsLeft: 4 })
-        : fail('CODE_INVALID')
+        : this.wrongAppCode()
     }
     return ok(this.steppedUp())
   }

@@ -95,7 +95,10 @@ describe.each(LOCALES)('step-up with the app (%s)', (locale) => {
     expect(bridge.accounts.get(AGNES)!.app).not.toBeNull()
 
     await confirmWithApp(wrapper, locale, '111111')
-    expect(alerts(wrapper)).toEqual([t.errorsApp.CODE_INVALID])
+    // A wrong app code says the tries left before a wait, as a wrong e-mailed code does.
+    expect(alerts(wrapper)).toEqual([
+      `${t.errorsApp.CODE_INVALID} ${fill(t.errorExtra.attemptsLeft, { attemptsLeft: 4 })}`,
+    ])
     expect(heading(wrapper)).toBe(t.stepUp.title)
 
     await confirmWithApp(wrapper, locale)
