@@ -70,6 +70,8 @@ export const ConfigSchema = z.strictObject({
   issuer: z.string().trim().min(1).max(64).default('Guichet'),
   emailCodeTtlSeconds: z.number().int().min(60).max(3600).default(600),
   idleLockSeconds: z.number().int().min(5).max(86_400).default(120),
+  /** The longest a signed-in session lasts, active or not (the engine ends it). */
+  sessionMaxMinutes: z.number().int().min(1).max(1440).default(480),
   locale: z.enum(['fr', 'en']).default('fr'),
   terminalId: z
     .string()

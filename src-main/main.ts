@@ -137,7 +137,12 @@ async function launch(): Promise<void> {
   })
   // A crashed, hung or reloaded page never inherits the clerk's session.
   watchKioskPage(win.webContents, {
-    endSession: () => runtime?.api.reset(),
+    // pageAttached ends the session at once, then audits it.
+    endSession: () => {
+      runtime?.api
+        .pageAttached()
+        .catch((error: unknown) => log.error('Ending the session of a gone page failed', { error }))
+    },
     reload: () => {
       win
         .loadURL(APP_ENTRY_URL)

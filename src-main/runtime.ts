@@ -4,8 +4,7 @@
 
 import { access, constants, mkdir } from 'node:fs/promises'
 import type { Config } from './config'
-import type { Api } from './contract/dispatch'
-import { createEngine, type Clock, type Emit } from './engine/engine'
+import { createEngine, type Clock, type Emit, type Engine } from './engine/engine'
 import { createKeyClientFromConfig, type KeyClient, type WindowHandle } from './fido'
 import { createFileKeyProvider, defaultKeyFilePath, type KeyProvider } from './engine/keys'
 import { createLogger, type Logger } from './log'
@@ -33,7 +32,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime {
-  api: Api & { reset(): void }
+  api: Engine
   store: Store
   mailer: Mailer
   close(): Promise<void>
@@ -95,6 +94,7 @@ export async function openRuntime(config: Config, options: RuntimeOptions = {}):
       mailer,
       async close() {
         api.reset()
+        api.close()
         mailer.close()
         await keyClient.close?.()
         await store.close()

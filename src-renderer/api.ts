@@ -19,6 +19,7 @@ const METHOD_NAMES = {
   verifyCode: true,
   cancelSignIn: true,
   signOut: true,
+  stillHere: true,
   listFactors: true,
   beginAppEnrollment: true,
   confirmAppEnrollment: true,

@@ -169,6 +169,11 @@ export const methods = {
   verifyCode: { input: z.strictObject({ code: OtpCode }), output: SessionView },
   cancelSignIn: { input: Empty, output: Empty },
   signOut: { input: Empty, output: Empty },
+  /**
+   * « Je suis toujours là » (and input on the page): the signed-in session's
+   * idle time starts again. NOT_SIGNED_IN when the engine already ended it.
+   */
+  stillHere: { input: Empty, output: Empty },
 
   // « Mes facteurs d'authentification ».
   listFactors: { input: Empty, output: Factors },

@@ -27,6 +27,9 @@ export function accountMethods(
       const { user, s } = me.value
       // A temporary password was just typed: no step-up for choosing the real one.
       if (!s.mustChangePassword && !isRecent(ctx, s.secondFactorAt)) return fail('STEP_UP_REQUIRED')
+      // The current password is guessed against the same lock as at sign-in.
+      const locked = await refuseIfLocked(ctx, user.email)
+      if (locked) return locked
       if (!(await verifyPassword(user.passwordHash, current))) {
         return failure(ctx, user.email, user, 'password', { code: 'INVALID_CREDENTIALS' })
       }
@@ -59,17 +62,26 @@ export function accountMethods(
       const me = await signedInUser(ctx, { fresh: true })
       if (!me.ok) return me
       const { user } = me.value
-      if (email === user.email || (await store.users.byEmail(email))) return fail('EMAIL_TAKEN')
+      // The lock and the quota first; then the same answer whether the new
+      // address is free or another account's (which receives nothing): the
+      // screen must not tell which addresses exist. Both count in the quota.
+      const locked = await refuseIfLocked(ctx, user.email)
+      if (locked) return locked
       const now = ctx.clock.now()
       if (
         (await store.addressCodes.countSentSince(user.id, now - 3600_000)) >= EMAIL_CODES_PER_HOUR
       ) {
         return fail('CODE_QUOTA_EXCEEDED', { retryAfterSeconds: 3600 })
       }
+      if (email === user.email) return fail('EMAIL_TAKEN') // their own: nothing to hide
+      const taken = (await store.users.byEmail(email)) !== undefined
+      // For a taken address the code is one nobody is sent: entering any code fails.
       const code = randomDigits(6)
       const expiresAt = now + config.emailCodeTtlSeconds * 1000
-      const sent = await mailCode(ctx, user, email, addressCodeLetter, code, now)
-      if (!sent.ok) return sent
+      if (!taken) {
+        const sent = await mailCode(ctx, user, email, addressCodeLetter, code, now)
+        if (!sent.ok) return sent
+      }
       await store.transaction(async (tx) => {
         await tx.addressCodes.insertReplacing({
           userId: user.id,
@@ -82,17 +94,20 @@ export function accountMethods(
           at: now,
           terminalId: config.terminalId,
           event: 'address-code-sent',
-          outcome: 'ok',
+          outcome: taken ? 'fail' : 'ok',
           userId: user.id,
           email: user.email,
-          detail: `to ${maskEmail(email)}`,
+          detail: taken
+            ? `not sent: ${maskEmail(email)} belongs to another account`
+            : `to ${maskEmail(email)}`,
         })
       })
       return ok({ maskedEmail: maskEmail(email), sentAt: now, expiresAt })
     },
 
     async confirmAddressChange({ code }) {
-      const me = await signedInUser(ctx)
+      // Begun under step-up, confirmed within its window only.
+      const me = await signedInUser(ctx, { fresh: true })
       if (!me.ok) return me
       const { user, s } = me.value
       const locked = await refuseIfLocked(ctx, user.email)

@@ -9,7 +9,7 @@ import type { Api } from '../contract/dispatch'
 import type { AppEnrollment } from '../contract/methods'
 import type { UserRecord } from '../store/types'
 import type { EngineContext } from './context'
-import { factorsOf } from './factors'
+import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
 import { sendNotice } from './notices'
 import { ENROLLMENT_MAX_TRIES, ENROLLMENT_TTL_MS } from './policy'
 import { recoveryCodesForFirstFactor } from './recovery'
@@ -99,7 +99,8 @@ export function appMethods(
     },
 
     async confirmAppEnrollment({ code, deviceName }) {
-      const me = await signedInUser(ctx, { duringEnrollment: true })
+      // Begun under step-up, confirmed within its window only.
+      const me = await signedInUser(ctx, { duringEnrollment: true, fresh: true })
       if (!me.ok) return me
       const { user, s } = me.value
       const checked = await confirmPending(ctx, terminal.enrollment, code)
@@ -147,6 +148,7 @@ export function appMethods(
         email: user.email,
         factor: 'app',
       })
+      await voidRecoveryCodesWithoutFactor(ctx, user)
       await sendNotice(ctx, user, 'app-removed')
       return ok(await factorsOf(ctx, user))
     },

@@ -11,6 +11,7 @@
  */
 
 import type { Api } from '../contract/dispatch'
+import { fail, ok } from '../contract/errors'
 import type { MethodName } from '../contract/methods'
 import type { Config } from '../config'
 import { silentLogger, type Logger } from '../log'
@@ -24,7 +25,8 @@ import { recoveryMethods } from './recovery'
 import { open, seal } from './secrets'
 import { passwordlessMethods } from './passwordless'
 import { keyMethods } from './security-keys'
-import { Terminal } from './session'
+import { SESSION_SWEEP_MS } from './policy'
+import { expireSession, Terminal, touchSession } from './session'
 import { setupMethods } from './setup'
 import { signInMethods } from './sign-in'
 import { stepUpMethods } from './step-up'
@@ -47,6 +49,15 @@ export {
 export type Engine = Api & {
   /** Ends the session of this terminal (sign-out, idle lock, shutdown). */
   reset(): void
+  /**
+   * A new page attached (a page load in the web host, a reload or a new
+   * renderer in Electron): it never inherits a session. Ends it at once, and
+   * again after any call in flight; audited (`session-ended`) when a clerk was
+   * signed in.
+   */
+  pageAttached(): Promise<void>
+  /** Stops the timer that expires sessions (shutdown). */
+  close(): void
 }
 
 class Mutex {
@@ -131,6 +142,9 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...recoveryMethods(ctx),
     ...accountMethods(ctx),
     ...stepUpMethods(ctx),
+    async stillHere() {
+      return ctx.terminal.session.kind === 'signed-in' ? ok({}) : fail('NOT_SIGNED_IN')
+    },
   }
 
   // One call at a time: a double click must not interleave two sign-ins. Only
@@ -140,12 +154,45 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const serialized = Object.fromEntries(
     (Object.keys(api) as MethodName[]).map((name) => {
       const method = api[name] as (i: unknown) => Promise<unknown>
+      // Every call first ends a session past its lifetime; a call from the page
+      // (getStatus only reads) is activity that keeps the session alive.
+      const lived = async (input: unknown): Promise<unknown> => {
+        await expireSession(ctx)
+        if (name !== 'getStatus') touchSession(ctx)
+        return method(input)
+      }
       return [
         name,
-        unserialized.has(name) ? method : (input: unknown) => mutex.run(() => method(input)),
+        unserialized.has(name) ? method : (input: unknown) => mutex.run(() => lived(input)),
       ]
     }),
   ) as unknown as Api
 
-  return { ...serialized, reset: () => ctx.terminal.end() }
+  // With no call at all (a closed page), the engine still ends the session in time.
+  const sweep = setInterval(() => {
+    mutex
+      .run(() => expireSession(ctx))
+      .catch((error: unknown) => ctx.log.error('Ending an expired session failed', { error }))
+  }, SESSION_SWEEP_MS)
+  sweep.unref()
+
+  return {
+    ...serialized,
+    reset: () => ctx.terminal.end(),
+    async pageAttached() {
+      const before = ctx.terminal.session
+      ctx.terminal.end()
+      await mutex.run(async () => {
+        ctx.terminal.end() // a call in flight may have completed a sign-in meanwhile
+        if (before.kind === 'signed-in')
+          await ctx.audit({
+            event: 'session-ended',
+            outcome: 'ok',
+            userId: before.userId,
+            detail: 'a new page attached',
+          })
+      })
+    },
+    close: () => clearInterval(sweep),
+  }
 }

@@ -68,3 +68,24 @@ export function factorMethods(ctx: EngineContext): Pick<Api, 'listFactors'> {
     },
   }
 }
+
+/**
+ * After an app or key was removed: with neither left, the recovery codes are
+ * voided too (they stand in for a factor that no longer exists), audited.
+ */
+export async function voidRecoveryCodesWithoutFactor(
+  ctx: EngineContext,
+  user: UserRecord,
+): Promise<void> {
+  if (await hasAppOrKey(ctx, user.id)) return
+  const removed = await ctx.store.recovery.removeAll(user.id)
+  if (removed > 0)
+    await ctx.audit({
+      event: 'recovery-codes-voided',
+      outcome: 'ok',
+      userId: user.id,
+      email: user.email,
+      factor: 'recovery',
+      detail: 'the last app or key was removed',
+    })
+}

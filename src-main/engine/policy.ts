@@ -23,5 +23,9 @@ export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
 export const CLOCK_TOLERANCE_MS = 5_000
 /** Sensitive changes need a second factor checked within this window (step-up). */
 export const STEP_UP_WINDOW_MS = LIMITS.stepUpWindowSeconds * 1000
+/** The « Toujours là ? » warning after idleLockSeconds; the engine waits it out too. */
+export const IDLE_WARNING_MS = 30_000
+/** How often the engine looks for a session past its lifetime, with no call from the page. */
+export const SESSION_SWEEP_MS = 5_000
 /** How long a key operation waits for the clerk's touch. */
 export const KEY_TOUCH_TIMEOUT_MS = 30_000

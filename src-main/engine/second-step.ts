@@ -45,6 +45,16 @@ export async function completeSignIn(
   // The counter is cleared with the success recorded, or neither.
   await store.transaction(async (tx) => {
     await tx.throttle.reset(user.email)
+    // IT's temporary password is single use: this sign-in consumes it (any
+    // later one finds it expired). The clerk replaces it in this session;
+    // abandoning that means IT issues another.
+    if (user.mustChangePassword && user.passwordExpiresAt !== null)
+      await tx.users.setPassword(user.id, {
+        passwordHash: user.passwordHash,
+        mustChange: true,
+        expiresAt: Math.min(user.passwordExpiresAt, now - 1),
+        now,
+      })
     await tx.audit.append({
       at: now,
       terminalId: config.terminalId,
@@ -55,16 +65,19 @@ export async function completeSignIn(
       factor,
     })
   })
-  // Policy first-sign-in-only: a sign-in by e-mailed code must end with an app or a key.
+  // Policy first-sign-in-only: a sign-in by e-mailed code, or by a recovery code
+  // of an account left with no app or key, must end with an app or a key.
   const mustEnroll =
     config.policy.emailCode === 'first-sign-in-only' &&
-    factor === 'email' &&
+    (factor === 'email' || factor === 'recovery') &&
     !(await hasAppOrKey(ctx, user.id))
   const session: SignedIn = {
     kind: 'signed-in',
     userId: user.id,
     factor,
     secondFactorAt: now,
+    startedAt: now,
+    lastActivityAt: now,
     mustEnroll,
     mustChangePassword: user.mustChangePassword,
     checkFactors: factor === 'recovery',

@@ -11,7 +11,7 @@ import type { Api } from '../contract/dispatch'
 import { FidoError, type KeyClient, type KeyStatus } from '../fido'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
-import { factorsOf } from './factors'
+import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
 import { sendNotice } from './notices'
 import { KEY_CHALLENGE_TTL_MS, KEY_TOUCH_TIMEOUT_MS } from './policy'
 import { recoveryCodesForFirstFactor } from './recovery'
@@ -285,6 +285,7 @@ export function keyMethods(
         factor: 'key',
         detail: `key ${id}`,
       })
+      await voidRecoveryCodesWithoutFactor(ctx, user)
       await sendNotice(ctx, user, 'key-removed')
       return ok(await factorsOf(ctx, user))
     },

@@ -3,6 +3,15 @@
  * or a signed-in clerk. Ending it (sign-out, idle lock, the next person's
  * sign-in) also drops a pending enrollment and aborts a key operation, so
  * nothing of one clerk is left for the next.
+ *
+ * The engine owns the session's lifetime, not the page: a signed-in session
+ * ends after idleLockSeconds + the 30 s warning without a call from the page
+ * (any contract call but getStatus, or `stillHere` from the idle dialog), and
+ * after sessionMaxMinutes whatever happens; a sign-in waiting for its second
+ * step ends with its code's lifetime. `expireSession` applies this at every
+ * call and, with no call at all (a closed page), on a timer; each expiry is
+ * audited as `session-expired`. A new page never inherits a session: the web
+ * host and the Electron shell call `pageAttached` (engine.reset) first.
  */
 
 import { fail, ok, type Result } from '../contract/errors'
@@ -10,7 +19,7 @@ import type { Factor, SessionView } from '../contract/methods'
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
-import { CLOCK_TOLERANCE_MS, STEP_UP_WINDOW_MS } from './policy'
+import { CLOCK_TOLERANCE_MS, IDLE_WARNING_MS, STEP_UP_WINDOW_MS } from './policy'
 
 export interface PendingSignIn {
   kind: 'pending'
@@ -33,6 +42,10 @@ export interface SignedIn {
   factor: Factor
   /** When the second factor was last checked (step-up uses it). */
   secondFactorAt: number
+  /** When the sign-in completed (sessionMaxMinutes counts from here). */
+  startedAt: number
+  /** The page's last call (idleLockSeconds + the warning count from here). */
+  lastActivityAt: number
   mustEnroll: boolean
   mustChangePassword: boolean
   checkFactors: boolean
@@ -161,4 +174,44 @@ export async function signedInUser(
   // Step-up: a sensitive change needs a second factor checked in the last 5 minutes.
   if (options.fresh && !isRecent(ctx, session.secondFactorAt)) return fail('STEP_UP_REQUIRED')
   return ok({ user, s: session })
+}
+
+/** Why a session is past its lifetime at `now`, or undefined while it lives. */
+export function expiryOf(ctx: EngineContext, now: number): string | undefined {
+  const s = ctx.terminal.session
+  if (s.kind === 'signed-in') {
+    if (now - s.startedAt > ctx.config.sessionMaxMinutes * 60_000) return 'maximum duration'
+    if (now - s.lastActivityAt > ctx.config.idleLockSeconds * 1000 + IDLE_WARNING_MS)
+      return 'no activity'
+    return undefined
+  }
+  if (s.kind === 'pending' && now > s.validUntil) return 'second step not given in time'
+  return undefined
+}
+
+/**
+ * Ends the session when it is past its lifetime, and audits it
+ * (`session-expired`, the account, why). True when it ended one.
+ */
+export async function expireSession(ctx: EngineContext): Promise<boolean> {
+  const s = ctx.terminal.session
+  if (s.kind === 'none') return false
+  const why = expiryOf(ctx, ctx.clock.now())
+  if (!why) return false
+  ctx.terminal.end() // before any await: nothing can use it meanwhile
+  const user = await ctx.store.users.byId(s.userId).catch(() => undefined)
+  await ctx.audit({
+    event: 'session-expired',
+    outcome: 'ok',
+    userId: s.userId,
+    email: user?.email ?? (s.kind === 'pending' ? s.email : null),
+    detail: s.kind === 'pending' ? `sign-in: ${why}` : why,
+  })
+  return true
+}
+
+/** A call from the page: the signed-in session's idle time starts again. */
+export function touchSession(ctx: EngineContext): void {
+  const s = ctx.terminal.session
+  if (s.kind === 'signed-in') s.lastActivityAt = ctx.clock.now()
 }

@@ -33,7 +33,8 @@ async function startSecondStep(
     attemptId: randomId(),
     startedAt: now,
   }
-  const validUntil = now + (ctx.config.emailCodeTtlSeconds + 60) * 1000
+  // The pending sign-in lives as long as its code (an e-mailed code, or an app's or key's turn).
+  const validUntil = now + ctx.config.emailCodeTtlSeconds * 1000
   if (available.hasApp) {
     return ok({ ...base, factor: 'app', sentAt: null, expiresAt: null, validUntil })
   }
@@ -43,7 +44,7 @@ async function startSecondStep(
   }
   const sent = await issueEmailCode(ctx, user, base.attemptId, codesSentLastHour)
   if (!sent.ok) return sent
-  return ok({ ...base, factor: 'email', ...sent.value, validUntil })
+  return ok({ ...base, factor: 'email', ...sent.value, validUntil: sent.value.expiresAt })
 }
 
 export function signInMethods(
@@ -117,7 +118,7 @@ export function signInMethods(
         pending.replacedMacs = [...(pending.replacedMacs ?? []), sent.value.replaced]
       pending.sentAt = sent.value.sentAt
       pending.expiresAt = sent.value.expiresAt
-      pending.validUntil = sent.value.expiresAt + 60_000
+      pending.validUntil = sent.value.expiresAt
       return ok(await stepView(ctx, pending))
     },
 

@@ -9,9 +9,6 @@
  * are estimated (a password may be up to 256). What lies beyond adds strength
  * the estimate does not need to see to say "strong enough".
  *
- * The worker runs at the lowest priority (nice 19, this thread only on Linux):
- * on a 2-core kiosk the loop that answers the clerk wins the CPU over it.
- *
  * The worker's code is a string run with `eval`, loading the dictionaries
  * through `createRequire` from this module's own location: it works the same
  * from the sources (tsx, vitest) and from the electron-vite bundle, whose
@@ -26,10 +23,6 @@ export const STRENGTH_INPUT_CHARS = 100
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { createRequire } = require('node:module')
-try {
-  // Linux: this thread only. The kiosk's own loop wins the CPU over an estimate.
-  require('node:os').setPriority(0, 19)
-} catch {}
 const load = createRequire(workerData.from)
 const { ZxcvbnFactory } = load('@zxcvbn-ts/core')
 const common = load('@zxcvbn-ts/language-common')

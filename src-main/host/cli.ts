@@ -70,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       port,
       log,
       // A browser coming in, or a page (re)loading, starts with no session.
-      onPageAttached: () => runtime.api.reset(),
+      onPageAttached: () => runtime.api.pageAttached(),
     })
     target.host = host
     process.stdout.write(

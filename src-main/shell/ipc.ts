@@ -122,6 +122,7 @@ export function createHandlers(api: Api, options: HandlerOptions): HandlerTable 
     verifyCode: via('verifyCode'),
     cancelSignIn: via('cancelSignIn'),
     signOut,
+    stillHere: via('stillHere'),
     listFactors: via('listFactors'),
     beginAppEnrollment: via('beginAppEnrollment'),
     confirmAppEnrollment: via('confirmAppEnrollment'),

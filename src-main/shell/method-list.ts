@@ -16,6 +16,7 @@ const METHOD_TABLE = {
   verifyCode: true,
   cancelSignIn: true,
   signOut: true,
+  stillHere: true,
   listFactors: true,
   beginAppEnrollment: true,
   confirmAppEnrollment: true,

@@ -109,6 +109,7 @@ describe('bad input gets a typed error and changes nothing', () => {
       verifyCode: 'VALIDATION',
       cancelSignIn: 'ok',
       signOut: 'ok',
+      stillHere: 'NOT_SIGNED_IN',
       listFactors: 'NOT_SIGNED_IN',
       beginAppEnrollment: 'NOT_SIGNED_IN',
       confirmAppEnrollment: 'VALIDATION',

@@ -312,21 +312,27 @@ describe('« Changer mon adresse de connexion »', () => {
 
   it('applies only once the code sent to the new address is entered; the old one is told', async () => {
     const { secret } = await withApp(bed)
-    expect(await bed.engine.beginAddressChange({ email: 'bob@mairie.fr' })).toEqual({
+    expect(await bed.engine.confirmAddressChange({ code: '123456' })).toEqual({
       ok: false,
-      error: { code: 'EMAIL_TAKEN' },
+      error: { code: 'NO_PENDING_ADDRESS_CHANGE' },
     })
+    // another account's address: the same answer as a free one, and no mail (issue 13)
     expect(await dispatch(bed.engine, 'beginAddressChange', { email: 'BOB@Mairie.fr' })).toEqual({
+      ok: true,
+      value: {
+        maskedEmail: 'b•••@mairie.fr',
+        sentAt: bed.clock.t,
+        expiresAt: bed.clock.t + 600_000,
+      },
+    })
+    expect(bed.smtp.mails.some((m) => m.to === 'bob@mairie.fr')).toBe(false)
+    expect(await bed.engine.beginAddressChange({ email: EMAIL })).toEqual({
       ok: false,
       error: { code: 'EMAIL_TAKEN' },
     })
     expect(
       await dispatch(bed.engine, 'beginAddressChange', { email: 'pas une adresse' }),
     ).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
-    expect(await bed.engine.confirmAddressChange({ code: '123456' })).toEqual({
-      ok: false,
-      error: { code: 'NO_PENDING_ADDRESS_CHANGE' },
-    })
 
     const started = value(await bed.engine.beginAddressChange({ email: 'alice.dupont@mairie.fr' }))
     expect(started).toEqual({
@@ -343,12 +349,19 @@ describe('« Changer mon adresse de connexion »', () => {
     })
     expect((await bed.store.users.byId(1))?.email).toBe(EMAIL) // nothing changed yet
     bed.clock.advance(600_001)
+    // past the step-up window too: the second factor first, then the code is too old
+    expect(await bed.engine.confirmAddressChange({ code })).toEqual({
+      ok: false,
+      error: { code: 'STEP_UP_REQUIRED' },
+    })
+    value(await bed.engine.beginStepUp({}))
+    value(await bed.engine.stepUp({ code: await totpCodeAt(secret, bed.clock.t) }))
     expect(await bed.engine.confirmAddressChange({ code })).toEqual({
       ok: false,
       error: { code: 'CODE_EXPIRED' },
     })
 
-    bed.clock.advance(-600_001 + 1000)
+    bed.clock.advance(30_000)
     value(await bed.engine.beginAddressChange({ email: 'alice.dupont@mairie.fr' }))
     const code2 = bed.smtp.lastCode('alice.dupont@mairie.fr')
     const session = value(await bed.engine.confirmAddressChange({ code: code2 }))

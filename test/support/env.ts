@@ -105,6 +105,11 @@ export async function startBed(
       dataDir: dir.path,
       mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 2 },
       terminalId: 'poste-1',
+      // The engine ends an idle session (idleLockSeconds + 30 s) and a long one
+      // (sessionMaxMinutes): beds whose clock jumps minutes ahead keep theirs
+      // unless a test sets these.
+      idleLockSeconds: 86_400,
+      sessionMaxMinutes: 1440,
       ...(store ? { store } : {}),
       ...overrides,
       ...o,

@@ -70,42 +70,47 @@ describe('passwords', () => {
     ).toBeUndefined()
   })
 
-  it('checks a 256-character password off the main thread: no event-loop block over 20 ms', async () => {
-    // zxcvbn took 4.6 s on the main thread for this one (issue 13, finding 7).
-    // Two probes watch the loop: monitorEventLoopDelay (wall-clock delay), and
-    // the loop thread's own time on the CPU between two turns (Linux schedstat,
-    // ns). A block is the loop running something for over 20 ms without turning;
-    // on this shared 2-core machine the wall delay also holds the time the OS
-    // keeps the thread waiting for a core (30+ ms spikes even when idle), which
-    // is no block of ours, so the bound applies to the time on the CPU.
-    const password = Array.from({ length: 256 }, (_, i) => 'aZ9!éçpass'[i % 10]).join('')
-    await stopStrengthWorker() // from cold: starting the worker is part of it
-    const probe = monitorEventLoopDelay({ resolution: 1 })
-    probe.enable()
-    let ticks = 0
-    let longestOnCpuMs = 0
-    let lastCpu = loopThreadCpuNs()
-    const timer = setInterval(() => {
-      const cpu = loopThreadCpuNs()
-      longestOnCpuMs = Math.max(longestOnCpuMs, (cpu - lastCpu) / 1e6)
-      lastCpu = cpu
-      ticks++
-    }, 2)
-    const verdicts = await Promise.all([
-      checkNewPassword(password, ctx),
-      checkNewPassword([...password].reverse().join(''), ctx),
-    ])
-    clearInterval(timer)
-    probe.disable()
-    console.log(
-      `[password] 256 characters checked twice: longest loop delay ${(probe.max / 1e6).toFixed(1)} ms (wall), ` +
-        `longest loop stretch on the CPU ${longestOnCpuMs.toFixed(1)} ms, ${ticks} turns`,
-    )
-    expect(verdicts).toEqual([undefined, undefined])
-    expect(ticks, 'the loop kept turning while the worker estimated').toBeGreaterThan(50)
-    expect(
-      longestOnCpuMs,
-      'longest stretch of the loop on the CPU between two turns, ms',
-    ).toBeLessThan(20)
-  })
+  // Seconds of estimation in the worker, longer on a loaded machine: the bound is on the loop, not the time.
+  it(
+    'checks a 256-character password off the main thread: no event-loop block over 20 ms',
+    { timeout: 180_000 },
+    async () => {
+      // zxcvbn took 4.6 s on the main thread for this one (issue 13, finding 7).
+      // Two probes watch the loop: monitorEventLoopDelay (wall-clock delay), and
+      // the loop thread's own time on the CPU between two turns (Linux schedstat,
+      // ns). A block is the loop running something for over 20 ms without turning;
+      // on this shared 2-core machine the wall delay also holds the time the OS
+      // keeps the thread waiting for a core (30+ ms spikes even when idle), which
+      // is no block of ours, so the bound applies to the time on the CPU.
+      const password = Array.from({ length: 256 }, (_, i) => 'aZ9!éçpass'[i % 10]).join('')
+      await stopStrengthWorker() // from cold: starting the worker is part of it
+      const probe = monitorEventLoopDelay({ resolution: 1 })
+      probe.enable()
+      let ticks = 0
+      let longestOnCpuMs = 0
+      let lastCpu = loopThreadCpuNs()
+      const timer = setInterval(() => {
+        const cpu = loopThreadCpuNs()
+        longestOnCpuMs = Math.max(longestOnCpuMs, (cpu - lastCpu) / 1e6)
+        lastCpu = cpu
+        ticks++
+      }, 2)
+      const verdicts = await Promise.all([
+        checkNewPassword(password, ctx),
+        checkNewPassword([...password].reverse().join(''), ctx),
+      ])
+      clearInterval(timer)
+      probe.disable()
+      console.log(
+        `[password] 256 characters checked twice: longest loop delay ${(probe.max / 1e6).toFixed(1)} ms (wall), ` +
+          `longest loop stretch on the CPU ${longestOnCpuMs.toFixed(1)} ms, ${ticks} turns`,
+      )
+      expect(verdicts).toEqual([undefined, undefined])
+      expect(ticks, 'the loop kept turning while the worker estimated').toBeGreaterThan(50)
+      expect(
+        longestOnCpuMs,
+        'longest stretch of the loop on the CPU between two turns, ms',
+      ).toBeLessThan(20)
+    },
+  )
 })

@@ -414,6 +414,13 @@ export class FakeBridge implements Bridge {
     return ok({})
   }
 
+  stillHere = (input: Input<'stillHere'>): Promise<Result<Output<'stillHere'>>> => {
+    const failure = this.record('stillHere', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    if (!this.session) return Promise.resolve({ ok: false, error: { code: 'NOT_SIGNED_IN' } })
+    return ok({})
+  }
+
   private signedIn(): FakeAccount | null {
     return this.session ? (this.accounts.get(this.session.email) ?? null) : null
   }

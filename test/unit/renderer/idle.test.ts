@@ -175,4 +175,35 @@ describe.each(LOCALES)('idle lock (%s)', (locale) => {
     await vi.advanceTimersByTimeAsync(2_000)
     expect(wrapper.find('[role="alertdialog"]').exists()).toBe(true)
   })
+
+  it('tells the engine the clerk is here (stillHere): on input at most every 5 s, and on « Je suis toujours là »', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    const before = bridge.callsOf('stillHere').length
+    for (let i = 0; i < 10; i++) {
+      window.dispatchEvent(new Event('pointermove'))
+      await vi.advanceTimersByTimeAsync(1_000)
+    }
+    await settle()
+    // 10 s of input: the first move, then one 5 s later
+    expect(bridge.callsOf('stillHere').length - before).toBe(2)
+    await vi.advanceTimersByTimeAsync(61_000)
+    await button(wrapper, t.idle.stay).trigger('click')
+    await settle()
+    expect(bridge.callsOf('stillHere').length - before).toBe(3)
+    expect(heading(wrapper)).not.toBe(t.signIn.title)
+  })
+
+  it('signs out when the engine already ended the session (a stillHere answered NOT_SIGNED_IN)', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    bridge.failNext('stillHere', 'NOT_SIGNED_IN')
+    await vi.advanceTimersByTimeAsync(6_000)
+    window.dispatchEvent(new Event('keydown'))
+    await settle()
+    await vi.advanceTimersByTimeAsync(0)
+    await settle()
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(wrapper.text()).not.toContain('Agnès')
+  })
 })

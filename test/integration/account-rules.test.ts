@@ -1,0 +1,194 @@
+// Issue 13, findings 3–6 and the step-up window, each against the engine on a
+// real store (SQLite here, PostgreSQL in the node-pg project):
+// - changePassword honours and counts the lockout like sign-in;
+// - beginAddressChange answers the same for a taken and a free address (and
+//   sends nothing to the taken one), the lock and the quota first;
+// - recovery codes are voided with the last app or key, and a recovery-code
+//   sign-in of an account left with none must enroll;
+// - IT's temporary password is consumed at its first successful sign-in;
+// - an action begun under step-up cannot be confirmed after the window.
+
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { STEP_UP_WINDOW_MS, THROTTLE_POLICY } from '../../src-main/engine/engine'
+import { hashPassword } from '../../src-main/engine/password'
+import { totpCodeAt } from '../../src-main/engine/totp'
+import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
+
+const EMAIL = 'alice.martin@mairie.fr'
+const OTHER = 'bernard.petit@mairie.fr'
+const NEW_PASSWORD = 'Marché-du-jeudi-sous-la-pluie'
+
+async function signInByMail(bed: TestBed, password = PASSWORD): Promise<void> {
+  value(await bed.engine.signIn({ email: EMAIL, password }))
+  value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+}
+
+async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] }> {
+  await signInByMail(bed)
+  const e = value(await bed.engine.beginAppEnrollment({}))
+  const secret = e.secretGroups.join('')
+  const factors = value(
+    await bed.engine.confirmAppEnrollment({
+      code: await totpCodeAt(secret, bed.clock.t),
+      deviceName: 'Tél',
+    }),
+  )
+  return { secret, codes: factors.newRecoveryCodes ?? [] }
+}
+
+describe('account rules (issue 13)', () => {
+  let bed: TestBed
+  beforeEach(async () => {
+    bed = await startBed()
+    await addUser(bed.store, EMAIL)
+    await addUser(bed.store, OTHER, 'Bernard Petit')
+  })
+  afterEach(() => bed.close())
+
+  it('changePassword: the lock of wrong guesses stops the right password too, and counts', async () => {
+    await signInByMail(bed)
+    const guesses = THROTTLE_POLICY.freeFailures + 1
+    for (let i = 0; i < guesses; i++) {
+      const r = await bed.engine.changePassword({
+        current: `wrong-guess-${i}-abcdef`,
+        next: NEW_PASSWORD,
+      })
+      expect(r.ok).toBe(false)
+    }
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(guesses)
+    const right = await bed.engine.changePassword({ current: PASSWORD, next: NEW_PASSWORD })
+    expect(right).toMatchObject({ ok: false, error: { code: 'ACCOUNT_LOCKED' } })
+    // the password did not change, and the lock is the sign-in's lock
+    value(await bed.engine.signOut({}))
+    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toMatchObject({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED' },
+    })
+    bed.clock.advance(THROTTLE_POLICY.maxWaitMs + 1000)
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+  })
+
+  it('beginAddressChange answers a taken address exactly like a free one, and mails nothing to it', async () => {
+    await signInByMail(bed)
+    const mailsBefore = bed.smtp.mails.length
+    const free = value(await bed.engine.beginAddressChange({ email: 'alice.m@mairie.fr' }))
+    const taken = value(await bed.engine.beginAddressChange({ email: OTHER }))
+    expect(Object.keys(taken).sort()).toEqual(Object.keys(free).sort())
+    expect(taken).toEqual({
+      maskedEmail: 'b•••@mairie.fr',
+      sentAt: free.sentAt,
+      expiresAt: free.expiresAt,
+    })
+    const sent = bed.smtp.mails.slice(mailsBefore)
+    expect(sent.map((m) => m.to)).toEqual(['alice.m@mairie.fr'])
+    // a disabled account's address too
+    await bed.store.users.setDisabled(2, true, bed.clock.t)
+    expect((await bed.engine.beginAddressChange({ email: OTHER })).ok).toBe(true)
+    // no code confirms a taken address: there is none to know
+    const wrong = await bed.engine.confirmAddressChange({ code: '000000' })
+    expect(wrong).toMatchObject({ ok: false })
+    expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
+    expect(bed.smtp.mails.slice(mailsBefore).every((m) => m.to !== OTHER)).toBe(true)
+  })
+
+  it('beginAddressChange: the quota counts taken addresses too, and comes first', async () => {
+    await signInByMail(bed)
+    for (let i = 0; i < 5; i++) {
+      const r = await bed.engine.beginAddressChange({ email: i % 2 ? OTHER : `a${i}@mairie.fr` })
+      expect(r.ok, `attempt ${i}`).toBe(true)
+    }
+    for (const email of [OTHER, 'free@mairie.fr'])
+      expect(await bed.engine.beginAddressChange({ email })).toEqual({
+        ok: false,
+        error: { code: 'CODE_QUOTA_EXCEEDED', params: { retryAfterSeconds: 3600 } },
+      })
+  })
+
+  it('recovery codes are voided with the last app or key', async () => {
+    const { codes } = await withApp(bed)
+    expect(codes).toHaveLength(10)
+    expect(await bed.store.recovery.countUnused(1)).toBe(10)
+    value(await bed.engine.removeApp({}))
+    expect(await bed.store.recovery.countUnused(1)).toBe(0)
+    const audit = await bed.store.audit.list()
+    expect(audit.map((a) => a.event)).toContain('recovery-codes-voided')
+    value(await bed.engine.signOut({}))
+    // the next sign-in is by e-mailed code: no recovery code is offered or accepted
+    const step = value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(step.factor).toBe('email')
+    expect((await bed.engine.useRecoveryCode({ code: codes[0]! })).ok).toBe(false)
+  })
+
+  it('a recovery-code sign-in of an account with no app or key must enroll (policy first-sign-in-only)', async () => {
+    const { codes } = await withApp(bed)
+    value(await bed.engine.signOut({}))
+    // an account left with codes and no factor (removed outside the engine, or before this rule)
+    await bed.store.apps.remove(1)
+    const { engine } = await bed.reopen({ policy: { emailCode: 'first-sign-in-only' } })
+    value(await engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const session = value(await engine.useRecoveryCode({ code: codes[0]! }))
+    expect(session.mustEnroll).toBe(true)
+    expect(await engine.issueRecoveryCodes({})).toEqual({
+      ok: false,
+      error: { code: 'ENROLLMENT_REQUIRED' },
+    })
+  })
+
+  it('IT’s temporary password is consumed by its first sign-in', async () => {
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    await bed.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt: bed.clock.t + 24 * 3600_000,
+      now: bed.clock.t,
+    })
+    await signInByMail(bed, TEMPORARY)
+    expect(value(await bed.engine.getStatus({})).session?.mustChangePassword).toBe(true)
+    // abandoned without choosing a password: it does not sign in again
+    value(await bed.engine.signOut({}))
+    expect(await bed.engine.signIn({ email: EMAIL, password: TEMPORARY })).toEqual({
+      ok: false,
+      error: { code: 'TEMP_PASSWORD_EXPIRED' },
+    })
+  })
+
+  it('the temporary password can still be replaced in the session that consumed it', async () => {
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    await bed.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt: bed.clock.t + 24 * 3600_000,
+      now: bed.clock.t,
+    })
+    await signInByMail(bed, TEMPORARY)
+    value(await bed.engine.changePassword({ current: TEMPORARY, next: NEW_PASSWORD }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: NEW_PASSWORD }))
+  })
+
+  it('an app enrollment begun under step-up cannot be confirmed after the step-up window', async () => {
+    await signInByMail(bed)
+    const e = value(await bed.engine.beginAppEnrollment({}))
+    bed.clock.advance(STEP_UP_WINDOW_MS + 1000) // the enrollment itself lives 10 minutes
+    const secret = e.secretGroups.join('')
+    expect(
+      await bed.engine.confirmAppEnrollment({
+        code: await totpCodeAt(secret, bed.clock.t),
+        deviceName: 'Tél',
+      }),
+    ).toEqual({ ok: false, error: { code: 'STEP_UP_REQUIRED' } })
+    expect(await bed.store.apps.get(1)).toBeUndefined()
+  })
+
+  it('an address change begun under step-up cannot be confirmed after the step-up window', async () => {
+    await signInByMail(bed)
+    value(await bed.engine.beginAddressChange({ email: 'alice.m@mairie.fr' }))
+    const code = bed.smtp.lastCode('alice.m@mairie.fr')
+    bed.clock.advance(STEP_UP_WINDOW_MS + 1000) // the code itself lives 10 minutes
+    expect(await bed.engine.confirmAddressChange({ code })).toEqual({
+      ok: false,
+      error: { code: 'STEP_UP_REQUIRED' },
+    })
+    expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
+  })
+})
