@@ -40,7 +40,7 @@ describe('security keys in Chromium', () => {
     await expectHeading(page, 'Saisissez votre code')
     await enterCode(page, smtp.lastCode(ALICE))
     await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('button', { name: "Mes facteurs d'authentification" }).click()
+    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
     await page.getByRole('button', { name: 'Ajouter une clé de sécurité' }).click()
     await expectHeading(page, 'Ajouter une clé de sécurité')
     await expectAccessible(page, 'add a key')
@@ -54,11 +54,11 @@ describe('security keys in Chromium', () => {
     await smtp.find(ALICE, 'Clé de sécurité ajoutée')
 
     // back to the list, then sign out
-    await page.getByRole('button', { name: "Retour à mes facteurs d'authentification" }).click()
-    await expectHeading(page, "Mes facteurs d'authentification")
+    await page.getByRole('button', { name: 'Retour à mes facteurs d’authentification' }).click()
+    await expectHeading(page, 'Mes facteurs d’authentification')
     await page.getByText('Clé bleue').first().waitFor()
     await screenshot(page, 'fr-22-factors-with-key')
-    await page.getByRole('button', { name: "Retour à l'accueil" }).click()
+    await page.getByRole('button', { name: 'Retour à l’accueil' }).click()
     await page.getByRole('button', { name: 'Se déconnecter' }).click()
     await expectHeading(page, 'Connexion')
 

@@ -44,7 +44,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 }
 
 export async function enterCode(page: Page, code: string): Promise<void> {
-  await page.getByLabel("Code d'authentification").fill(code)
+  await page.getByLabel('Code d’authentification').fill(code)
   await page.getByRole('button', { name: 'Valider' }).click()
 }
 
