@@ -155,12 +155,26 @@ export const fr = {
   app: {
     name: 'Guichet',
     loading: 'Chargement…',
-    documentTitle: '{screen} – Guichet',
+    documentTitle: '{screen} – {issuer}',
   },
   language: {
     label: 'Langue',
     fr: 'Français',
     en: 'English',
+  },
+  userMenu: {
+    signedIn: 'Session ouverte',
+  },
+  footer: {
+    product: 'Guichet, connexion sécurisée',
+  },
+  aside: {
+    title: 'Poste partagé',
+    shared:
+      'Ce guichet sert à plusieurs personnes. Avant de partir, choisissez « Se déconnecter » dans le menu à votre nom, en haut à droite.',
+    idle: 'Sans activité pendant {min} min, la session se ferme d’elle-même.',
+    helpTitle: 'Besoin d’aide ?',
+    help: 'Adressez-vous au service informatique. Il ne vous demandera jamais votre mot de passe ni vos codes.',
   },
   common: {
     back: 'Retour',

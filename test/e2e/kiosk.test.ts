@@ -10,6 +10,7 @@ import {
   PASSWORD,
   secretOnScreen,
   signIn,
+  signOut,
 } from './support/clerk'
 import { expectAccessible, screenshot, startKiosk, type Kiosk } from './support/kiosk'
 
@@ -139,7 +140,7 @@ describe('kiosk in Chromium (French)', () => {
     await page.getByRole('button', { name: 'Retour à mes facteurs d’authentification' }).click()
     await page.getByText('Téléphone du bureau').first().waitFor()
     await page.getByRole('button', { name: 'Retour à l’accueil' }).click()
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
     expect(await page.getByLabel('Adresse de connexion', { exact: true }).inputValue()).toBe('')
     await signIn(page, ALICE)
@@ -151,7 +152,7 @@ describe('kiosk in Chromium (French)', () => {
     const appNow = await appCode(secret)
     await enterCode(page, appNow)
     await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
 
     // The same code again is refused.
     await signIn(page, ALICE)
@@ -263,7 +264,7 @@ describe('kiosk in Chromium (French)', () => {
     await screenshot(page, 'fr-00-first-start-codes')
     await page.getByRole('button', { name: 'Continuer', exact: true }).click()
     await expectHeading(page, 'Bonjour, Service informatique')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await page.reload()
     await expectHeading(page, 'Connexion') // never again
   })

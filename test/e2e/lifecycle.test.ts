@@ -10,6 +10,7 @@ import {
   expectHeading,
   secretOnScreen,
   signIn,
+  signOut,
 } from './support/clerk'
 import { expectAccessible, screenshot, startKiosk, type Kiosk } from './support/kiosk'
 
@@ -46,7 +47,7 @@ describe('account lifecycle in Chromium', () => {
     await expectAccessible(page, 'recovery codes')
     await screenshot(page, 'fr-30-recovery-codes')
     expect(await page.getByRole('button', { name: /imprimer|télécharger/i }).count()).toBe(0)
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
 
     // Sign in with a recovery code (typed in lower case, without dashes).
@@ -63,7 +64,7 @@ describe('account lifecycle in Chromium', () => {
     await page.getByRole('heading', { name: 'Vérifiez vos facteurs d’authentification' }).waitFor()
     await screenshot(page, 'fr-32-check-factors')
     await smtp.find(ALICE, 'Code de secours utilisé')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
 
     // The same code again is refused.
     await signIn(page, ALICE)
@@ -90,7 +91,7 @@ describe('account lifecycle in Chromium', () => {
     await page.getByText(NEW_ADDRESS).first().waitFor()
     await screenshot(page, 'fr-34-address-changed')
     await smtp.find(ALICE, 'Adresse de connexion modifiée')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
 
     // The old address no longer signs in; the new one does.

@@ -90,3 +90,9 @@ export async function appCode(secret: string): Promise<string> {
     await new Promise((r) => setTimeout(r, 500))
   }
 }
+
+/** « Se déconnecter », the last entry of the menu under the clerk's name. */
+export async function signOut(page: Page, label = 'Se déconnecter'): Promise<void> {
+  await page.locator('header button[aria-haspopup="menu"]').click()
+  await page.getByRole('menuitem', { name: label, exact: true }).click()
+}
