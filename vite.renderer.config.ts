@@ -2,7 +2,7 @@
 // `rendererConfig` for its renderer section; the web host serves `out/renderer`.
 //
 // The page runs under a strict CSP (default-src 'none'; script-src 'self';
-// style-src 'self'; img-src 'self' data:; connect-src 'self'): no inline script
+// style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'): no inline script
 // or style is emitted, assets are files, and the messages are compiled here, at
 // build time, to vue-i18n's AST (no eval, and no message compiler in the page).
 import { fileURLToPath } from 'node:url'
@@ -15,6 +15,7 @@ export const RENDERER_CSP = [
   "script-src 'self'",
   "style-src 'self'",
   "img-src 'self' data:",
+  "font-src 'self'",
   "connect-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",

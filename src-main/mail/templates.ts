@@ -1,5 +1,11 @@
-// What Guichet writes to a clerk, in French or English. A mail never holds a
-// link; a notice never holds a code.
+/**
+ * What Guichet writes to a clerk, in French or English. A mail never holds a
+ * link; a notice never holds a code.
+ *
+ * Every French text sits under a `fr` key, so `npm run fix:typography`
+ * (scripts/french-typography.ts) finds it, and the typography test renders every
+ * French letter. Counts go through Intl.PluralRules (« valable 1 minute »).
+ */
 
 export type Locale = 'fr' | 'en'
 
@@ -12,7 +18,8 @@ export function formatTime(epochMs: number, locale: Locale): string {
   const d = new Date(epochMs)
   const hh = String(d.getHours()).padStart(2, '0')
   const mm = String(d.getMinutes()).padStart(2, '0')
-  return locale === 'fr' ? `${d.getHours()} h ${mm}` : `${hh}:${mm}`
+  // « 9 h 05 »: no-break spaces, so the time never splits across two lines.
+  return locale === 'fr' ? `${d.getHours()}\u00a0h\u00a0${mm}` : `${hh}:${mm}`
 }
 
 export function formatDateTime(epochMs: number, locale: Locale): string {
@@ -22,71 +29,119 @@ export function formatDateTime(epochMs: number, locale: Locale): string {
     month: 'long',
     year: 'numeric',
   })
-  return locale === 'fr'
-    ? `le ${date} à ${formatTime(epochMs, locale)}`
-    : `on ${date} at ${formatTime(epochMs, locale)}`
+  return WORDS[locale].dateTime(date, formatTime(epochMs, locale))
 }
 
-export function signInCodeLetter(
-  locale: Locale,
-  p: { code: string; sentAt: number; ttlMinutes: number; issuer: string; terminalId: string },
-): Letter {
-  if (locale === 'en') {
-    return {
-      subject: `${p.issuer}: your sign-in code`,
-      text: [
-        `Your sign-in code is: ${p.code}`,
-        '',
-        `It was sent at ${formatTime(p.sentAt, 'en')} and works for ${p.ttlMinutes} minutes, once.`,
-        'Any code sent earlier no longer works.',
-        `Requested at terminal ${p.terminalId}.`,
-        '',
-        'Not you? Do not give this code to anyone, and contact IT.',
-      ].join('\n'),
-    }
-  }
+type Plural = Record<'one' | 'other', string>
+
+/** `count` and its unit, in the grammatical number the locale's rules ask for. */
+export function countOf(count: number, unit: Plural, locale: Locale): string {
+  const form = new Intl.PluralRules(locale).select(count) === 'one' ? 'one' : 'other'
+  return `${count}\u00a0${unit[form]}`
+}
+
+interface Words {
+  minutes: Plural
+  dateTime: (date: string, time: string) => string
+  subject: (issuer: string, subject: string) => string
+  when: (dateTime: string, terminalId: string) => string
+  notYou: string
+}
+
+const WORDS: Record<Locale, Words> = {
+  fr: {
+    minutes: { one: 'minute', other: 'minutes' },
+    dateTime: (date, time) => `le ${date} à ${time}`,
+    subject: (issuer, subject) => `${issuer}\u202f: ${subject}`,
+    when: (dateTime, terminalId) => `Date\u202f: ${dateTime}, poste ${terminalId}.`,
+    notYou: 'Ce n’est pas vous ? Prévenez sans attendre le service informatique.',
+  },
+  en: {
+    minutes: { one: 'minute', other: 'minutes' },
+    dateTime: (date, time) => `on ${date} at ${time}`,
+    subject: (issuer, subject) => `${issuer}: ${subject}`,
+    when: (dateTime, terminalId) => `When: ${dateTime}, terminal ${terminalId}.`,
+    notYou: 'Not you? Contact IT at once.',
+  },
+}
+
+export interface CodeLetterParams {
+  code: string
+  sentAt: number
+  ttlMinutes: number
+  issuer: string
+  terminalId: string
+}
+
+/** `p` with the send time and the validity already written out in the letter's language. */
+type CodeLetterWords = CodeLetterParams & { time: string; validity: string }
+
+function codeWords(locale: Locale, p: CodeLetterParams): CodeLetterWords {
   return {
-    subject: `${p.issuer} : votre code d'authentification`,
+    ...p,
+    time: formatTime(p.sentAt, locale),
+    validity: countOf(p.ttlMinutes, WORDS[locale].minutes, locale),
+  }
+}
+
+const SIGN_IN_CODE: Record<Locale, (p: CodeLetterWords) => Letter> = {
+  fr: (p) => ({
+    subject: `${p.issuer}\u202f: votre code d’authentification`,
     text: [
-      `Votre code d'authentification est : ${p.code}`,
+      `Votre code d’authentification est\u202f: ${p.code}`,
       '',
-      `Il a été envoyé à ${formatTime(p.sentAt, 'fr')} et reste valable ${p.ttlMinutes} minutes, pour une seule connexion.`,
+      `Il a été envoyé à ${p.time} et reste valable ${p.validity}, pour une seule connexion.`,
       'Les codes envoyés auparavant ne sont plus valables.',
       `Demandé au poste ${p.terminalId}.`,
       '',
-      "Ce n'est pas vous ? Ne communiquez ce code à personne et prévenez le service informatique.",
+      'Ce n’est pas vous ? Ne communiquez ce code à personne et prévenez le service informatique.',
     ].join('\n'),
-  }
+  }),
+  en: (p) => ({
+    subject: `${p.issuer}: your sign-in code`,
+    text: [
+      `Your sign-in code is: ${p.code}`,
+      '',
+      `It was sent at ${p.time} and works for ${p.validity}, once.`,
+      'Any code sent earlier no longer works.',
+      `Requested at terminal ${p.terminalId}.`,
+      '',
+      'Not you? Do not give this code to anyone, and contact IT.',
+    ].join('\n'),
+  }),
 }
 
-export function addressCodeLetter(
-  locale: Locale,
-  p: { code: string; sentAt: number; ttlMinutes: number; issuer: string; terminalId: string },
-): Letter {
-  if (locale === 'en') {
-    return {
-      subject: `${p.issuer}: confirm your new sign-in address`,
-      text: [
-        `To make this address your sign-in address, enter this code at the terminal: ${p.code}`,
-        '',
-        `It was sent at ${formatTime(p.sentAt, 'en')} and works for ${p.ttlMinutes} minutes, once.`,
-        `Requested at terminal ${p.terminalId}.`,
-        '',
-        'Not you? Ignore this message and contact IT.',
-      ].join('\n'),
-    }
-  }
-  return {
-    subject: `${p.issuer} : confirmez votre nouvelle adresse de connexion`,
+const ADDRESS_CODE: Record<Locale, (p: CodeLetterWords) => Letter> = {
+  fr: (p) => ({
+    subject: `${p.issuer}\u202f: confirmez votre nouvelle adresse de connexion`,
     text: [
-      `Pour faire de cette adresse votre adresse de connexion, saisissez ce code au guichet : ${p.code}`,
+      `Pour faire de cette adresse votre adresse de connexion, saisissez ce code au guichet\u202f: ${p.code}`,
       '',
-      `Il a été envoyé à ${formatTime(p.sentAt, 'fr')} et reste valable ${p.ttlMinutes} minutes, une seule fois.`,
+      `Il a été envoyé à ${p.time} et reste valable ${p.validity}, une seule fois.`,
       `Demandé au poste ${p.terminalId}.`,
       '',
-      "Ce n'est pas vous ? Ignorez ce message et prévenez le service informatique.",
+      'Ce n’est pas vous ? Ignorez ce message et prévenez le service informatique.',
     ].join('\n'),
-  }
+  }),
+  en: (p) => ({
+    subject: `${p.issuer}: confirm your new sign-in address`,
+    text: [
+      `To make this address your sign-in address, enter this code at the terminal: ${p.code}`,
+      '',
+      `It was sent at ${p.time} and works for ${p.validity}, once.`,
+      `Requested at terminal ${p.terminalId}.`,
+      '',
+      'Not you? Ignore this message and contact IT.',
+    ].join('\n'),
+  }),
+}
+
+export function signInCodeLetter(locale: Locale, p: CodeLetterParams): Letter {
+  return SIGN_IN_CODE[locale](codeWords(locale, p))
+}
+
+export function addressCodeLetter(locale: Locale, p: CodeLetterParams): Letter {
+  return ADDRESS_CODE[locale](codeWords(locale, p))
 }
 
 export type NoticeKind =
@@ -139,7 +194,7 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
   'factors-reset': {
     fr: {
       subject: 'Facteurs d’authentification réinitialisés',
-      body: 'Le service informatique a retiré l’application et les clés de sécurité de votre compte. Votre prochaine connexion se fera avec un code reçu par e-mail ; ajoutez ensuite votre nouvelle application.',
+      body: 'Le service informatique a retiré l’application et les clés de sécurité de votre compte. Votre prochaine connexion se fera avec un code reçu par e-mail ; ajoutez ensuite votre nouvelle application.',
     },
     en: {
       subject: 'Sign-in factors reset',
@@ -159,7 +214,7 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
   'recovery-codes-issued': {
     fr: {
       subject: 'Nouveaux codes de secours',
-      body: 'De nouveaux codes de secours ont été créés pour votre compte ; les précédents ne sont plus valables.',
+      body: 'De nouveaux codes de secours ont été créés pour votre compte ; les précédents ne sont plus valables.',
     },
     en: {
       subject: 'New recovery codes',
@@ -173,7 +228,7 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
   'address-changed': {
     fr: {
       subject: 'Adresse de connexion modifiée',
-      body: 'L’adresse de connexion de votre compte a été remplacée ; cette adresse-ci ne permet plus de vous connecter.',
+      body: 'L’adresse de connexion de votre compte a été remplacée ; cette adresse-ci ne permet plus de vous connecter.',
     },
     en: {
       subject: 'Sign-in address changed',
@@ -195,16 +250,15 @@ export function noticeLetter(
   p: { at: number; issuer: string; terminalId: string },
 ): Letter {
   const n = NOTICES[kind][locale]
-  const when =
-    locale === 'fr'
-      ? `Date : ${formatDateTime(p.at, 'fr')}, poste ${p.terminalId}.`
-      : `When: ${formatDateTime(p.at, 'en')}, terminal ${p.terminalId}.`
-  const notYou =
-    locale === 'fr'
-      ? "Ce n'est pas vous ? Prévenez sans attendre le service informatique."
-      : 'Not you? Contact IT at once.'
+  const words = WORDS[locale]
   return {
-    subject: `${p.issuer} : ${n.subject}`.replace(' : ', locale === 'fr' ? ' : ' : ': '),
-    text: [n.body, '', when, '', notYou].join('\n'),
+    subject: words.subject(p.issuer, n.subject),
+    text: [
+      n.body,
+      '',
+      words.when(formatDateTime(p.at, locale), p.terminalId),
+      '',
+      words.notYou,
+    ].join('\n'),
   }
 }

@@ -26,7 +26,7 @@ export const APP_SCHEME_PRIVILEGES = {
 // constants); test/unit/shell/window-options.test.ts asserts every directive.
 const cspHeader = { 'Content-Security-Policy': '' }
 cspHeader['Content-Security-Policy'] =
-  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; object-src 'none'"
 export const CONTENT_SECURITY_POLICY: string = cspHeader['Content-Security-Policy']
 
 /** In-memory session: nothing the renderer stores reaches the disk. */

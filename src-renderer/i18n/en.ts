@@ -6,12 +6,26 @@ export const en: MessageSchema = {
   app: {
     name: 'Guichet',
     loading: 'Loading…',
-    documentTitle: '{screen} – Guichet',
+    documentTitle: '{screen} – {issuer}',
   },
   language: {
     label: 'Language',
     fr: 'Français',
     en: 'English',
+  },
+  userMenu: {
+    signedIn: 'Signed in',
+  },
+  footer: {
+    product: 'Guichet, secure sign-in',
+  },
+  aside: {
+    title: 'Shared terminal',
+    shared:
+      'Several people use this terminal. Before you leave, choose “Sign out” in the menu under your name, top right.',
+    idle: 'After {min} min without activity, the session closes by itself.',
+    helpTitle: 'Need help?',
+    help: 'Ask IT. They will never ask for your password or your codes.',
   },
   common: {
     back: 'Back',

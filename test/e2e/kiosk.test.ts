@@ -10,6 +10,7 @@ import {
   PASSWORD,
   secretOnScreen,
   signIn,
+  signOut,
 } from './support/clerk'
 import { expectAccessible, screenshot, startKiosk, type Kiosk } from './support/kiosk'
 
@@ -44,7 +45,7 @@ describe('kiosk in Chromium (French)', () => {
     // The mail server refuses: a sentence with the next step.
     smtp.fault = 'refuse-recipient'
     await signIn(page, ALICE)
-    await page.getByRole('alert').filter({ hasText: "Le code n'a pas pu être envoyé" }).waitFor()
+    await page.getByRole('alert').filter({ hasText: 'Le code n’a pas pu être envoyé' }).waitFor()
     await expectAccessible(page, 'sign-in with an error')
     await screenshot(page, 'fr-02-mail-down')
     smtp.fault = 'none'
@@ -54,8 +55,8 @@ describe('kiosk in Chromium (French)', () => {
     await signIn(page, ALICE)
     await expectHeading(page, 'Saisissez votre code')
     await page.getByText('a•••@mairie.fr').waitFor()
-    await page.getByText(/Ce code est valable encore \d+ min/).waitFor()
-    const codeField = page.getByLabel("Code d'authentification")
+    await page.getByText(/Ce code est valable encore \d+\u00a0min/).waitFor()
+    const codeField = page.getByLabel('Code d’authentification')
     expect(await codeField.getAttribute('inputmode')).toBe('numeric')
     expect(await codeField.getAttribute('autocomplete')).toBe('one-time-code')
     await expectAccessible(page, 'code (e-mail)')
@@ -66,14 +67,14 @@ describe('kiosk in Chromium (French)', () => {
     await page.getByRole('button', { name: 'Renvoyer un code' }).click()
     await page
       .getByText(
-        /Un nouveau code a été envoyé à \d{1,2} h \d{2} ; les codes précédents ne sont plus valables\./,
+        /Un nouveau code a été envoyé à \d{1,2}\u00a0h\u00a0\d{2}\u202f; les codes précédents ne sont plus valables\./,
       )
       .waitFor()
     await expect.poll(() => smtp.mails.filter((m) => m.to === ALICE).length).toBe(2)
     const second = smtp.lastCode(ALICE)
     if (first !== second) {
       await enterCode(page, first)
-      await page.getByRole('alert').filter({ hasText: "Ce code n'est pas le bon" }).waitFor()
+      await page.getByRole('alert').filter({ hasText: 'Ce code n’est pas le bon' }).waitFor()
     }
     // a pasted code with spaces is taken as its digits
     await codeField.fill('')
@@ -93,7 +94,7 @@ describe('kiosk in Chromium (French)', () => {
     await expectHeading(page, 'Bonjour, Alice Martin')
     for (const item of [
       'Mon compte',
-      "Mes facteurs d'authentification",
+      'Mes facteurs d’authentification',
       'Changer mon adresse de connexion',
       'Se déconnecter',
     ]) {
@@ -114,44 +115,44 @@ describe('kiosk in Chromium (French)', () => {
     await page.keyboard.press('Escape')
     await expectHeading(page, 'Bonjour, Alice Martin')
 
-    // « Mes facteurs d'authentification » → « Ajouter une application ».
-    await page.getByRole('button', { name: "Mes facteurs d'authentification" }).click()
-    await expectHeading(page, "Mes facteurs d'authentification")
+    // « Mes facteurs d’authentification » → « Ajouter une application ».
+    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
+    await expectHeading(page, 'Mes facteurs d’authentification')
     await page.getByRole('heading', { name: 'Paramètres de connexion' }).waitFor()
     await expectAccessible(page, 'factors')
     await screenshot(page, 'fr-06-factors')
     await page.getByRole('button', { name: 'Ajouter une application' }).click()
     await expectHeading(page, 'Ajouter une application')
     await page.getByRole('img', { name: 'QR code à scanner' }).waitFor()
-    await page.getByText("Ouvrez l'application et scannez le QR ou entrez la clé.").waitFor()
+    await page.getByText('Ouvrez l’application et scannez le QR ou entrez la clé.').waitFor()
     const secret = await secretOnScreen(page)
     await expectAccessible(page, 'add an app')
     await screenshot(page, 'fr-07-add-app')
     await page.getByLabel('Code unique').fill(await appCode(secret))
-    await page.getByLabel("Nom de l'appareil").fill('Téléphone du bureau')
-    await page.getByRole('button', { name: "Ajouter l'application" }).click()
+    await page.getByLabel('Nom de l’appareil').fill('Téléphone du bureau')
+    await page.getByRole('button', { name: 'Ajouter l’application' }).click()
     await expectHeading(page, 'Application enregistrée')
     await expectAccessible(page, 'app added')
     await screenshot(page, 'fr-08-app-added')
     await smtp.find(ALICE, 'Application d’authentification ajoutée')
 
     // Sign out, sign in with the app's code.
-    await page.getByRole('button', { name: "Retour à mes facteurs d'authentification" }).click()
+    await page.getByRole('button', { name: 'Retour à mes facteurs d’authentification' }).click()
     await page.getByText('Téléphone du bureau').first().waitFor()
-    await page.getByRole('button', { name: "Retour à l'accueil" }).click()
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await page.getByRole('button', { name: 'Retour à l’accueil' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
     expect(await page.getByLabel('Adresse de connexion', { exact: true }).inputValue()).toBe('')
     await signIn(page, ALICE)
     await expectHeading(page, 'Saisissez votre code')
-    await page.getByText("affiché par votre application d'authentification").waitFor()
+    await page.getByText('affiché par votre application d’authentification').waitFor()
     expect(await page.getByRole('button', { name: 'Renvoyer un code' }).count()).toBe(0) // no e-mailed code offered
     await expectAccessible(page, 'code (app)')
     await screenshot(page, 'fr-09-code-app')
     const appNow = await appCode(secret)
     await enterCode(page, appNow)
     await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
 
     // The same code again is refused.
     await signIn(page, ALICE)
@@ -168,14 +169,14 @@ describe('kiosk in Chromium (French)', () => {
       if (await locked.isVisible().catch(() => false)) break
       await page
         .getByRole('alert')
-        .filter({ hasText: /Ce code n'est pas le bon|bloqué/ })
+        .filter({ hasText: /Ce code n’est pas le bon|bloqué/ })
         .waitFor()
       if (await locked.isVisible()) break
     }
     const lockout = page.getByRole('alert').filter({ hasText: 'Votre compte est bloqué' })
     await lockout.waitFor()
     const before = await lockout.innerText()
-    expect(before).toMatch(/Réessayez dans \d+ s/)
+    expect(before).toMatch(/Réessayez dans \d+\u00a0s/)
     await expect
       .poll(async () => (await lockout.innerText()) !== before, { timeout: 5_000 })
       .toBe(true)
@@ -190,8 +191,8 @@ describe('kiosk in Chromium (French)', () => {
     await expectHeading(page, 'Saisissez votre code')
     await enterCode(page, smtp.lastCode(BOB))
     await expectHeading(page, 'Bonjour, Bernard Petit')
-    await page.getByRole('button', { name: "Mes facteurs d'authentification" }).click()
-    await expectHeading(page, "Mes facteurs d'authentification")
+    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
+    await expectHeading(page, 'Mes facteurs d’authentification')
     const text = await page.locator('body').innerText()
     expect(text).not.toMatch(/alice|Alice|a•••|Téléphone du bureau/)
     const html = await page.content()
@@ -213,9 +214,9 @@ describe('kiosk in Chromium (French)', () => {
       })(),
     )
     await expectHeading(page, 'Bonjour, Alice Martin')
-    const warning = page.getByRole('alertdialog', { name: 'Toujours là ?' })
+    const warning = page.getByRole('alertdialog', { name: 'Toujours là\u202f?' })
     await warning.waitFor({ timeout: 15_000 })
-    await page.getByText(/vous serez déconnecté dans \d+ s/).waitFor()
+    await page.getByText(/la session sera fermée dans \d+\u00a0s/).waitFor()
     await expectAccessible(page, 'idle warning')
     await screenshot(page, 'fr-12-idle-warning')
     // « Je suis toujours là » keeps the session…
@@ -225,7 +226,7 @@ describe('kiosk in Chromium (French)', () => {
     // …and without it, 30 s later, the clerk is signed out.
     await warning.waitFor({ timeout: 15_000 })
     await page
-      .getByText('Vous avez été déconnecté après une période sans activité.')
+      .getByText('La session a été fermée après une période sans activité.')
       .waitFor({ timeout: 45_000 })
     await expectHeading(page, 'Connexion')
     expect(await page.locator('body').innerText()).not.toContain('Alice')
@@ -253,7 +254,7 @@ describe('kiosk in Chromium (French)', () => {
     await page.getByRole('img', { name: 'QR code à scanner' }).waitFor()
     const secret = await secretOnScreen(page)
     await page.getByLabel('Code unique').fill(await appCode(secret))
-    await page.getByRole('button', { name: "Ajouter l'application" }).click()
+    await page.getByRole('button', { name: 'Ajouter l’application' }).click()
     // The same confirmation as a clerk's first app, with IT's 10 recovery codes.
     await expectHeading(page, 'Application enregistrée')
     const codes = await page.locator('.recovery__code').allTextContents()
@@ -263,7 +264,7 @@ describe('kiosk in Chromium (French)', () => {
     await screenshot(page, 'fr-00-first-start-codes')
     await page.getByRole('button', { name: 'Continuer', exact: true }).click()
     await expectHeading(page, 'Bonjour, Service informatique')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await page.reload()
     await expectHeading(page, 'Connexion') // never again
   })

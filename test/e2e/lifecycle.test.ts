@@ -10,6 +10,7 @@ import {
   expectHeading,
   secretOnScreen,
   signIn,
+  signOut,
 } from './support/clerk'
 import { expectAccessible, screenshot, startKiosk, type Kiosk } from './support/kiosk'
 
@@ -34,11 +35,11 @@ describe('account lifecycle in Chromium', () => {
     await signIn(page, ALICE)
     await expectHeading(page, 'Saisissez votre code')
     await enterCode(page, smtp.lastCode(ALICE))
-    await page.getByRole('button', { name: "Mes facteurs d'authentification" }).click()
+    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
     await page.getByRole('button', { name: 'Ajouter une application' }).click()
     const secret = await secretOnScreen(page)
     await page.getByLabel('Code unique').fill(await appCode(secret))
-    await page.getByRole('button', { name: "Ajouter l'application" }).click()
+    await page.getByRole('button', { name: 'Ajouter l’application' }).click()
     await expectHeading(page, 'Application enregistrée')
     await page.getByRole('heading', { name: 'Vos codes de secours' }).waitFor()
     const shown = (await page.locator('main').innerText()).match(RECOVERY) ?? []
@@ -46,7 +47,7 @@ describe('account lifecycle in Chromium', () => {
     await expectAccessible(page, 'recovery codes')
     await screenshot(page, 'fr-30-recovery-codes')
     expect(await page.getByRole('button', { name: /imprimer|télécharger/i }).count()).toBe(0)
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
 
     // Sign in with a recovery code (typed in lower case, without dashes).
@@ -60,10 +61,10 @@ describe('account lifecycle in Chromium', () => {
     await screenshot(page, 'fr-31-recovery-entry')
     await page.getByRole('button', { name: 'Valider' }).click()
     await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('heading', { name: "Vérifiez vos facteurs d'authentification" }).waitFor()
+    await page.getByRole('heading', { name: 'Vérifiez vos facteurs d’authentification' }).waitFor()
     await screenshot(page, 'fr-32-check-factors')
     await smtp.find(ALICE, 'Code de secours utilisé')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
 
     // The same code again is refused.
     await signIn(page, ALICE)
@@ -90,7 +91,7 @@ describe('account lifecycle in Chromium', () => {
     await page.getByText(NEW_ADDRESS).first().waitFor()
     await screenshot(page, 'fr-34-address-changed')
     await smtp.find(ALICE, 'Adresse de connexion modifiée')
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
 
     // The old address no longer signs in; the new one does.

@@ -4,7 +4,7 @@
 // in with no password at all with the key's PIN.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { adminAddUser, enterCode, expectHeading, signIn } from './support/clerk'
+import { adminAddUser, enterCode, expectHeading, signIn, signOut } from './support/clerk'
 import {
   expectAccessible,
   screenshot,
@@ -40,7 +40,7 @@ describe('security keys in Chromium', () => {
     await expectHeading(page, 'Saisissez votre code')
     await enterCode(page, smtp.lastCode(ALICE))
     await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('button', { name: "Mes facteurs d'authentification" }).click()
+    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
     await page.getByRole('button', { name: 'Ajouter une clé de sécurité' }).click()
     await expectHeading(page, 'Ajouter une clé de sécurité')
     await expectAccessible(page, 'add a key')
@@ -54,12 +54,12 @@ describe('security keys in Chromium', () => {
     await smtp.find(ALICE, 'Clé de sécurité ajoutée')
 
     // back to the list, then sign out
-    await page.getByRole('button', { name: "Retour à mes facteurs d'authentification" }).click()
-    await expectHeading(page, "Mes facteurs d'authentification")
+    await page.getByRole('button', { name: 'Retour à mes facteurs d’authentification' }).click()
+    await expectHeading(page, 'Mes facteurs d’authentification')
     await page.getByText('Clé bleue').first().waitFor()
     await screenshot(page, 'fr-22-factors-with-key')
-    await page.getByRole('button', { name: "Retour à l'accueil" }).click()
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await page.getByRole('button', { name: 'Retour à l’accueil' }).click()
+    await signOut(page)
     await expectHeading(page, 'Connexion')
 
     // Password, then the key instead of a code: no code is mailed to a key holder.
@@ -71,7 +71,7 @@ describe('security keys in Chromium', () => {
     await page.getByRole('button', { name: 'Utiliser ma clé de sécurité' }).click()
     await expectHeading(page, 'Bonjour, Alice Martin')
     expect(smtp.mails.length).toBe(mailsBefore)
-    await page.getByRole('button', { name: 'Se déconnecter' }).click()
+    await signOut(page)
 
     // No password: the key and its PIN. A wrong PIN first.
     await page.getByRole('button', { name: 'Se connecter avec ma clé de sécurité' }).click()

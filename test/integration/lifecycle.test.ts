@@ -220,7 +220,7 @@ describe('« Mon compte »: password', () => {
     })
     value(await bed.engine.changePassword({ current: PASSWORD, next: NEW_PASSWORD }))
     expect((await bed.smtp.find(EMAIL, 'Mot de passe modifié')).text).toContain(
-      "Ce n'est pas vous ?",
+      'Ce n’est pas vous\u202f?',
     )
     value(await bed.engine.signOut({}))
     expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({

@@ -258,7 +258,7 @@ describe('security keys', () => {
       error: { code: 'KEY_NOT_FOUND' },
     })
     expect((await bed.smtp.find(EMAIL, 'Clé de sécurité supprimée')).text).toContain(
-      "Ce n'est pas vous ?",
+      'Ce n’est pas vous\u202f?',
     )
     value(await bed.engine.signOut({}))
     expect(value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe(

@@ -38,12 +38,12 @@ describe('sign-in with an e-mailed code', () => {
     })
     const m = await mail
     expect(m.from).toContain('Mairie de Lyon')
-    expect(m.subject).toBe("Mairie de Lyon : votre code d'authentification")
+    expect(m.subject).toBe('Mairie de Lyon\u202f: votre code d’authentification')
     const code = bed.smtp.lastCode(EMAIL)
     expect(code).toMatch(/^\d{6}$/)
-    expect(m.text).toContain('10 minutes')
-    expect(m.text).toMatch(/envoyé à \d{1,2} h \d{2}/)
-    expect(m.text).toContain("Ce n'est pas vous ?")
+    expect(m.text).toContain('10\u00a0minutes')
+    expect(m.text).toMatch(/envoyé à \d{1,2}\u00a0h\u00a0\d{2}/)
+    expect(m.text).toContain('Ce n’est pas vous\u202f?')
     expect(m.text).not.toMatch(/https?:|www\./)
     const session = value(await bed.engine.verifyCode({ code }))
     expect(session).toEqual({
@@ -67,7 +67,7 @@ describe('sign-in with an e-mailed code', () => {
     value(await engine.signIn({ email: EMAIL, password: PASSWORD }))
     const m = await mail
     expect(m.subject).toBe('Mairie de Lyon: your sign-in code')
-    expect(m.text).toContain('works for 10 minutes')
+    expect(m.text).toContain('works for 10\u00a0minutes')
     expect(m.text).toContain('Not you?')
     await close()
   })

@@ -44,7 +44,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 }
 
 export async function enterCode(page: Page, code: string): Promise<void> {
-  await page.getByLabel("Code d'authentification").fill(code)
+  await page.getByLabel('Code d’authentification').fill(code)
   await page.getByRole('button', { name: 'Valider' }).click()
 }
 
@@ -89,4 +89,10 @@ export async function appCode(secret: string): Promise<string> {
     }
     await new Promise((r) => setTimeout(r, 500))
   }
+}
+
+/** « Se déconnecter », the last entry of the menu under the clerk's name. */
+export async function signOut(page: Page, label = 'Se déconnecter'): Promise<void> {
+  await page.locator('header button[aria-haspopup="menu"]').click()
+  await page.getByRole('menuitem', { name: label, exact: true }).click()
 }

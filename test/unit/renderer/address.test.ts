@@ -71,7 +71,7 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(input.attributes('autocomplete')).toBe('off')
     await requestCode(wrapper, `  ${NEW} `)
     expect(bridge.callsOf('beginAddressChange')).toEqual([{ email: NEW }])
-    const time = locale === 'fr' ? '15 h 04' : '15:04'
+    const time = locale === 'fr' ? '15\u00a0h\u00a004' : '15:04'
     expect(statuses(wrapper)).toEqual([
       // In full: the clerk's own input, so that a typo can be seen.
       fill(t.changeAddress.sent, { email: NEW, time }),

@@ -122,7 +122,7 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     await button(wrapper, t.code.resend).trigger('click')
     await settle()
     expect(bridge.callsOf('resendCode')).toHaveLength(1)
-    const time = locale === 'fr' ? '10 h 42' : '10:42'
+    const time = locale === 'fr' ? '10\u00a0h\u00a042' : '10:42'
     expect(statuses(wrapper)).toEqual([fill(t.code.resent, { time })])
     await vi.advanceTimersByTimeAsync(1_000)
     expect(wrapper.text()).toContain(

@@ -140,7 +140,7 @@ describe.each(LOCALES)('error sentences (%s)', (locale) => {
     expect(formatDuration(t, 9.2)).toBe(text.duration.seconds.replace('{sec}', '10'))
     expect(formatDuration(t, -3)).toBe(text.duration.seconds.replace('{sec}', '0'))
     const at = new Date(2024, 8, 18, 9, 5).getTime()
-    expect(formatClockTime(t, at)).toBe(locale === 'fr' ? '9 h 05' : '9:05')
+    expect(formatClockTime(t, at)).toBe(locale === 'fr' ? '9\u00a0h\u00a005' : '9:05')
   })
 })
 

@@ -1,4 +1,4 @@
-// 4 and 5. « Mes facteurs d'authentification », adding an app (QR, key groups,
+// 4 and 5. « Mes facteurs d’authentification », adding an app (QR, key groups,
 // hiding after 60 s), its confirmation, and removing it after a confirmation.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'

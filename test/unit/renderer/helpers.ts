@@ -52,8 +52,9 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i += 1) await flushPromises()
 }
 
+/** The text as shown: HTML white space collapsed, no-break spaces (U+00A0, U+202F) kept. */
 function text(element: Element): string {
-  return (element.textContent ?? '').replace(/\s+/g, ' ').trim()
+  return (element.textContent ?? '').replace(/[ \t\n\f\r]+/g, ' ').trim()
 }
 
 /** The input whose <label for> has exactly this text. */

@@ -90,27 +90,66 @@ describe.each(LOCALES)('home and account (%s)', (locale) => {
     expect(wrapper.text()).not.toContain('Agnès')
   })
 
-  it('offers « Se déconnecter » in the banner on every signed-in screen but home', async () => {
+  it('names the clerk at top right on every signed-in screen, with the home menu under the name', async () => {
     const wrapper = await mountKiosk(bridge)
-    const banner = (): string[] =>
-      wrapper
-        .find('header')
-        .findAll('button')
-        .map((b) => b.text())
-    expect(banner()).not.toContain(t.home.signOut) // sign-in screen
+    const header = () => wrapper.find('header')
+    const menuButton = () => header().find<HTMLButtonElement>('button[aria-haspopup="menu"]')
+    expect(menuButton().exists()).toBe(false) // sign-in screen: nobody
     await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
-    expect(banner()).not.toContain(t.home.signOut) // home: the menu has it
+    expect(menuButton().text()).toContain('Agnès Martin') // home
     await button(wrapper, t.home.account).trigger('click')
-    expect(banner()).toContain(t.home.signOut)
-    await wrapper
-      .find('header')
-      .findAll('button')
-      .find((b) => b.text() === t.home.signOut)!
-      .trigger('click')
+    expect(heading(wrapper)).toBe(t.account.title)
+    expect(menuButton().text()).toContain('Agnès Martin')
+    expect(menuButton().attributes('aria-expanded')).toBe('false')
+    expect(header().find('[role="menu"]').exists()).toBe(false)
+
+    await menuButton().trigger('click')
+    await settle()
+    expect(menuButton().attributes('aria-expanded')).toBe('true')
+    const menu = header().find('[role="menu"]')
+    expect(menu.attributes('id')).toBe(menuButton().attributes('aria-controls'))
+    const items = menu.findAll<HTMLButtonElement>('[role="menuitem"]')
+    expect(items.map((item) => item.text())).toEqual([
+      t.home.account,
+      t.home.factors,
+      t.home.changeAddress,
+      t.home.signOut,
+    ])
+    expect(document.activeElement).toBe(items[0]!.element)
+    await items[1]!.trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.factors.title)
+    expect(header().find('[role="menu"]').exists()).toBe(false)
+
+    await menuButton().trigger('click')
+    await settle()
+    await header().findAll('[role="menuitem"]').at(-1)!.trigger('click')
     await settle()
     expect(bridge.callsOf('signOut')).toHaveLength(1)
     expect(heading(wrapper)).toBe(t.signIn.title)
     expect(wrapper.text()).not.toContain('Agnès')
+  })
+
+  it('runs the menu from the keyboard (WAI-ARIA menu button)', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery')
+    const menuButton = wrapper.find<HTMLButtonElement>('header button[aria-haspopup="menu"]')
+    const focusedText = () => (document.activeElement?.textContent ?? '').trim()
+    await press(menuButton.element, 'ArrowUp')
+    expect(focusedText()).toBe(t.home.signOut)
+    await press(document.activeElement!, 'ArrowDown')
+    expect(focusedText()).toBe(t.home.account) // wraps round
+    await press(document.activeElement!, 'End')
+    expect(focusedText()).toBe(t.home.signOut)
+    await press(document.activeElement!, 'Home')
+    await press(document.activeElement!, 'ArrowDown')
+    expect(focusedText()).toBe(t.home.factors)
+    await press(document.activeElement!, 'Escape')
+    expect(wrapper.find('[role="menu"]').exists()).toBe(false)
+    expect(document.activeElement).toBe(menuButton.element)
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
+    await press(menuButton.element, 'ArrowDown')
+    expect(focusedText()).toBe(t.home.account)
   })
 
   it('goes back to sign-in with a sentence when the session has ended', async () => {

@@ -1,4 +1,4 @@
-// 4 and 6. Security keys in « Mes facteurs d'authentification »: the list (name,
+// 4 and 6. Security keys in « Mes facteurs d’authentification »: the list (name,
 // added on, last used), « Ajouter une clé de sécurité » (name, optional PIN, the
 // touch with « Annuler », done), the PIN entry with the attempts left, every key
 // error as a sentence with its next step, and « Supprimer » after a confirmation.
@@ -98,7 +98,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     expect(items[0]!.text()).toContain(
       fill(t.factors.keyText, { name: 'YubiKey bleue', date: dateOf(added) }),
     )
-    const time = locale === 'fr' ? '16 h 07' : '16:07'
+    const time = locale === 'fr' ? '16\u00a0h\u00a007' : '16:07'
     expect(items[0]!.text()).toContain(fill(t.factors.keyLastUsed, { date: dateOf(used), time }))
     expect(items[1]!.text()).toContain(t.factors.keyNeverUsed)
     // Each « Supprimer » is described by its key, so a screen reader says which one.

@@ -412,7 +412,7 @@ describe.each(LOCALES)(
       await idleOut(wrapper)
       expectNothingOfLifecycle(wrapper)
 
-      // 2. A new set on « Mes facteurs d'authentification », then the idle lock.
+      // 2. A new set on « Mes facteurs d’authentification », then the idle lock.
       await signInAgnes(wrapper, '246810')
       await button(wrapper, t.home.factors).trigger('click')
       await settle()

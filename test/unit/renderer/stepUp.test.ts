@@ -286,7 +286,7 @@ describe.each(LOCALES)('step-up with an e-mailed code (%s)', (locale) => {
     )
     await button(wrapper, t.code.resend).trigger('click')
     await settle()
-    const time = locale === 'fr' ? '16 h 31' : '16:31'
+    const time = locale === 'fr' ? '16\u00a0h\u00a031' : '16:31'
     expect(statuses(wrapper)).toEqual([fill(t.code.resent, { time })])
     expect(bridge.callsOf('beginStepUp')).toHaveLength(2)
 

@@ -99,6 +99,7 @@ describe('Content-Security-Policy', () => {
       'script-src': "'self'",
       'style-src': "'self'",
       'img-src': "'self' data:",
+      'font-src': "'self'",
       'connect-src': "'self'",
       'base-uri': "'none'",
       'form-action': "'none'",

@@ -1,0 +1,159 @@
+// Every screen at 1366×768 and 1920×1080, in French and in English (the kiosk's
+// `locale`): a screenshot each (test-results/look-*.png) and the checks of issue
+// 15's « Done when » (support/look.ts). Also the menu under the clerk's name,
+// from the keyboard (WAI-ARIA APG menu button).
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { en } from '../../src-renderer/i18n/en'
+import { fr } from '../../src-renderer/i18n/fr'
+import { adminAddUser, appCode, PASSWORD, secretOnScreen } from './support/clerk'
+import { startKiosk, type Kiosk } from './support/kiosk'
+import { checkScreen } from './support/look'
+
+const IT = { email: 'dsi@mairie-exemple.fr', name: 'Service informatique' }
+// A long name: the header must hold it at 1366 px.
+const CLERK = { email: 'agnes.martin@mairie-exemple.fr', name: 'Agnès Martin-Lefèvre' }
+
+describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
+  const m = locale === 'fr' ? fr : en
+  let kiosk: Kiosk | undefined
+  afterEach(async () => {
+    await kiosk?.close()
+    kiosk = undefined
+  })
+
+  it('looks finished at both kiosk sizes, signed in or not', async () => {
+    kiosk = await startKiosk({ locale, issuer: 'Mairie de Lyon' })
+    const { page, smtp, host } = kiosk
+    const h1 = (text: string) =>
+      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
+    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
+    const field = (label: string) => page.getByLabel(label, { exact: true })
+    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+    const menu = async (entry: string) => {
+      await page.locator('header button[aria-haspopup="menu"]').click()
+      await page.getByRole('menuitem', { name: entry, exact: true }).click()
+    }
+
+    // IT's first start: the account, then its app on the same QR screen.
+    await h1(m.firstStart.title)
+    expect(await page.title()).toBe(`${m.firstStart.title} – Mairie de Lyon`)
+    await check('01-first-start', null)
+    await field(m.firstStart.email).fill(IT.email)
+    await field(m.firstStart.name).fill(IT.name)
+    await field(m.firstStart.password).fill(PASSWORD)
+    await field(m.firstStart.confirm).fill(PASSWORD)
+    await press(m.firstStart.submit)
+    await h1(m.addApp.setupTitle)
+    await check('02-setup-app', null)
+    const itSecret = await secretOnScreen(page)
+    await field(m.addApp.code).fill(await appCode(itSecret))
+    await press(m.addApp.submit)
+    await page
+      .getByRole('heading', { level: 1 })
+      .filter({ hasText: new RegExp(`^(${m.appAdded.title}|${m.home.title.split(',')[0]})`) })
+      .waitFor()
+    await check('03-after-setup', IT.name)
+
+    // The clerk's menu from the keyboard: Enter opens on the first entry, ↑
+    // wraps to « Se déconnecter », Escape closes back on the name.
+    const menuButton = page.locator('header button[aria-haspopup="menu"]')
+    await menuButton.focus()
+    await page.keyboard.press('Enter')
+    await expect.poll(() => focusedText(page)).toBe(m.home.account)
+    await check('04-menu-open', IT.name)
+    await page.locator('[role="menuitem"]').first().focus()
+    await page.keyboard.press('ArrowUp')
+    await expect.poll(() => focusedText(page)).toBe(m.home.signOut)
+    await page.keyboard.press('Home')
+    await page.keyboard.press('ArrowDown')
+    await expect.poll(() => focusedText(page)).toBe(m.home.factors)
+    await page.keyboard.press('Escape')
+    await expect.poll(() => page.getByRole('menu').count()).toBe(0)
+    expect(await menuButton.getAttribute('aria-expanded')).toBe('false')
+    expect(await menuButton.evaluate((b) => b === b.ownerDocument.activeElement)).toBe(true)
+
+    // Each entry of the menu, from wherever the clerk is.
+    await menu(m.home.account)
+    await h1(m.account.title)
+    await check('05-account', IT.name)
+    await press(m.account.changePassword)
+    await h1(m.password.changeTitle)
+    await check('06-change-password', IT.name)
+    await menu(m.home.factors)
+    await h1(m.factors.title)
+    await check('07-factors', IT.name)
+    await page.getByRole('button', { name: m.factors.removeApp, exact: true }).first().click()
+    await page.getByRole('alertdialog').waitFor()
+    await check('08-confirm-remove-app', IT.name)
+    await page.keyboard.press('Escape')
+    await press(m.factors.addKey)
+    await h1(m.addKey.title)
+    await check('09-add-key', IT.name)
+    await menu(m.home.changeAddress)
+    await h1(m.changeAddress.title)
+    await check('10-change-address', IT.name)
+
+    // Signed out: the sign-in screen says so, and names nobody.
+    await menu(m.home.signOut)
+    await h1(m.signIn.title)
+    await check('11-signed-out', null)
+    await field(m.signIn.email).fill(CLERK.email)
+    await field(m.signIn.password).fill('not the password')
+    await press(m.signIn.submit)
+    await page.getByRole('alert').waitFor()
+    await check('12-sign-in-refused', null)
+    await press(m.signIn.withKey)
+    await h1(m.passwordless.title)
+    await check('13-key-sign-in', null)
+    await press(m.common.cancel)
+    await h1(m.signIn.title)
+
+    // A clerk added by IT: the e-mailed code, a wrong one, then home.
+    await adminAddUser(host.configPath, CLERK.email, CLERK.name)
+    await field(m.signIn.email).fill(CLERK.email)
+    await field(m.signIn.password).fill(PASSWORD)
+    await press(m.signIn.submit)
+    await h1(m.code.title)
+    await check('14-email-code', null)
+    const code = smtp.lastCode(CLERK.email)
+    await field(m.code.label).fill(code === '000000' ? '111111' : '000000')
+    await press(m.code.submit)
+    await page.getByRole('alert').waitFor()
+    await check('15-wrong-code', null)
+    await field(m.code.label).fill(code)
+    await press(m.code.submit)
+    await h1(m.home.title.replace('{name}', CLERK.name))
+    await check('16-home', CLERK.name)
+
+    // Their app, and the recovery codes that come with it.
+    await menu(m.home.factors)
+    await h1(m.factors.title)
+    await press(m.factors.addApp)
+    await h1(m.addApp.title)
+    await check('17-add-app', CLERK.name)
+    const secret = await secretOnScreen(page)
+    await field(m.addApp.code).fill(await appCode(secret))
+    await press(m.addApp.submit)
+    await h1(m.appAdded.title)
+    await page.getByRole('heading', { name: m.recoveryCodes.title }).waitFor()
+    await check('18-app-added', CLERK.name)
+
+    // Next sign-in: the app's code, and the recovery code entry.
+    await menu(m.home.signOut)
+    await h1(m.signIn.title)
+    await field(m.signIn.email).fill(CLERK.email)
+    await field(m.signIn.password).fill(PASSWORD)
+    await press(m.signIn.submit)
+    await h1(m.code.title)
+    await page.getByText(m.code.hintApp).waitFor()
+    await check('19-app-code', null)
+    await press(m.code.useRecovery)
+    await h1(m.code.recoveryTitle)
+    await check('20-recovery-entry', null)
+  }, 600_000)
+})
+
+function focusedText(page: Kiosk['page']): Promise<string> {
+  return page.evaluate('(document.activeElement?.textContent ?? "").trim()')
+}
