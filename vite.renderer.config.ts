@@ -54,12 +54,8 @@ function precompiledMessages(): Plugin {
   // Loaded like the catalogues (a static import would make this file depend on
   // the renderer's sources when vite loads it).
   let compiler: Promise<typeof Precompile> | undefined
-  let building = false
   return {
     name: 'guichet-precompiled-messages',
-    configResolved(config) {
-      building = config.command === 'build'
-    },
     async transform(_code, id) {
       if (!catalogue.test(id)) return null
       compiler ??= runnerImport<typeof Precompile>(
@@ -75,33 +71,13 @@ function precompiledMessages(): Plugin {
         if (typeof value !== 'object' || value === null) {
           throw new Error(`${id}: export ${name} is not a catalogue`)
         }
-        const tree = compileCatalogue(value as Precompile.Catalogue, name)
-        const compiled = JSON.stringify(building ? staticAsText(tree) : tree)
+        const compiled = JSON.stringify(compileCatalogue(value as Precompile.Catalogue, name))
         // JSON.parse: faster to load than the same object literal.
         return `export const ${name} = /* @__PURE__ */ JSON.parse(${JSON.stringify(compiled)})`
       })
       return { code: lines.join('\n'), map: { mappings: '' } }
     },
   }
-}
-
-/**
- * A message without placeholders compiles to an AST whose body carries its text
- * (`{ t: 0, b: { t: 2, i: [{ t: 3 }], s: 'Connexion' } }`). Built without its
- * message compiler, vue-i18n's production runtime renders a plain string as it
- * is (core-base's compileMessageFormat: `() => format`), so such messages ship
- * as their text: the catalogues are about a third smaller. Its development
- * runtime refuses plain strings, so the dev server keeps the ASTs.
- */
-function staticAsText(tree: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  for (const [key, node] of Object.entries(tree)) {
-    const ast = node as { t?: unknown; b?: { s?: unknown } }
-    if (ast.t === 0 && typeof ast.b?.s === 'string') out[key] = ast.b.s
-    else if (ast.t === 0) out[key] = node
-    else out[key] = staticAsText(node as Record<string, unknown>)
-  }
-  return out
 }
 
 /**
@@ -205,14 +181,8 @@ const root = fileURLToPath(new URL('./src-renderer', import.meta.url))
  * The screens loaded on demand (src-renderer/screens/lazy.ts) and the
  * components and helpers only they use: one chunk (see build.rolldownOptions).
  */
-const LATER_SCREENS = new RegExp(
-  [
-    String.raw`[\\/]src-renderer[\\/]screens[\\/](?!SignInScreen|LoadingScreen|UnavailableScreen)[A-Za-z]+\.vue`,
-    String.raw`[\\/]src-renderer[\\/]components[\\/](CodeEntry|CodeField|KeyPinForm|KeyPrompt|RecoveryCodes|StepUpPanel)\.vue`,
-    // fieldErrors: the sign-in screen's too
-    String.raw`[\\/]src-renderer[\\/]composables[\\/](?!fieldErrors)[A-Za-z]+\.ts`,
-  ].join('|'),
-)
+const LATER_SCREENS =
+  /[\\/]src-renderer[\\/](screens[\\/](?!SignInScreen|LoadingScreen|UnavailableScreen)[A-Za-z]+\.vue|components[\\/](CodeField|KeyPinForm|KeyPrompt|RecoveryCodes|StepUpPanel)\.vue|composables\.ts)/
 
 export const rendererConfig = {
   root,
