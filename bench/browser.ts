@@ -289,7 +289,7 @@ async function clerkSwitchFigure(
     return {
       key: 'clerk_switch_ms',
       value: r.median,
-      goal: { max: 500 },
+      goal: { max: 250 },
       note: `« Se déconnecter » click → « Bonjour, … » shown: PIN 1234 typed by playwright, key over UDP (child), host child; min ${Math.min(...r.values).toFixed(0)} max ${Math.max(...r.values).toFixed(0)} ms`,
       extra: {
         min_ms: Math.min(...r.values),
@@ -332,13 +332,13 @@ export async function browserFigures(
     let built: Promise<void> | undefined
     const buildGuichet = (): Promise<void> => (built ??= viteBuild(rendererConfig.root, guichetDir))
 
-    await figure('renderer_js_gzip_kb', { max: 100 }, async () => {
+    await figure('renderer_js_gzip_kb', { max: 70 }, async () => {
       await buildGuichet()
       const size = await gzipKb(guichetDir)
       return {
         key: 'renderer_js_gzip_kb',
         value: size.kb,
-        goal: { max: 100 },
+        goal: { max: 70 },
         note: `${size.files} JS file(s), ${size.rawKb.toFixed(0)} kB before gzip; zlib level 6, kB = 1000 bytes`,
         extra: { raw_kb: size.rawKb, files: size.files },
       }
@@ -350,7 +350,7 @@ export async function browserFigures(
       return firstScreenFigure(await chromium(), guichetDir, helloDir, work.path, quick)
     })
 
-    await figure('clerk_switch_ms', { max: 500 }, async () =>
+    await figure('clerk_switch_ms', { max: 250 }, async () =>
       clerkSwitchFigure(await chromium(), work.path, quick, log),
     )
   } finally {

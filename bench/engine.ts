@@ -24,6 +24,7 @@ import { CTAPHID, parseFrame } from '../src-main/fido/protocol/ctaphid-frames'
 import { signInCodeLetter } from '../src-main/mail/templates'
 import { PASSWORD, startBed, T0, value, type TestBed } from '../test/support/env'
 import { runJsonChild, startVirtualKeyProcess } from './lib/children'
+import type { StallChildResult } from './stall-child'
 import { agentEmail, enrollApp, insertAccounts, spread, type AppAccount } from './lib/seed'
 import {
   formatValue,
@@ -44,6 +45,8 @@ const APP_ACCOUNTS = 6
 export interface EngineBenchOptions {
   pair: PairOptions
   rssSignIns: number
+  /** Rounds of the mixed load of main_stall_ms (20: 100 sign-ins, 20 of everything else). */
+  stallRounds: number
   log: (line: string) => void
 }
 
@@ -364,6 +367,75 @@ async function rssFigure(s: SeededBed, signIns: number, log: (l: string) => void
   }
 }
 
+// ---- the engine's event loop under a mixed load -------------------------------------
+
+/**
+ * bench/stall-child.ts runs the engine in a process of its own (as Electron's
+ * main process would), on a store seeded here: 6 accounts with an app, 20
+ * without (their codes are mailed). Mail goes to this process's SMTP server,
+ * the key is `npm run virtual-key` in a third process.
+ */
+async function stallFigure(
+  passwordHash: string,
+  rounds: number,
+  log: (l: string) => void,
+): Promise<Figure> {
+  const vk = await startVirtualKeyProcess()
+  const fido = { transport: 'udp' as const, udp: `127.0.0.1:${vk.port}`, udpLocalPort: 0 }
+  const bed = await startBed({ terminalId: 'poste-bench', fido })
+  try {
+    await insertAccounts(bed.store, 1, 26, passwordHash, T0)
+    const apps: AppAccount[] = []
+    for (let n = 1; n <= 6; n += 1) apps.push(await enrollApp(bed, bed.engine, agentEmail(n)))
+    const mailAccounts = Array.from({ length: 20 }, (_, i) => agentEmail(7 + i))
+    const configPath = join(bed.dir, 'stall-config.json')
+    const accountsPath = join(bed.dir, 'stall-accounts.json')
+    const mailPath = join(bed.dir, 'stall-mail-accounts.json')
+    await writeFile(
+      configPath,
+      JSON.stringify({
+        dataDir: bed.dir,
+        terminalId: 'poste-bench',
+        mail: { url: bed.smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 5 },
+        fido,
+      }),
+    )
+    await writeFile(accountsPath, JSON.stringify(apps))
+    await writeFile(mailPath, JSON.stringify(mailAccounts))
+    log('  stall child: mixed load…')
+    const r = await runJsonChild<StallChildResult>(
+      join(import.meta.dirname, 'stall-child.ts'),
+      [configPath, accountsPath, String(bed.clock.t + 3_600_000), mailPath, String(rounds)],
+      { timeoutMs: 600_000 },
+    )
+    const worst = Object.entries(r.cpuByWork)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([work, ms]) => `${work} ${ms.toFixed(0)}`)
+      .join(', ')
+    return {
+      key: 'main_stall_ms',
+      value: r.maxCpuMs,
+      goal: { max: 20 },
+      note: `longest run of the engine process's main thread between two turns of its event loop, CPU ms (by work: ${worst}); wall: busy ${r.maxBusyMs.toFixed(0)} ms, loop delay max ${r.maxDelayMs.toFixed(0)} ms, p99 ${r.p99DelayMs.toFixed(1)} ms; ${Object.values(r.operations).reduce((a, b) => a + b, 0)} operations in ${r.seconds.toFixed(0)} s`,
+      extra: {
+        busy_max_ms: r.maxBusyMs,
+        delay_max_ms: r.maxDelayMs,
+        delay_p99_ms: r.p99DelayMs,
+        ...Object.fromEntries(
+          Object.entries(r.cpuByWork).map(([work, ms]) => [
+            `cpu_ms.${work.replace(/[^a-z0-9]+/gi, '_').replace(/^_|_$/g, '')}`,
+            ms,
+          ]),
+        ),
+      },
+    }
+  } finally {
+    await bed.close()
+    await vk.stop()
+  }
+}
+
 // ---- all of it ----------------------------------------------------------------
 
 export type EngineFigureKey =
@@ -373,6 +445,7 @@ export type EngineFigureKey =
   | 'email_code_over_smtp_send'
   | 'key_signin_over_floor'
   | 'rss_100k_mb'
+  | 'main_stall_ms'
 
 export async function engineFigures(
   options: EngineBenchOptions,
@@ -495,6 +568,10 @@ export async function engineFigures(
     await figure('key_signin_over_floor', { max: 2.0 }, () =>
       // a few milliseconds each: more of them, against the scheduling noise of two processes
       keyFigure({ ...pair, perRound: pair.perRound * 2 }, passwordHash),
+    )
+
+    await figure('main_stall_ms', { max: 20 }, () =>
+      stallFigure(passwordHash, options.stallRounds, log),
     )
 
     // The bench's own engine on this file is idle while the child runs.

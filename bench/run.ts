@@ -19,6 +19,7 @@ export const FIGURE_KEYS = [
   'renderer_js_gzip_kb',
   'first_screen_over_bare_vue',
   'rss_100k_mb',
+  'main_stall_ms',
 ] as const
 type FigureKey = (typeof FIGURE_KEYS)[number]
 
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   log('engine…')
   figures.push(
     ...(await engineFigures(
-      { pair, rssSignIns: values.quick ? 100 : 1_000, log },
+      { pair, rssSignIns: values.quick ? 100 : 1_000, stallRounds: values.quick ? 2 : 20, log },
       (k: EngineFigureKey) => wanted(k),
     )),
   )

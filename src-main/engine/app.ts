@@ -7,7 +7,7 @@
 import { fail, ok, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
 import type { AppEnrollment } from '../contract/methods'
-import type { UserRecord } from '../store/types'
+import type { AppRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
 import { sendNotice } from './notices'
@@ -31,9 +31,11 @@ export async function checkAppCode(
   ctx: EngineContext,
   user: UserRecord,
   code: string,
+  /** The account's app, when the caller has read it already. */
+  known?: { app: AppRecord | undefined },
 ): Promise<Result<void>> {
   const { store } = ctx
-  const app = await store.apps.get(user.id)
+  const app = known ? known.app : await store.apps.get(user.id)
   if (!app) return fail('APP_NOT_ENROLLED')
   const step = await matchTotp(openSecret(ctx, user.id, app.secretEnc), code, ctx.clock.now())
   if (step === undefined) {

@@ -123,7 +123,12 @@ export function signInMethods(
     },
 
     async verifyCode({ code }) {
-      const second = await pendingSecondStep(ctx)
+      // The app is read with the pending step's own reads, not after them.
+      const expected = currentPending(ctx)
+      const [second, app] = await Promise.all([
+        pendingSecondStep(ctx),
+        expected?.factor === 'app' ? store.apps.get(expected.userId) : undefined,
+      ])
       if (!second.ok) return second
       const { pending, user } = second.value
       if (pending.factor === 'email') {
@@ -139,7 +144,12 @@ export function signInMethods(
         return checked.ok ? completeSignIn(ctx, user, 'email') : checked
       }
       if (pending.factor === 'key') return fail('APP_NOT_ENROLLED')
-      const checked = await checkAppCode(ctx, user, code)
+      const checked = await checkAppCode(
+        ctx,
+        user,
+        code,
+        expected?.factor === 'app' ? { app } : undefined,
+      )
       return checked.ok ? completeSignIn(ctx, user, 'app') : checked
     },
 
