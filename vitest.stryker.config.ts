@@ -21,7 +21,8 @@ export default defineConfig({
     ],
     environment: 'node',
     maxWorkers: 1,
-    testTimeout: 30_000,
+    // a loaded machine: password hashing and zxcvbn can take tens of seconds
+    testTimeout: 120_000,
     hookTimeout: 60_000,
   },
 })
