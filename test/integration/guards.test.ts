@@ -528,3 +528,93 @@ describe('enrollment confirmation allows 5 tries', () => {
     expect(value(await bed.engine.listFactors({})).app).toBeNull()
   })
 })
+
+describe('the throttle: its answers and its audit', () => {
+  it('audits every counted failure, and the lock the sixth one earns (5 free, then 30 s)', async () => {
+    const { bed } = await open()
+    for (let i = 1; i <= 5; i++) {
+      expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({
+        ok: false,
+        error: { code: 'INVALID_CREDENTIALS' },
+      })
+    }
+    expect(await bed.engine.signIn({ email: EMAIL, password: 'wrong-password-here' })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 30 } },
+    })
+    const audit = await bed.store.audit.list()
+    const fail = {
+      event: 'sign-in',
+      outcome: 'fail',
+      userId: 1,
+      email: EMAIL,
+      factor: 'password',
+      detail: 'INVALID_CREDENTIALS',
+      terminalId: 'poste-1',
+    }
+    expect(audit.map(({ id: _id, at: _at, ...rest }) => rest)).toEqual([
+      ...Array.from({ length: 6 }, () => fail),
+      {
+        event: 'lockout',
+        outcome: 'fail',
+        userId: 1,
+        email: EMAIL,
+        factor: null,
+        detail: 'failures=6 wait=30s',
+        terminalId: 'poste-1',
+      },
+    ])
+  })
+
+  it('audits a failure for an unknown address without an account', async () => {
+    const { bed } = await open()
+    await bed.engine.signIn({ email: 'personne@mairie.fr', password: PASSWORD })
+    const audit = await bed.store.audit.list()
+    expect(audit).toMatchObject([
+      { event: 'sign-in', outcome: 'fail', userId: null, email: 'personne@mairie.fr' },
+    ])
+    expect(await failures(bed, 'personne@mairie.fr')).toBe(1)
+  })
+
+  it('a disabled account is refused and audited, not counted', async () => {
+    const { bed } = await open()
+    await bed.store.users.setDisabled(1, true, bed.clock.t)
+    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_DISABLED' },
+    })
+    expect(await failures(bed)).toBe(0)
+    expect(await bed.store.audit.list()).toMatchObject([
+      {
+        event: 'sign-in',
+        outcome: 'fail',
+        userId: 1,
+        email: EMAIL,
+        factor: 'password',
+        detail: 'ACCOUNT_DISABLED',
+      },
+    ])
+  })
+
+  it('a clock set back a day locks for 15 minutes at most, not a day', async () => {
+    const { bed } = await open()
+    await lock(bed)
+    bed.clock.advance(-24 * 3600_000)
+    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 15 * 60 } },
+    })
+  })
+
+  it('the lock ends at its second: locked 1 ms before, open at it', async () => {
+    const { bed } = await open()
+    await lock(bed)
+    bed.clock.advance(60_000 - 1)
+    expect(await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 1 } },
+    })
+    bed.clock.advance(1)
+    expect((await bed.engine.signIn({ email: EMAIL, password: PASSWORD })).ok).toBe(true)
+  })
+})
