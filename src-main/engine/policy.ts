@@ -27,5 +27,10 @@ export const STEP_UP_WINDOW_MS = LIMITS.stepUpWindowSeconds * 1000
 export const IDLE_WARNING_MS = 30_000
 /** How often the engine looks for a session past its lifetime, with no call from the page. */
 export const SESSION_SWEEP_MS = 5_000
+/**
+ * After an e-mailed code expires, the sign-in waits this long for « Renvoyer
+ * un code » (the code itself no longer works); then the password again.
+ */
+export const RESEND_GRACE_MS = 2 * 60_000
 /** How long a key operation waits for the clerk's touch. */
 export const KEY_TOUCH_TIMEOUT_MS = 30_000

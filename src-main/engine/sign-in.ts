@@ -10,6 +10,7 @@ import type { SessionView } from '../contract/methods'
 import type { UserRecord } from '../store/types'
 import { checkAppCode } from './app'
 import type { EngineContext } from './context'
+import { RESEND_GRACE_MS } from './policy'
 import { checkEmailCode, issueEmailCode } from './email-codes'
 import { factorsAvailable, hasAppOrKey, type Available } from './factors'
 import { verifyPassword } from './password'
@@ -44,7 +45,12 @@ async function startSecondStep(
   }
   const sent = await issueEmailCode(ctx, user, base.attemptId, codesSentLastHour)
   if (!sent.ok) return sent
-  return ok({ ...base, factor: 'email', ...sent.value, validUntil: sent.value.expiresAt })
+  return ok({
+    ...base,
+    factor: 'email',
+    ...sent.value,
+    validUntil: sent.value.expiresAt + RESEND_GRACE_MS,
+  })
 }
 
 export function signInMethods(
@@ -118,7 +124,7 @@ export function signInMethods(
         pending.replacedMacs = [...(pending.replacedMacs ?? []), sent.value.replaced]
       pending.sentAt = sent.value.sentAt
       pending.expiresAt = sent.value.expiresAt
-      pending.validUntil = sent.value.expiresAt
+      pending.validUntil = sent.value.expiresAt + RESEND_GRACE_MS
       return ok(await stepView(ctx, pending))
     },
 

@@ -63,6 +63,8 @@ async function engineSide(bed: TestBed): Promise<Side> {
 /** The fake side: the renderer tests' bridge, its clock the same one (Date only). */
 function fakeSide(start: number): Side {
   const fake = new FakeBridge()
+  // the test beds' idle delay (a day: the scenario moves the clock past step-up windows)
+  fake.idleLockSeconds = 86_400
   fake.addAccount({ email: EMAIL, name: NAME, password: PASSWORD })
   vi.useFakeTimers({ toFake: ['Date'] })
   vi.setSystemTime(start)

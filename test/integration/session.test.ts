@@ -102,11 +102,26 @@ describe('session lifetime, kept by the engine', () => {
     ])
   })
 
-  it('a pending sign-in ends with its code’s lifetime, audited', async () => {
+  it('« Renvoyer un code » just after the code expired keeps the sign-in', async () => {
+    const bed = await start()
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    bed.clock.advance(bed.config.emailCodeTtlSeconds * 1000 + 60_000)
+    value(await bed.engine.resendCode({}))
+    value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+    expect(value(await bed.engine.getStatus({})).session).toMatchObject({ email: EMAIL })
+  })
+
+  it('a pending sign-in ends with its code’s lifetime (and 2 minutes to ask for another), audited', async () => {
     const bed = await start()
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
     const code = bed.smtp.lastCode(EMAIL)
     bed.clock.advance(bed.config.emailCodeTtlSeconds * 1000 + 1)
+    // the code is dead; « Renvoyer un code » still works for 120 s
+    expect(await bed.engine.verifyCode({ code })).toEqual({
+      ok: false,
+      error: { code: 'CODE_EXPIRED' },
+    })
+    bed.clock.advance(120_000)
     expect(await bed.engine.verifyCode({ code })).toEqual({
       ok: false,
       error: { code: 'NO_PENDING_SIGN_IN' },
