@@ -1,5 +1,7 @@
-// Configuration: one JSON file, validated at start. A bad file stops the
-// program with a sentence that names the key and what was expected.
+/**
+ * Configuration: one JSON file, validated at start. A bad file stops the
+ * program with a sentence that names the key and what was expected.
+ */
 
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'

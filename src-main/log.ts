@@ -1,5 +1,7 @@
-// Logs are English, for IT, one JSON object a line on stderr. They never hold a
-// password, code, secret, PIN or hash: callers pass identifiers and outcomes only.
+/**
+ * Logs are English, for IT, one JSON object a line on stderr. They never hold a
+ * password, code, secret, PIN or hash: callers pass identifiers and outcomes only.
+ */
 
 export type LogLevel = 'info' | 'warn' | 'error'
 

@@ -1,6 +1,8 @@
-// Electron entry: single instance, one kiosk window, the engine behind IPC.
-// Every decision with logic lives in src-main/shell/ (tested without
-// Electron); this file only wires Electron's objects to it.
+/**
+ * Electron entry: single instance, one kiosk window, the engine behind IPC.
+ * Every decision with logic lives in src-main/shell/ (tested without
+ * Electron); this file only wires Electron's objects to it.
+ */
 
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'

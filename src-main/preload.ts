@@ -1,5 +1,7 @@
-// Preload (sandboxed, bundled as CommonJS to out/preload/preload.cjs): exposes
-// the contract's functions as `window.guichet`, and nothing else.
+/**
+ * Preload (sandboxed, bundled as CommonJS to out/preload/preload.cjs): exposes
+ * the contract's functions as `window.guichet`, and nothing else.
+ */
 
 import { contextBridge, ipcRenderer } from 'electron'
 

@@ -1,6 +1,8 @@
-// Opens everything the engine needs from a validated configuration: the data
-// folder, the store, the data key and the mailer. Used by the web host, the
-// Electron shell and the admin command, so all three start the same way.
+/**
+ * Opens everything the engine needs from a validated configuration: the data
+ * folder, the store, the data key and the mailer. Used by the web host, the
+ * Electron shell and the admin command, so all three start the same way.
+ */
 
 import { access, constants, mkdir } from 'node:fs/promises'
 import type { Config } from './config'

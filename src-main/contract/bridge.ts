@@ -1,6 +1,8 @@
-// What the renderer sees as `window.guichet`: the contract's methods, plus one
-// subscription function for main → renderer events. The Electron preload and
-// the web host's HTTP client both produce exactly this shape.
+/**
+ * What the renderer sees as `window.guichet`: the contract's methods, plus one
+ * subscription function for main → renderer events. The Electron preload and
+ * the web host's HTTP client both produce exactly this shape.
+ */
 
 import type { Client } from './dispatch'
 import type { EventName, EventPayload } from './methods'

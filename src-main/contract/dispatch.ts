@@ -1,7 +1,9 @@
-// The one validation path that both adapters (Electron IPC and the web host)
-// use: method name checked against the table, payload parsed as `unknown`
-// against the method's schema, the engine called, and every outcome returned
-// as the `{ ok, value | error }` envelope. Nothing thrown escapes.
+/**
+ * The one validation path that both adapters (Electron IPC and the web host)
+ * use: method name checked against the table, payload parsed as `unknown`
+ * against the method's schema, the engine called, and every outcome returned
+ * as the `{ ok, value | error }` envelope. Nothing thrown escapes.
+ */
 
 import { StoreUnavailableError } from '../store/pg/errors'
 import { fail, type Result } from './errors'

@@ -1,7 +1,9 @@
-// The closed set of error codes that cross the boundary between main and the
-// renderer. The renderer turns each code (and its parameters) into a French or
-// English sentence; the message files are typed against this list, so a code
-// without a translation fails the type check.
+/**
+ * The closed set of error codes that cross the boundary between main and the
+ * renderer. The renderer turns each code (and its parameters) into a French or
+ * English sentence; the message files are typed against this list, so a code
+ * without a translation fails the type check.
+ */
 
 export const ERROR_CODES = [
   // input and protocol

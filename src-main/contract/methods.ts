@@ -1,9 +1,11 @@
-// The one contract between the kiosk UI and main. Main (IPC handlers, web host),
-// the preload and the renderer derive their types from this table; payloads
-// from the renderer are untrusted and parsed against `input` in main.
-//
-// Time values are epoch milliseconds. Every method answers with the envelope
-// `Result<output>` of ./errors.ts.
+/**
+ * The one contract between the kiosk UI and main. Main (IPC handlers, web host),
+ * the preload and the renderer derive their types from this table; payloads
+ * from the renderer are untrusted and parsed against `input` in main.
+ *
+ * Time values are epoch milliseconds. Every method answers with the envelope
+ * `Result<output>` of ./errors.ts.
+ */
 
 import { z } from 'zod'
 

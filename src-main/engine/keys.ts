@@ -1,6 +1,8 @@
-// The data key protects secrets at rest (TOTP secrets, code HMACs). Where it
-// lives is the host's choice: a 0600 file in dataDir (web host, admin command)
-// or the OS keychain through Electron's safeStorage (src-main/shell).
+/**
+ * The data key protects secrets at rest (TOTP secrets, code HMACs). Where it
+ * lives is the host's choice: a 0600 file in dataDir (web host, admin command)
+ * or the OS keychain through Electron's safeStorage (src-main/shell).
+ */
 
 import { randomBytes } from 'node:crypto'
 import { chmod, link, mkdir, open, readFile, unlink } from 'node:fs/promises'

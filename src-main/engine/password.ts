@@ -1,6 +1,8 @@
-// Passwords: argon2id through @node-rs/argon2's async API (it runs on libuv's
-// thread pool, so Electron's main loop never freezes), m = 64 MiB, t = 3, p = 1.
-// The parameters live in the PHC string stored with each hash.
+/**
+ * Passwords: argon2id through @node-rs/argon2's async API (it runs on libuv's
+ * thread pool, so Electron's main loop never freezes), m = 64 MiB, t = 3, p = 1.
+ * The parameters live in the PHC string stored with each hash.
+ */
 
 import { randomBytes } from 'node:crypto'
 import { hash, verify, type Options } from '@node-rs/argon2'

@@ -1,7 +1,9 @@
-// Recovery codes: 10 codes of 80 random bits each, written XXXX-XXXX-XXXX-XXXX
-// in Crockford's base32 alphabet (no I, L, O or U: nothing to confuse when a
-// clerk copies them by hand). Read back leniently: any case, with or without
-// dashes and spaces, O read as 0 and I or L as 1.
+/**
+ * Recovery codes: 10 codes of 80 random bits each, written XXXX-XXXX-XXXX-XXXX
+ * in Crockford's base32 alphabet (no I, L, O or U: nothing to confuse when a
+ * clerk copies them by hand). Read back leniently: any case, with or without
+ * dashes and spaces, O read as 0 and I or L as 1.
+ */
 
 import { randomInt } from 'node:crypto'
 

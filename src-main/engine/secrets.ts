@@ -1,6 +1,8 @@
-// Secrets at rest and short codes. TOTP secrets are sealed with AES-256-GCM
-// under the data key; e-mailed codes are stored only as an HMAC under the same
-// key, so the database alone reveals neither.
+/**
+ * Secrets at rest and short codes. TOTP secrets are sealed with AES-256-GCM
+ * under the data key; e-mailed codes are stored only as an HMAC under the same
+ * key, so the database alone reveals neither.
+ */
 
 import {
   createCipheriv,

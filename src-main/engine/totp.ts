@@ -1,5 +1,7 @@
-// Authenticator apps: RFC 6238 TOTP as FreeOTP, Google Authenticator and
-// Microsoft Authenticator read it — SHA-1, 6 digits, 30 s — through otplib.
+/**
+ * Authenticator apps: RFC 6238 TOTP as FreeOTP, Google Authenticator and
+ * Microsoft Authenticator read it — SHA-1, 6 digits, 30 s — through otplib.
+ */
 
 import { NodeCryptoPlugin } from '@otplib/plugin-crypto-node'
 import { generate, generateSecret, verify } from 'otplib'

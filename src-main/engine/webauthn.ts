@@ -1,6 +1,8 @@
-// Verification of what a security key answered, with @simplewebauthn/server.
-// The key itself is driven by src-main/fido (or, on Windows, the platform API);
-// this part is shared by every back end.
+/**
+ * Verification of what a security key answered, with @simplewebauthn/server.
+ * The key itself is driven by src-main/fido (or, on Windows, the platform API);
+ * this part is shared by every back end.
+ */
 
 import {
   verifyAuthenticationResponse,

@@ -1,5 +1,7 @@
-// "Builds the renderer if needed": the web host serves out/renderer, rebuilt
-// with vite when it is missing or older than any renderer source.
+/**
+ * "Builds the renderer if needed": the web host serves out/renderer, rebuilt
+ * with vite when it is missing or older than any renderer source.
+ */
 
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'

@@ -1,20 +1,22 @@
-// The web host: the built kiosk UI and the engine's contract over loopback
-// HTTP, for a browser on machines where Electron cannot start (and for the
-// end-to-end tests). A thin adapter like the Electron IPC binding: it checks
-// who is calling, reads a bounded body, and hands the rest to `dispatch`.
-//
-// The door: the host serves exactly one kiosk browser. It prints a URL that
-// carries a random launch token (like a notebook server); the first request
-// with it exchanges the token for a session cookie (`HttpOnly; SameSite=Strict;
-// Path=/`) and is redirected to `/`, so the token leaves the address bar. The
-// token is single use: a second exchange is refused. Every page, asset, API
-// call and the event stream need that cookie; without it the answer is 403.
-// The page itself carries no credential a script could reuse. Restarting the
-// browser takes a fresh URL (`newLaunchUrl`, printed on demand by cli.ts);
-// exchanging it revokes the previous browser's cookie and closes its streams.
-//
-// API calls must also name this host in `Host`, come from this origin
-// (`Origin`) and send JSON.
+/**
+ * The web host: the built kiosk UI and the engine's contract over loopback
+ * HTTP, for a browser on machines where Electron cannot start (and for the
+ * end-to-end tests). A thin adapter like the Electron IPC binding: it checks
+ * who is calling, reads a bounded body, and hands the rest to `dispatch`.
+ *
+ * The door: the host serves exactly one kiosk browser. It prints a URL that
+ * carries a random launch token (like a notebook server); the first request
+ * with it exchanges the token for a session cookie (`HttpOnly; SameSite=Strict;
+ * Path=/`) and is redirected to `/`, so the token leaves the address bar. The
+ * token is single use: a second exchange is refused. Every page, asset, API
+ * call and the event stream need that cookie; without it the answer is 403.
+ * The page itself carries no credential a script could reuse. Restarting the
+ * browser takes a fresh URL (`newLaunchUrl`, printed on demand by cli.ts);
+ * exchanging it revokes the previous browser's cookie and closes its streams.
+ *
+ * API calls must also name this host in `Host`, come from this origin
+ * (`Origin`) and send JSON.
+ */
 
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'

@@ -1,7 +1,9 @@
-// Outgoing mail through nodemailer: a pooled SMTP transport from `mail.url`,
-// or `.eml` files in an outbox folder (a terminal with no mail server yet, or
-// a demo). A send either reaches the server's acceptance or fails with
-// MailUnavailableError: the engine then counts nothing as sent.
+/**
+ * Outgoing mail through nodemailer: a pooled SMTP transport from `mail.url`,
+ * or `.eml` files in an outbox folder (a terminal with no mail server yet, or
+ * a demo). A send either reaches the server's acceptance or fails with
+ * MailUnavailableError: the engine then counts nothing as sent.
+ */
 
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'

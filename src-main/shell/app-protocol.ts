@@ -1,7 +1,9 @@
-// The app:// handler: serves the built renderer (out/renderer) to the kiosk
-// window with the strict CSP header, and nothing outside that folder. Written
-// against the Fetch API's Request and Response so it runs in tests without
-// Electron; main.ts passes it to session.protocol.handle.
+/**
+ * The app:// handler: serves the built renderer (out/renderer) to the kiosk
+ * window with the strict CSP header, and nothing outside that folder. Written
+ * against the Fetch API's Request and Response so it runs in tests without
+ * Electron; main.ts passes it to session.protocol.handle.
+ */
 
 import { readFile, stat } from 'node:fs/promises'
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path'

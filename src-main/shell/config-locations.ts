@@ -1,16 +1,18 @@
-// Where the kiosk looks for its configuration, in order:
-//   1. --config FILE
-//   2. the GUICHET_CONFIG environment variable
-//   3. the system-wide file IT installs:
-//        Linux   /etc/guichet/config.json
-//        Windows %ProgramData%\Guichet\config.json
-//        macOS   /Library/Application Support/Guichet/config.json
-//   4. config.json in Electron's user-data folder
-// 1 and 2 are explicit: the file must exist. A packaged build skips them: its
-// configuration comes from the documented files 3 and 4 only, never from
-// whoever launches it (see command-line.ts). 3 and 4 are used when present;
-// with none of them, the kiosk starts on defaults with its data in the
-// user-data folder (first start on a fresh machine).
+/**
+ * Where the kiosk looks for its configuration, in order:
+ *   1. --config FILE
+ *   2. the GUICHET_CONFIG environment variable
+ *   3. the system-wide file IT installs:
+ *        Linux   /etc/guichet/config.json
+ *        Windows %ProgramData%\Guichet\config.json
+ *        macOS   /Library/Application Support/Guichet/config.json
+ *   4. config.json in Electron's user-data folder
+ * 1 and 2 are explicit: the file must exist. A packaged build skips them: its
+ * configuration comes from the documented files 3 and 4 only, never from
+ * whoever launches it (see command-line.ts). 3 and 4 are used when present;
+ * with none of them, the kiosk starts on defaults with its data in the
+ * user-data folder (first start on a fresh machine).
+ */
 
 import { posix, win32 } from 'node:path'
 

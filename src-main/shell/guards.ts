@@ -1,6 +1,8 @@
-// Navigation, new windows, webviews, permissions and shortcuts: every
-// webContents and session the app creates is locked down here. Typed against
-// the few members used, so the unit tests drive the guards with stand-ins.
+/**
+ * Navigation, new windows, webviews, permissions and shortcuts: every
+ * webContents and session the app creates is locked down here. Typed against
+ * the few members used, so the unit tests drive the guards with stand-ins.
+ */
 
 import { isBlockedShortcut, type KeyInput } from './window-options'
 

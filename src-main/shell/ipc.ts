@@ -1,7 +1,9 @@
-// IPC binding: one handler per contract method, each going through the
-// contract's `dispatch` (the one validation path), behind a sender check.
-// Written against small interfaces instead of Electron's classes so the unit
-// tests drive it with an in-memory stand-in for ipcMain.
+/**
+ * IPC binding: one handler per contract method, each going through the
+ * contract's `dispatch` (the one validation path), behind a sender check.
+ * Written against small interfaces instead of Electron's classes so the unit
+ * tests drive it with an in-memory stand-in for ipcMain.
+ */
 
 import { channelOf, eventChannelOf } from '../contract/bridge'
 import { dispatch, type Api } from '../contract/dispatch'

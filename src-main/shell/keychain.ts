@@ -1,9 +1,11 @@
-// The engine's data key under Electron: sealed with safeStorage (the OS
-// keychain: Keychain on macOS, DPAPI on Windows, Secret Service or KWallet on
-// Linux) and stored in dataDir. Without a keychain the kiosk refuses to start,
-// unless the configuration explicitly allows the 0600 key file.
-// safeStorage and the file system reach this module as arguments, so it is
-// tested without Electron.
+/**
+ * The engine's data key under Electron: sealed with safeStorage (the OS
+ * keychain: Keychain on macOS, DPAPI on Windows, Secret Service or KWallet on
+ * Linux) and stored in dataDir. Without a keychain the kiosk refuses to start,
+ * unless the configuration explicitly allows the 0600 key file.
+ * safeStorage and the file system reach this module as arguments, so it is
+ * tested without Electron.
+ */
 
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, open, readFile, unlink } from 'node:fs/promises'

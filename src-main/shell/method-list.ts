@@ -1,9 +1,11 @@
-// The contract's method and event names as plain strings, for the preload.
-// The preload is sandboxed and must stay small: importing `METHOD_NAMES` from
-// the contract would bundle zod into it, so the names are listed here, in a
-// table the compiler checks against the contract's types (type-only imports):
-// a method missing from the table, or one the contract does not have, fails
-// `tsc`. test/unit/shell/contract.test.ts checks the same thing at run time.
+/**
+ * The contract's method and event names as plain strings, for the preload.
+ * The preload is sandboxed and must stay small: importing `METHOD_NAMES` from
+ * the contract would bundle zod into it, so the names are listed here, in a
+ * table the compiler checks against the contract's types (type-only imports):
+ * a method missing from the table, or one the contract does not have, fails
+ * `tsc`. test/unit/shell/contract.test.ts checks the same thing at run time.
+ */
 
 import type { EventName, MethodName } from '../contract/methods'
 

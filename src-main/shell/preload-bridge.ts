@@ -1,7 +1,9 @@
-// Builds `window.guichet` for the preload: the contract's methods, each one
-// `ipcRenderer.invoke` on its channel, and `on` for main → renderer events.
-// The renderer never sees ipcRenderer, an IPC event object or a channel name.
-// Imports stay type-only or zod-free: this is bundled into the sandboxed preload.
+/**
+ * Builds `window.guichet` for the preload: the contract's methods, each one
+ * `ipcRenderer.invoke` on its channel, and `on` for main → renderer events.
+ * The renderer never sees ipcRenderer, an IPC event object or a channel name.
+ * Imports stay type-only or zod-free: this is bundled into the sandboxed preload.
+ */
 
 import { channelOf, eventChannelOf, type Bridge, type Unsubscribe } from '../contract/bridge'
 import type { Client } from '../contract/dispatch'

@@ -1,6 +1,8 @@
-// The kiosk window's security settings, as plain data so a unit test can
-// assert them without Electron. main.ts passes these to `new BrowserWindow`
-// and the app:// protocol handler sends CONTENT_SECURITY_POLICY with every page.
+/**
+ * The kiosk window's security settings, as plain data so a unit test can
+ * assert them without Electron. main.ts passes these to `new BrowserWindow`
+ * and the app:// protocol handler sends CONTENT_SECURITY_POLICY with every page.
+ */
 
 import type { BrowserWindowConstructorOptions } from 'electron'
 

@@ -1,8 +1,10 @@
-// Which store a terminal uses: SQLite in dataDir (the default, one terminal),
-// or the PostgreSQL database named by "store.url" (a fleet of terminals sharing
-// their accounts). A server that is down at start is waited for, backing off,
-// for "store.startupWaitSeconds"; then the terminal gives up with a sentence
-// that names the setting (the shells show « service indisponible »).
+/**
+ * Which store a terminal uses: SQLite in dataDir (the default, one terminal),
+ * or the PostgreSQL database named by "store.url" (a fleet of terminals sharing
+ * their accounts). A server that is down at start is waited for, backing off,
+ * for "store.startupWaitSeconds"; then the terminal gives up with a sentence
+ * that names the setting (the shells show « service indisponible »).
+ */
 
 import { open } from 'node:fs/promises'
 import type { Config } from '../config'

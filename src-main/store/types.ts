@@ -1,8 +1,10 @@
-// The seam between the engine and its storage. The engine sees only these
-// repositories; SQLite implements them here, and a PostgreSQL back end for
-// offices with many terminals implements the same interfaces. Rules that must
-// hold across terminals (a TOTP step used once, a code consumed once, counters)
-// are single conditional statements, never read-then-write.
+/**
+ * The seam between the engine and its storage. The engine sees only these
+ * repositories; SQLite implements them here, and a PostgreSQL back end for
+ * offices with many terminals implements the same interfaces. Rules that must
+ * hold across terminals (a TOTP step used once, a code consumed once, counters)
+ * are single conditional statements, never read-then-write.
+ */
 
 export interface UserRecord {
   id: number

@@ -1,20 +1,22 @@
-// `store copy`: moves one terminal's SQLite store into the shared PostgreSQL
-// store. Each account is copied in one transaction with everything that makes
-// it sign in (password hash and its state, authenticator app with its last
-// accepted step, security keys with their counters, recovery codes used or
-// not) and its throttle record; the audit log follows, in batches.
-//
-// Idempotent: an account whose address is already in the shared store is left
-// as it is there (and counted as such), and an audit entry already present
-// (same time, terminal, event, outcome, address, factor and detail) is not
-// added twice, so running the copy again copies nothing.
-//
-// Not copied: e-mailed codes and address-change codes (ten minutes of life,
-// bound to a sign-in in progress on that terminal).
-//
-// Ids are the shared store's: user ids are mapped by address, in the audit log
-// too. TOTP secrets are copied as stored, encrypted under the terminal's data
-// key: the fleet must share that key (README, « Many terminals: PostgreSQL »).
+/**
+ * `store copy`: moves one terminal's SQLite store into the shared PostgreSQL
+ * store. Each account is copied in one transaction with everything that makes
+ * it sign in (password hash and its state, authenticator app with its last
+ * accepted step, security keys with their counters, recovery codes used or
+ * not) and its throttle record; the audit log follows, in batches.
+ *
+ * Idempotent: an account whose address is already in the shared store is left
+ * as it is there (and counted as such), and an audit entry already present
+ * (same time, terminal, event, outcome, address, factor and detail) is not
+ * added twice, so running the copy again copies nothing.
+ *
+ * Not copied: e-mailed codes and address-change codes (ten minutes of life,
+ * bound to a sign-in in progress on that terminal).
+ *
+ * Ids are the shared store's: user ids are mapped by address, in the audit log
+ * too. TOTP secrets are copied as stored, encrypted under the terminal's data
+ * key: the fleet must share that key (README, « Many terminals: PostgreSQL »).
+ */
 
 import type { SqliteDatabase } from '../sqlite/sqlite'
 import type { PgDatabase, PgExecutor } from './database'

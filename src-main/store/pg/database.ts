@@ -1,12 +1,14 @@
-// The PostgreSQL connection layer: one pool per terminal, parameterised queries
-// only, and transactions on a dedicated client. What the repositories need is
-// `PgExecutor`, implemented by the pool (one statement, autocommit) and by a
-// transaction's client.
-//
-// Failures are sorted in two: the server cannot be reached (refused, dropped,
-// shutting down, too many connections…) becomes a StoreUnavailableError, so the
-// kiosk says « service indisponible » and the clerk can try again; anything else
-// (a bug, a constraint) is thrown as is.
+/**
+ * The PostgreSQL connection layer: one pool per terminal, parameterised queries
+ * only, and transactions on a dedicated client. What the repositories need is
+ * `PgExecutor`, implemented by the pool (one statement, autocommit) and by a
+ * transaction's client.
+ *
+ * Failures are sorted in two: the server cannot be reached (refused, dropped,
+ * shutting down, too many connections…) becomes a StoreUnavailableError, so the
+ * kiosk says « service indisponible » and the clerk can try again; anything else
+ * (a bug, a constraint) is thrown as is.
+ */
 
 import pg from 'pg'
 import type { Logger } from '../../log'

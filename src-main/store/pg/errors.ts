@@ -1,5 +1,7 @@
-// Errors of the shared (PostgreSQL) store that callers act on. Dependency-free,
-// so the contract's dispatch can import it to answer SERVICE_UNAVAILABLE.
+/**
+ * Errors of the shared (PostgreSQL) store that callers act on. Dependency-free,
+ * so the contract's dispatch can import it to answer SERVICE_UNAVAILABLE.
+ */
 
 /**
  * The account store cannot be reached right now (server down, connection

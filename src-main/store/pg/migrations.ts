@@ -1,11 +1,13 @@
-// The same numbered migrations as SQLITE_MIGRATIONS (../migrations.ts), in
-// PostgreSQL's types: the version numbers mean the same schema on both back
-// ends, so a terminal refuses either store when it is newer than it knows.
-// Never edit a migration that has shipped: add the next number to both lists.
-//
-// Times are milliseconds since the epoch (BIGINT), as in SQLite. Addresses are
-// unique whatever their ASCII case, like SQLite's COLLATE NOCASE: the unique
-// index is on lower(email COLLATE "C"), which folds A–Z only.
+/**
+ * The same numbered migrations as SQLITE_MIGRATIONS (../migrations.ts), in
+ * PostgreSQL's types: the version numbers mean the same schema on both back
+ * ends, so a terminal refuses either store when it is newer than it knows.
+ * Never edit a migration that has shipped: add the next number to both lists.
+ *
+ * Times are milliseconds since the epoch (BIGINT), as in SQLite. Addresses are
+ * unique whatever their ASCII case, like SQLite's COLLATE NOCASE: the unique
+ * index is on lower(email COLLATE "C"), which folds A–Z only.
+ */
 
 import type { Migration } from '../sqlite/migrations'
 

@@ -1,7 +1,9 @@
-// Opens the shared store of a terminal fleet: a PostgreSQL database that IT
-// runs and backs up. The numbered migrations (the same versions as SQLite's)
-// run at open, under an advisory lock so that terminals starting together
-// apply them once; a schema newer than this Guichet knows is refused.
+/**
+ * Opens the shared store of a terminal fleet: a PostgreSQL database that IT
+ * runs and backs up. The numbered migrations (the same versions as SQLite's)
+ * run at open, under an advisory lock so that terminals starting together
+ * apply them once; a schema newer than this Guichet knows is refused.
+ */
 
 import type { Logger } from '../../log'
 import { StoreOpenError } from '../sqlite/sqlite'

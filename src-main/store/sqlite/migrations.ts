@@ -1,5 +1,7 @@
-// Numbered migrations, applied in order at open, each in its own transaction.
-// Never edit a migration that has shipped: add the next number.
+/**
+ * Numbered migrations, applied in order at open, each in its own transaction.
+ * Never edit a migration that has shipped: add the next number.
+ */
 
 export interface Migration {
   version: number

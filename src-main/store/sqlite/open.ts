@@ -1,5 +1,7 @@
-// Opens the single-terminal store: one SQLite file in dataDir, 0600, WAL,
-// foreign keys, numbered migrations applied at open.
+/**
+ * Opens the single-terminal store: one SQLite file in dataDir, 0600, WAL,
+ * foreign keys, numbered migrations applied at open.
+ */
 
 import { join } from 'node:path'
 import { sqliteAddressCodes } from './address-codes'

@@ -1,7 +1,9 @@
-// A small promise layer over `sqlite3` with one rule: a connection runs one
-// transaction at a time. node-sqlite3 queues statements on its connection but
-// knows nothing of transactions, so two async callers could interleave their
-// statements inside one BEGIN…COMMIT; the lock below prevents that.
+/**
+ * A small promise layer over `sqlite3` with one rule: a connection runs one
+ * transaction at a time. node-sqlite3 queues statements on its connection but
+ * knows nothing of transactions, so two async callers could interleave their
+ * statements inside one BEGIN…COMMIT; the lock below prevents that.
+ */
 
 import { chmod, mkdir, open as openFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
