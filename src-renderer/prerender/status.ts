@@ -22,6 +22,9 @@ export function showsPrerendered(status: Status): boolean {
     status.session === null &&
     status.pending === null &&
     status.locale === PRERENDERED_STATUS.locale &&
-    status.issuer === PRERENDERED_STATUS.issuer
+    status.issuer === PRERENDERED_STATUS.issuer &&
+    // the side panel and the code screens say these delays in words
+    status.idleLockSeconds === PRERENDERED_STATUS.idleLockSeconds &&
+    status.emailCodeTtlSeconds === PRERENDERED_STATUS.emailCodeTtlSeconds
   )
 }
