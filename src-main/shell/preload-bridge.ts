@@ -1,8 +1,9 @@
 /**
- * Builds `window.guichet` for the preload: the contract's methods, each one
- * `ipcRenderer.invoke` on its channel, and `on` for main → renderer events.
- * The renderer never sees ipcRenderer, an IPC event object or a channel name.
- * Imports stay type-only or zod-free: this is bundled into the sandboxed preload.
+ * Builds `window.guichet` for the preload: the contract's methods, each one an
+ * IPC invoke on its channel, and `on` for main → renderer events. The renderer
+ * never sees the IPC object, an IPC event object or a channel name. Imports
+ * stay type-only or free of schema libraries: this is bundled into the
+ * sandboxed preload (whose bundle keeps this comment: it names no module).
  */
 
 import { channelOf, eventChannelOf, type Bridge, type Unsubscribe } from '../contract/bridge'
