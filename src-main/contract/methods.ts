@@ -111,6 +111,12 @@ export const Status = z.strictObject({
   locale: z.enum(['fr', 'en']),
   idleLockSeconds: z.number(),
   emailCodeTtlSeconds: z.number(),
+  /**
+   * Who asks for a security key's PIN: `kiosk` (« Code PIN de la clé » on the kiosk's screens)
+   * or `platform` (Windows' own dialog; the kiosk shows « Suivez les instructions de Windows »
+   * and never its PIN form, and key calls go without `pin`).
+   */
+  keyPinEntry: z.enum(['kiosk', 'platform']),
   session: SessionView.nullable(),
   pending: SignInStep.nullable(),
 })
@@ -187,9 +193,18 @@ export const methods = {
   removeApp: { input: Empty, output: Factors },
 
   // Security keys. Main talks to the key; `keyStatus` events report progress.
-  /** Registers the key plugged in; with its PIN the credential is discoverable (passwordless sign-in). */
+  /**
+   * Registers the key plugged in; with its PIN the credential is discoverable (passwordless
+   * sign-in). `passkey`: discoverable, user verification required, credProtect — with
+   * `keyPinEntry` `platform` without `pin` (the platform asks for it); with `kiosk` it needs
+   * `pin` (FIDO_PIN_REQUIRED without).
+   */
   registerKey: {
-    input: z.strictObject({ name: DeviceName.pipe(z.string().min(1)), pin: KeyPin.optional() }),
+    input: z.strictObject({
+      name: DeviceName.pipe(z.string().min(1)),
+      pin: KeyPin.optional(),
+      passkey: z.boolean().optional(),
+    }),
     output: Factors,
   },
   removeKey: { input: z.strictObject({ id: z.string().min(1).max(64) }), output: Factors },
@@ -198,10 +213,12 @@ export const methods = {
   /**
    * « Se connecter avec ma clé de sécurité »: no password, the key's PIN instead. When the key
    * holds passkeys of several accounts of this kiosk, the clerk chooses (« Choisissez votre
-   * compte »), shown only once the PIN is verified.
+   * compte »), shown only once the PIN is verified. With `keyPinEntry` `platform`, without
+   * `pin`: the platform verifies the clerk (user verification required); with `kiosk` a call
+   * without `pin` answers FIDO_PIN_REQUIRED.
    */
   signInPasswordless: {
-    input: z.strictObject({ pin: KeyPin }),
+    input: z.strictObject({ pin: KeyPin.optional() }),
     output: z.union([SessionView, z.strictObject({ chooseAccount: z.array(AccountChoice) })]),
   },
   /** The account chosen after signInPasswordless offered several; its assertion is then checked. */

@@ -15,7 +15,7 @@ import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { EngineContext } from './context'
 import { KEY_TOUCH_TIMEOUT_MS } from './policy'
 import { completeSignIn } from './second-step'
-import { checkAssertion, keyFailed, userHandle, withKey } from './security-keys'
+import { checkAssertion, keyFailed, keyPinEntry, userHandle, withKey } from './security-keys'
 import { maskEmail, type PasskeyCandidate } from './session'
 import { refuseIfLocked, refuseSignIn } from './throttle'
 
@@ -59,6 +59,10 @@ export function passwordlessMethods(
   const { config, terminal } = ctx
   return {
     async signInPasswordless({ pin }) {
+      // Where the kiosk asks for the key's PIN, nothing starts without it (the session too is
+      // left as it was, as when the PIN was a required field); the platform asks for it itself.
+      const platform = keyPinEntry(ctx) === 'platform'
+      if (pin === undefined && !platform) return fail('FIDO_PIN_REQUIRED')
       terminal.end()
       const challenge = randomBytes(32)
       const startedAt = ctx.clock.now()
@@ -67,9 +71,9 @@ export function passwordlessMethods(
           challenge,
           rpId: config.fido.rpId,
           allowCredentialIDs: [],
-          // Without a password, the key's PIN is required.
+          // Without a password, the key's PIN is required (checkAssertion requires the UV flag).
           userVerification: true,
-          pin,
+          pin: platform ? undefined : pin,
           timeoutMs: KEY_TOUCH_TIMEOUT_MS,
           signal,
           onStatus,

@@ -3,12 +3,18 @@
  * device errors as codes), registering a key (with its PIN, a passkey for
  * passwordless sign-in), the key as second factor, passwordless sign-in, and
  * removing a key. Assertions are checked and counters moved atomically.
+ *
+ * Who asks for the key's PIN depends on the key client (`keyPinEntry`): the
+ * kiosk, which hands the PIN to the key over HID, or the platform (Windows'
+ * webauthn.dll), whose own dialog asks for it. With the platform, the engine
+ * hands it no PIN and requires user verification in the key's answer instead
+ * wherever the kiosk's PIN would have been asked.
  */
 
 import { randomBytes } from 'node:crypto'
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
-import { FidoError, type KeyClient, type KeyStatus } from '../fido'
+import { FidoError, type KeyClient, type KeyPinEntry, type KeyStatus } from '../fido'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
@@ -30,6 +36,11 @@ export function userHandle(ctx: EngineContext, userId: number): Uint8Array {
 
 function relyingParty(ctx: EngineContext): { rpId: string; origin: string } {
   return { rpId: ctx.config.fido.rpId, origin: ctx.config.fido.origin }
+}
+
+/** Who asks the clerk for the key's PIN (getStatus tells the screens). */
+export function keyPinEntry(ctx: EngineContext): KeyPinEntry {
+  return ctx.keyClient?.pinEntry ?? 'kiosk'
 }
 
 const challengeB64 = (challenge: Uint8Array): string => Buffer.from(challenge).toString('base64url')
@@ -136,7 +147,9 @@ export async function checkAssertion(
 
 /**
  * One of the account's keys signs a fresh challenge (after the password, or
- * for a step-up): user presence is enough; with the PIN, verified too.
+ * for a step-up): user presence is enough; with the PIN, verified too. With the
+ * platform asking for the PIN, a PIN sent here is not handed on: the
+ * verification it stood for is asked of the platform and required in the answer.
  */
 export async function touchAccountKey(
   ctx: EngineContext,
@@ -149,13 +162,15 @@ export async function touchAccountKey(
   if (keys.length === 0) return fail('KEY_NOT_FOUND')
   const challenge = randomBytes(32)
   const startedAt = ctx.clock.now()
+  const platform = keyPinEntry(ctx) === 'platform'
+  const userVerification = pin !== undefined
   const asserted = await withKey(ctx, (client, signal, onStatus) =>
     client.getAssertion({
       challenge,
       rpId: ctx.config.fido.rpId,
       allowCredentialIDs: keys.map((k) => k.credentialID),
-      userVerification: pin !== undefined,
-      pin,
+      userVerification,
+      pin: platform ? undefined : pin,
       timeoutMs: KEY_TOUCH_TIMEOUT_MS,
       signal,
       onStatus,
@@ -164,7 +179,15 @@ export async function touchAccountKey(
   if (!asserted.ok) return keyFailed(ctx, user, asserted.error)
   const key = keys.find((k) => k.credentialID === asserted.value.id)
   if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-  return checkAssertion(ctx, user, key, asserted.value, challenge, startedAt, false)
+  return checkAssertion(
+    ctx,
+    user,
+    key,
+    asserted.value,
+    challenge,
+    startedAt,
+    platform && userVerification,
+  )
 }
 
 /** A registration that did not end in a stored key: audited with why. */
@@ -179,26 +202,29 @@ async function keyNotAdded(ctx: EngineContext, user: UserRecord, detail: string)
   })
 }
 
-/** The key makes a credential for this account and the engine verifies it; nothing is stored yet. */
+/**
+ * The key makes a credential for this account and the engine verifies it; nothing is stored yet.
+ * A passkey is discoverable, for passwordless sign-in, and made under user verification: the
+ * kiosk's PIN (HID) or the platform's own dialog, whose answer must then carry it.
+ */
 async function makeVerifiedCredential(
   ctx: EngineContext,
   user: UserRecord,
   pin: string | undefined,
+  passkey: boolean,
 ): Promise<Result<NonNullable<Awaited<ReturnType<typeof verifyNewKey>>>>> {
   const existing = await ctx.store.keys.listByUser(user.id)
   const challenge = randomBytes(32)
   const startedAt = ctx.clock.now()
-  // With the key's PIN the credential is discoverable, for passwordless sign-in.
-  const withPin = pin !== undefined
   const made = await withKey(ctx, (client, signal, onStatus) =>
     client.makeCredential({
       challenge,
       rp: { id: ctx.config.fido.rpId, name: ctx.config.issuer },
       user: { id: userHandle(ctx, user.id), name: user.email, displayName: user.name },
       excludeCredentialIDs: existing.map((k) => k.credentialID),
-      residentKey: withPin,
-      userVerification: withPin,
-      pin,
+      residentKey: passkey,
+      userVerification: passkey,
+      pin: keyPinEntry(ctx) === 'platform' ? undefined : pin,
       timeoutMs: KEY_TOUCH_TIMEOUT_MS,
       signal,
       onStatus,
@@ -212,7 +238,7 @@ async function makeVerifiedCredential(
   const verified = await verifyNewKey(made.value, {
     ...relyingParty(ctx),
     challenge: challengeB64(challenge),
-    requireUserVerification: withPin,
+    requireUserVerification: passkey,
   })
   if (!verified) {
     await keyNotAdded(ctx, user, 'attestation not verified')
@@ -236,11 +262,18 @@ export function keyMethods(
 ): Pick<Api, 'registerKey' | 'removeKey' | 'signInWithKey' | 'cancelKeyOperation'> {
   const { store, config, terminal } = ctx
   return {
-    async registerKey({ name, pin }) {
+    async registerKey({ name, pin, passkey }) {
       const me = await signedInUser(ctx, { duringEnrollment: true, fresh: true })
       if (!me.ok) return me
       const { user, s } = me.value
-      const verified = await makeVerifiedCredential(ctx, user, pin)
+      // A passkey when asked for, and (as before) whenever the key's PIN comes with the request.
+      const discoverable = passkey === true || pin !== undefined
+      // Where the kiosk asks for the PIN, a passkey is made with it: the key is never asked for
+      // one without it (a key with no PIN would make a passkey nobody could verify).
+      if (discoverable && pin === undefined && keyPinEntry(ctx) === 'kiosk') {
+        return fail('FIDO_PIN_REQUIRED')
+      }
+      const verified = await makeVerifiedCredential(ctx, user, pin, discoverable)
       if (!verified.ok) return verified
       const now = ctx.clock.now()
       const inserted = await store.transaction(async (tx) => {
@@ -248,7 +281,7 @@ export function keyMethods(
           id: randomId(9),
           userId: user.id,
           ...verified.value,
-          discoverable: pin !== undefined,
+          discoverable,
           name,
           createdAt: now,
           lastUsedAt: null,

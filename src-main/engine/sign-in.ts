@@ -15,6 +15,7 @@ import { checkEmailCode, issueEmailCode } from './email-codes'
 import { factorsAvailable, hasAppOrKey, type Available } from './factors'
 import { verifyPassword } from './password'
 import { randomId } from './secrets'
+import { keyPinEntry } from './security-keys'
 import { completeSignIn, pendingSecondStep, stepView } from './second-step'
 import { currentPending, sessionView, type PendingSignIn } from './session'
 import { failure, refuseIfLocked, refuseSignIn } from './throttle'
@@ -72,6 +73,7 @@ export function signInMethods(
         locale: config.locale,
         idleLockSeconds: config.idleLockSeconds,
         emailCodeTtlSeconds: config.emailCodeTtlSeconds,
+        keyPinEntry: keyPinEntry(ctx),
         session: view,
         pending: pending ? await stepView(ctx, pending) : null,
       })

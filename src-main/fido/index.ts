@@ -5,6 +5,7 @@ export type {
   GetAssertionOptions,
   KeyClient,
   KeyClientOptions,
+  KeyPinEntry,
   KeyStatus,
   MakeCredentialOptions,
 } from './client/client'

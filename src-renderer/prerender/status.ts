@@ -11,6 +11,8 @@ export const PRERENDERED_STATUS: Status = {
   locale: 'fr',
   idleLockSeconds: 120,
   emailCodeTtlSeconds: 600,
+  // the sign-in screen says nothing of who asks for a key's PIN: not compared below
+  keyPinEntry: 'kiosk',
   session: null,
   pending: null,
 }

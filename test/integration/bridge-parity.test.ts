@@ -5,15 +5,21 @@
 // every payload parsed by the contract's dispatch as main does), comparing
 // every answer. What is random or per-process (codes, secrets, QR images) is
 // read from each side and compared by shape; times by their distance from now.
+// A second scenario plays the key journeys where Windows takes the PIN
+// (keyPinEntry "platform"): the engine over the webauthn.dll stand-in, the fake
+// with `keyPinEntry = 'platform'`.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Bridge } from '../../src-main/contract/bridge'
 import { dispatch } from '../../src-main/contract/dispatch'
 import { METHOD_NAMES, type Input, type MethodName } from '../../src-main/contract/methods'
 import type { Result } from '../../src-main/contract/errors'
 import { totpCodeAt } from '../../src-main/engine/totp'
+import { VirtualKey } from '../../src-main/fido/virtual-key/key'
+import { createWindowsKeyClient } from '../../src-main/fido/windows/windows-client'
 import { FakeBridge } from '../unit/renderer/fakeBridge'
 import { addUser, startBed, type TestBed } from '../support/env'
+import { Standin, serveWithKey } from '../support/webauthn-standin'
 
 const EMAIL = 'alice.martin@mairie.fr'
 const NAME = 'Alice Martin'
@@ -33,10 +39,12 @@ interface Side {
   wrongCode(): Promise<string>
   /** Remembers the secret of an enrollment answer. */
   enrolled(secretGroups: string[]): void
+  /** The clerk does what the key operation under way asks (touch; PIN in Windows' dialog). */
+  serveKey?(): Promise<void>
 }
 
 /** The engine side: the real engine behind dispatch, as main serves it. */
-async function engineSide(bed: TestBed): Promise<Side> {
+async function engineSide(bed: TestBed, serveKey?: () => Promise<void>): Promise<Side> {
   const client = Object.fromEntries(
     METHOD_NAMES.map((m) => [m, (input: unknown) => dispatch(bed.engine, m, input)]),
   ) as unknown as Bridge
@@ -57,12 +65,14 @@ async function engineSide(bed: TestBed): Promise<Side> {
     enrolled: (groups) => {
       secret = groups.join('')
     },
+    ...(serveKey ? { serveKey } : {}),
   }
 }
 
 /** The fake side: the renderer tests' bridge, its clock the same one (Date only). */
-function fakeSide(start: number): Side {
+function fakeSide(start: number, keyPinEntry: 'kiosk' | 'platform' = 'kiosk'): Side {
   const fake = new FakeBridge()
+  fake.keyPinEntry = keyPinEntry
   // the test beds' idle delay (a day: the scenario moves the clock past step-up windows)
   fake.idleLockSeconds = 86_400
   fake.addAccount({ email: EMAIL, name: NAME, password: PASSWORD })
@@ -77,6 +87,10 @@ function fakeSide(start: number): Side {
     appCode: async () => fake.accounts.get(EMAIL)!.appCode,
     wrongCode: async () => '999999',
     enrolled: () => undefined,
+    serveKey: async () => {
+      while (!fake.keyWaiting) await new Promise((resolve) => setTimeout(resolve, 5))
+      fake.touchKey()
+    },
   }
 }
 
@@ -92,7 +106,7 @@ const SHAPES: Record<string, string> = {
 /**
  * An answer with what differs by nature made comparable: times as their
  * distance from now, an enrollment's secret and images by shape, recovery
- * codes by count and format.
+ * codes by count and format, ids by presence.
  */
 function normalize(answer: Answer, now: number): unknown {
   const walk = (v: unknown, key = ''): unknown => {
@@ -106,6 +120,8 @@ function normalize(answer: Answer, now: number): unknown {
       return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]))
     if (['sentAt', 'expiresAt', 'createdAt', 'lastUsedAt'].includes(key) && typeof v === 'number')
       return `now${v - now >= 0 ? '+' : ''}${v - now}`
+    // a key's id is random on both sides
+    if (key === 'id' && typeof v === 'string') return v.length > 0 ? 'an id' : v
     const prefix = SHAPES[key]
     if (prefix !== undefined && typeof v === 'string')
       return v.startsWith(prefix) ? `${prefix}…` : v
@@ -120,6 +136,8 @@ interface Step {
   input: (side: Side) => Promise<unknown> | unknown
   /** Runs before the call (e.g. moving the clock). */
   before?: (side: Side) => void
+  /** The call waits for the key: the side's clerk serves it meanwhile. */
+  key?: boolean
 }
 
 const step = <M extends MethodName>(
@@ -128,6 +146,12 @@ const step = <M extends MethodName>(
   input: (side: Side) => Promise<Input<M>> | Input<M>,
   before?: (side: Side) => void,
 ): Step => ({ label, method, input, before })
+
+const keyStep = <M extends MethodName>(
+  label: string,
+  method: M,
+  input: (side: Side) => Input<M>,
+): Step => ({ label, method, input, key: true })
 
 /** The journeys the screens are tested on, in the order a clerk would live them. */
 const SCENARIO: Step[] = [
@@ -147,6 +171,16 @@ const SCENARIO: Step[] = [
   step('the e-mailed code', 'verifyCode', async (s) => ({ code: await s.emailCode() })),
   step('status signed in', 'getStatus', () => ({})),
   step('the factors', 'listFactors', () => ({})),
+  step('a passkey without the PIN, where the kiosk takes it', 'registerKey', () => ({
+    name: 'Clé bleue',
+    passkey: true,
+  })),
+  step(
+    'a passwordless sign-in without the PIN, where the kiosk takes it',
+    'signInPasswordless',
+    () => ({}),
+  ),
+  step('still signed in', 'getStatus', () => ({})),
   step('no app to remove', 'removeApp', () => ({})),
   step('no recovery codes without an app or key', 'issueRecoveryCodes', () => ({})),
   step('a password too short', 'changePassword', () => ({ current: PASSWORD, next: 'court' })),
@@ -187,6 +221,34 @@ const SCENARIO: Step[] = [
   step('status at the end', 'getStatus', () => ({})),
 ]
 
+type Transcript = { step: string; answer: unknown }[]
+
+/** Plays the scenario on each side in turn; every answer, normalized, by side. */
+async function play(
+  scenario: Step[],
+  sides: (() => Promise<Side>)[],
+): Promise<Record<string, Transcript>> {
+  const transcripts: Record<string, Transcript> = {}
+  for (const open of sides) {
+    const side = await open()
+    const transcript: Transcript = []
+    for (const s of scenario) {
+      s.before?.(side)
+      const input = await s.input(side)
+      const call = side.bridge[s.method] as (i: unknown) => Promise<Answer>
+      if (s.key && !side.serveKey) throw new Error(`${side.name} has no key to serve`)
+      const [answer] = await Promise.all([call(input), s.key ? side.serveKey?.() : undefined])
+      if (answer.ok && answer.value && typeof answer.value === 'object') {
+        const groups = (answer.value as { secretGroups?: string[] }).secretGroups
+        if (groups) side.enrolled(groups)
+      }
+      transcript.push({ step: `${s.label} (${s.method})`, answer: normalize(answer, side.now()) })
+    }
+    transcripts[side.name] = transcript
+  }
+  return transcripts
+}
+
 describe('the renderer tests’ fake bridge answers as the real engine', () => {
   let bed: TestBed
   beforeEach(async () => {
@@ -200,24 +262,7 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
 
   it('on every step of the scenario', async () => {
     const start = bed.clock.t
-    const sides = [() => engineSide(bed), async () => fakeSide(start)]
-    const transcripts: Record<string, { step: string; answer: unknown }[]> = {}
-    for (const open of sides) {
-      const side = await open()
-      const transcript: { step: string; answer: unknown }[] = []
-      for (const s of SCENARIO) {
-        s.before?.(side)
-        const input = await s.input(side)
-        const call = side.bridge[s.method] as (i: unknown) => Promise<Answer>
-        const answer = await call(input)
-        if (answer.ok && answer.value && typeof answer.value === 'object') {
-          const groups = (answer.value as { secretGroups?: string[] }).secretGroups
-          if (groups) side.enrolled(groups)
-        }
-        transcript.push({ step: `${s.label} (${s.method})`, answer: normalize(answer, side.now()) })
-      }
-      transcripts[side.name] = transcript
-    }
+    const transcripts = await play(SCENARIO, [() => engineSide(bed), async () => fakeSide(start)])
     // The scenario itself: what the real engine answered, step by step.
     const outcome = (t: { answer: unknown }) => {
       const a = t.answer as Answer
@@ -234,6 +279,9 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
       'ok',
       'ok',
       'ok',
+      'ok',
+      'FIDO_PIN_REQUIRED',
+      'FIDO_PIN_REQUIRED',
       'ok',
       'APP_NOT_ENROLLED',
       'NO_RECOVERY_CODES',
@@ -254,5 +302,65 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
       'ok',
     ])
     expect(transcripts.fake).toEqual(transcripts.engine)
+  })
+})
+
+/** The key journeys where Windows takes the PIN (the engine over the webauthn.dll stand-in). */
+const PLATFORM_SCENARIO: Step[] = [
+  step('status says the platform takes the PIN', 'getStatus', () => ({})),
+  step('the password', 'signIn', () => ({ email: EMAIL, password: PASSWORD })),
+  step('the e-mailed code', 'verifyCode', async (s) => ({ code: await s.emailCode() })),
+  keyStep('a passkey without the kiosk’s PIN', 'registerKey', () => ({
+    name: 'Clé bleue',
+    passkey: true,
+  })),
+  step('sign out', 'signOut', () => ({})),
+  keyStep('passwordless without the kiosk’s PIN', 'signInPasswordless', () => ({})),
+  step('sign out again', 'signOut', () => ({})),
+  step('the password again: the key is asked for', 'signIn', () => ({
+    email: EMAIL,
+    password: PASSWORD,
+  })),
+  keyStep('the key after the password', 'signInWithKey', () => ({})),
+  step('status at the end', 'getStatus', () => ({})),
+]
+
+describe('the fake bridge with keyPinEntry "platform" answers as the engine over Windows', () => {
+  const PIN = '4242'
+  let standin: Standin
+  let bed: TestBed
+  beforeAll(() => {
+    standin = Standin.build()
+  })
+  afterAll(() => standin.remove())
+  beforeEach(async () => {
+    standin.reset(4)
+    bed = await startBed(
+      {},
+      {
+        keyClient: createWindowsKeyClient({ origin: 'app://guichet', libraryPath: standin.path }),
+      },
+    )
+    await addUser(bed.store, EMAIL, NAME, PASSWORD)
+  })
+  afterEach(async () => {
+    vi.useRealTimers()
+    await bed.close()
+  })
+
+  it('on every step of the key scenario', async () => {
+    const start = bed.clock.t
+    const key = new VirtualKey({ pin: PIN, userPresence: 'approve' })
+    const serve = async (): Promise<void> => {
+      await serveWithKey(standin, key, { pin: PIN })
+    }
+    const transcripts = await play(PLATFORM_SCENARIO, [
+      () => engineSide(bed, serve),
+      async () => fakeSide(start, 'platform'),
+    ])
+    const engine = transcripts.engine!
+    expect(engine.map((t) => (t.answer as Answer).ok)).toEqual(PLATFORM_SCENARIO.map(() => true))
+    expect(engine[0]?.answer).toMatchObject({ value: { keyPinEntry: 'platform' } })
+    expect(transcripts.fake).toEqual(engine)
   })
 })

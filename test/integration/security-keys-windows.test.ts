@@ -149,6 +149,101 @@ describe('security keys through webauthn.dll', () => {
     })
   })
 
+  it('the platform takes the PIN: getStatus says so; a passkey without the kiosk’s PIN (resident key, UV required, credProtect), then passwordless without it', async () => {
+    wb = await windowsBed({ pin: PIN })
+    const { bed, key, statuses } = wb
+    expect(value(await bed.engine.getStatus({})).keyPinEntry).toBe('platform')
+    await signInByMail(bed)
+    // the clerk types the PIN in the Windows dialog: serveWithKey plays it
+    const [factors, made] = await Promise.all([
+      bed.engine.registerKey({ name: 'Clé passkey', passkey: true }),
+      serveWithKey(standin, key, { pin: PIN }),
+    ])
+    value(factors)
+    expect(made.violations).toEqual([])
+    expect(made.options).toMatchObject({
+      bRequireResidentKey: 1,
+      dwUserVerificationRequirement: 1,
+      Extensions: [{ id: 'credProtect', cb: 8, dwCredProtect: 2, bRequireCredProtect: 0 }],
+    })
+    expect(statuses).toEqual(['platform'])
+    expect(key.listCredentials()).toEqual([expect.objectContaining({ discoverable: true })])
+    expect((await bed.store.keys.listByUser(1))[0]?.discoverable).toBe(true)
+    value(await bed.engine.signOut({}))
+
+    const [session, got] = await Promise.all([
+      bed.engine.signInPasswordless({}),
+      serveWithKey(standin, key, { pin: PIN }),
+    ])
+    expect(value(session)).toMatchObject({ email: EMAIL, factor: 'key' })
+    expect(got.options).toMatchObject({
+      dwUserVerificationRequirement: 1,
+      pAllowCredentialList: [],
+    })
+    expect(statuses).toEqual(['platform', 'platform'])
+  })
+
+  it('the platform takes the PIN: the engine requires user verification in what Windows returns', async () => {
+    wb = await windowsBed()
+    const { bed, key } = wb
+    await signInByMail(bed)
+    // a "Windows" that skips the verification it was asked for: the passkey is not stored
+    const [unverified, asked] = await Promise.all([
+      bed.engine.registerKey({ name: 'Clé', passkey: true }),
+      serveWithKey(standin, key, { skipUserVerification: true }),
+    ])
+    expect(asked.options).toMatchObject({ dwUserVerificationRequirement: 1 })
+    expect(unverified).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
+    expect(await bed.store.keys.listByUser(1)).toEqual([])
+
+    // a passkey registered under verification (a key with a PIN)…
+    const withPin = new VirtualKey({ pin: PIN, userPresence: 'approve' })
+    const [made] = await Promise.all([
+      bed.engine.registerKey({ name: 'Clé', passkey: true }),
+      serveWithKey(standin, withPin, { pin: PIN }),
+    ])
+    value(made)
+    value(await bed.engine.signOut({}))
+    // …signs nobody in without a password when the answer lacks the UV flag
+    const [refused, passwordless] = await Promise.all([
+      bed.engine.signInPasswordless({}),
+      serveWithKey(standin, withPin, { skipUserVerification: true }),
+    ])
+    expect(passwordless.options).toMatchObject({ dwUserVerificationRequirement: 1 })
+    expect(refused).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
+    expect(value(await bed.engine.getStatus({})).session).toBeNull()
+    // and with it, it does
+    const [session] = await Promise.all([
+      bed.engine.signInPasswordless({}),
+      serveWithKey(standin, withPin, { pin: PIN }),
+    ])
+    expect(value(session)).toMatchObject({ email: EMAIL, factor: 'key' })
+  })
+
+  it('the platform takes the PIN: a PIN sent by an older screen is not handed on, the platform is asked to verify instead', async () => {
+    wb = await windowsBed({ pin: PIN })
+    const { bed, key } = wb
+    await signInByMail(bed)
+    const [made] = await Promise.all([
+      bed.engine.registerKey({ name: 'Clé' }),
+      serveWithKey(standin, key),
+    ])
+    value(made)
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const [refused, asked] = await Promise.all([
+      bed.engine.signInWithKey({ pin: PIN }),
+      serveWithKey(standin, key, { skipUserVerification: true }),
+    ])
+    expect(asked.options).toMatchObject({ dwUserVerificationRequirement: 1 })
+    expect(refused).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
+    const [session] = await Promise.all([
+      bed.engine.signInWithKey({ pin: PIN }),
+      serveWithKey(standin, key, { pin: PIN }),
+    ])
+    expect(value(session)).toMatchObject({ email: EMAIL, factor: 'key' })
+  })
+
   it('a key that holds no credential here: Windows says NTE_NOT_FOUND, the kiosk FIDO_NO_CREDENTIALS', async () => {
     wb = await windowsBed({ pin: PIN })
     const { bed, key } = wb

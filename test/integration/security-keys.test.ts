@@ -158,6 +158,29 @@ describe('security keys', () => {
     })
   })
 
+  it('over HID the kiosk takes the PIN: a passkey or a passwordless sign-in without it is refused before the key is asked', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const { bed, key, statuses } = kb
+    expect(value(await bed.engine.getStatus({})).keyPinEntry).toBe('kiosk')
+    await signInByMail(bed)
+    expect(await bed.engine.registerKey({ name: 'Clé', passkey: true })).toEqual({
+      ok: false,
+      error: { code: 'FIDO_PIN_REQUIRED' },
+    })
+    // a passwordless sign-in without the PIN leaves the signed-in session as it was
+    expect(await bed.engine.signInPasswordless({})).toEqual({
+      ok: false,
+      error: { code: 'FIDO_PIN_REQUIRED' },
+    })
+    expect(value(await bed.engine.getStatus({})).session).toMatchObject({ email: EMAIL })
+    expect(statuses).toEqual([])
+    expect(key.listCredentials()).toEqual([])
+    // with the PIN, `passkey: true` is what the PIN alone already meant: a discoverable credential
+    value(await bed.engine.registerKey({ name: 'Clé', passkey: true, pin: '4242' }))
+    expect(key.listCredentials()).toEqual([expect.objectContaining({ discoverable: true })])
+    expect((await bed.store.keys.listByUser(1))[0]?.discoverable).toBe(true)
+  })
+
   it('a wrong key PIN after the password is audited and counted in the throttle', async () => {
     kb = await keyBed({ pin: '4242' })
     const { bed } = kb

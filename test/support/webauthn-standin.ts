@@ -238,6 +238,11 @@ export async function serveWithKey(
     attestationVersion?: number
     assertionVersion?: number
     usedTransport?: number
+    /**
+     * A platform that answers without verifying the user although it was asked to (no PIN
+     * token: the key's answer then lacks the UV flag), for the engine's own check of it.
+     */
+    skipUserVerification?: boolean
   } = {},
 ): Promise<StandinRequest> {
   const request = await standin.nextRequest()
@@ -251,7 +256,7 @@ export async function serveWithKey(
     if (!ctap2) throw new Error('the software key speaks CTAP2')
     const rpId = request.op === 'makeCredential' ? (request.rp?.id ?? '') : (request.rpId ?? '')
     let pinUv: { pinUvAuthParam: Uint8Array; pinUvAuthProtocol: number } | undefined
-    if (request.options.dwUserVerificationRequirement === 1) {
+    if (request.options.dwUserVerificationRequirement === 1 && !options.skipUserVerification) {
       const clientPin = ClientPin.forVersion(ctap2.session, choosePinProtocol(ctap2.info))
       const token = supportsPermissions(ctap2.info)
         ? await clientPin.getPinUvAuthTokenUsingPinWithPermissions(

@@ -28,6 +28,7 @@ export type {
   GetAssertionOptions,
   KeyClient,
   KeyClientOptions,
+  KeyPinEntry,
   KeyStatus,
   MakeCredentialOptions,
 } from './types'

@@ -40,7 +40,16 @@ export interface GetAssertionOptions {
   onStatus?: (status: KeyStatus) => void
 }
 
+/**
+ * Who asks the clerk for the key's PIN: the kiosk, which hands it to the key (`pin` in the
+ * options, the HID/UDP client), or the platform, which shows its own dialog for the PIN and the
+ * touch (webauthn.dll) and ignores `pin`.
+ */
+export type KeyPinEntry = 'kiosk' | 'platform'
+
 export interface KeyClient {
+  /** Absent: 'kiosk'. */
+  readonly pinEntry?: KeyPinEntry
   /** Registration: returns WebAuthn RegistrationResponseJSON. */
   makeCredential(options: MakeCredentialOptions): Promise<RegistrationResponseJSON>
   /** Sign-in: response.userHandle is set for discoverable credentials. */

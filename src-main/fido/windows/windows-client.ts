@@ -493,6 +493,9 @@ export function createWindowsKeyClient(options: WindowsKeyClientOptions): KeyCli
   }
 
   return {
+    // Windows asks for the PIN in its own dialog.
+    pinEntry: 'platform',
+
     async makeCredential(request: MakeCredentialOptions): Promise<RegistrationResponseJSON> {
       checkChallenge(request.challenge)
       const excludeIds = decodeIds(request.excludeCredentialIDs, 'excludeCredentialIDs')

@@ -12,6 +12,13 @@
 // (→ 'processing', then the answer), `cancelKeyOperation` answers FIDO_CANCELLED,
 // or `keyTimesOut()` answers FIDO_TIMEOUT.
 //
+// `keyPinEntry = 'platform'` plays the Windows back end, as getStatus then says:
+// Windows' own dialog asks for the PIN (the clerk types it right there), so the
+// kiosk's PIN is never asked for nor checked, `keyStatus` says 'platform', and a
+// passkey or a passwordless sign-in goes without `pin`. With 'kiosk' (HID), a
+// passkey or a passwordless sign-in without `pin` answers FIDO_PIN_REQUIRED
+// before the key is asked anything, as the engine does.
+//
 // The account lifecycle follows the engine too: recovery codes (ten, issued with
 // the first app or key and by issueRecoveryCodes; useRecoveryCode signs in with
 // one, once), IT's temporary password (the session must change it first; an
@@ -115,6 +122,8 @@ export class FakeBridge implements Bridge {
   /** The configuration's e-mailed code lifetime (the engine's default). */
   emailCodeTtlSeconds = 600
   issuer = 'Guichet'
+  /** Who asks for the key's PIN: the kiosk (HID), or Windows' own dialog. */
+  keyPinEntry: 'kiosk' | 'platform' = 'kiosk'
   accounts = new Map<string, FakeAccount>()
   /** The code the next e-mail carries. */
   emailCode = '123456'
@@ -301,6 +310,7 @@ export class FakeBridge implements Bridge {
       locale: this.locale,
       idleLockSeconds: this.idleLockSeconds,
       emailCodeTtlSeconds: this.emailCodeTtlSeconds,
+      keyPinEntry: this.keyPinEntry,
       session: this.sessionView(),
       pending: this.pending?.step ?? null,
     }
@@ -510,8 +520,12 @@ export class FakeBridge implements Bridge {
     this.finishKeyWait({ ok: false, error: { code: 'FIDO_CANCELLED' } })
   }
 
-  /** Checks a PIN the way a key does; null when it may go on. */
+  /**
+   * Checks a PIN the way a key does; null when it may go on. With the platform
+   * asking for the PIN, nothing to check here: Windows' dialog has it.
+   */
   private checkPin(pin: string | undefined, required: boolean): ContractError | null {
+    if (this.keyPinEntry === 'platform') return null
     const key = this.key
     if (pin === undefined) {
       return required && key.pin !== null ? { code: 'FIDO_PIN_REQUIRED' } : null
@@ -536,7 +550,14 @@ export class FakeBridge implements Bridge {
     this.abortKeyOperation()
     return new Promise<KeyOutcome>((resolve) => {
       this.keyWait = resolve
-      this.emit('keyStatus', { status: this.key.plugged ? 'touch' : 'waiting-device' })
+      this.emit('keyStatus', {
+        status:
+          this.keyPinEntry === 'platform'
+            ? 'platform'
+            : this.key.plugged
+              ? 'touch'
+              : 'waiting-device',
+      })
     })
   }
 
@@ -546,6 +567,10 @@ export class FakeBridge implements Bridge {
     const me = this.me({ fresh: true })
     if ('error' in me) return { ok: false, error: me.error }
     const account = me.account
+    const discoverable = input.passkey === true || input.pin !== undefined
+    if (discoverable && input.pin === undefined && this.keyPinEntry === 'kiosk') {
+      return { ok: false, error: { code: 'FIDO_PIN_REQUIRED' } }
+    }
     // Without the PIN a key that has one refuses to make a credential (CTAP 2.0).
     const pinError = this.checkPin(input.pin, true)
     if (pinError) return { ok: false, error: pinError }
@@ -562,7 +587,7 @@ export class FakeBridge implements Bridge {
     this.key.credentials.push({
       email: account.email,
       keyId: id,
-      discoverable: input.pin !== undefined,
+      discoverable,
     })
     return { ok: true, value: this.factorsOf(account, this.codesForFirstFactor(account)) }
   }
@@ -611,6 +636,9 @@ export class FakeBridge implements Bridge {
   ): Promise<Result<Output<'signInPasswordless'>>> => {
     const failure = this.record('signInPasswordless', input)
     if (failure) return { ok: false, error: failure }
+    if (input.pin === undefined && this.keyPinEntry === 'kiosk') {
+      return { ok: false, error: { code: 'FIDO_PIN_REQUIRED' } }
+    }
     this.pending = null
     this.session = null
     this.passwordlessChoice = null
