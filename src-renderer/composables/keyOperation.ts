@@ -31,7 +31,8 @@ export function useKeyOperation() {
     if (waiting.value) return null
     waiting.value = true
     cancelled = false
-    status.value = 'touch'
+    // until main says otherwise: Windows' own window, or the key to touch
+    status.value = store.platformTakesPin.value ? 'platform' : 'touch'
     store.state.keyOperation = true
     unsubscribe = store.bridge.on('keyStatus', (payload) => {
       status.value = payload.status

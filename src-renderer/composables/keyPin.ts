@@ -1,7 +1,11 @@
-/** The key's PIN: when a key call asks for it, the « Code PIN de la clé » entry. */
+/**
+ * The key's PIN: when a key call asks for it, the « Code PIN de la clé » entry —
+ * never where the platform takes the PIN (Windows' own dialog asks for it).
+ */
 
 import { ref } from 'vue'
 import type { ContractError, Result } from '../../src-main/contract/errors'
+import { useStore } from '../injection'
 import { useKeyOperation } from './keyOperation'
 
 /** The PIN errors that lead to the « Code PIN de la clé » entry. */
@@ -25,6 +29,7 @@ export function needsPin(error: ContractError): boolean {
  * entry is over. `leave` closes the PIN entry (its « Annuler »).
  */
 export function useKeyPinFlow<T>(call: (input: { pin?: string }) => Promise<Result<T>>) {
+  const store = useStore()
   const key = useKeyOperation()
   const pinEntry = ref(false)
   const pinError = ref<ContractError | null>(null)
@@ -37,7 +42,7 @@ export function useKeyPinFlow<T>(call: (input: { pin?: string }) => Promise<Resu
   async function run(pin?: string): Promise<Result<T> | null> {
     const result = await key.run(() => call(pin === undefined ? {} : { pin }))
     if (!result) return null
-    if (!result.ok && needsPin(result.error)) {
+    if (!result.ok && needsPin(result.error) && !store.platformTakesPin.value) {
       pinError.value = result.error.code === 'FIDO_PIN_REQUIRED' ? null : result.error
       pinEntry.value = true
       return null

@@ -206,6 +206,8 @@ export const en: MessageSchema = {
     title: 'Sign in with my security key',
     intro:
       'Plug your security key into the kiosk and enter its PIN. Then touch the key when it blinks.',
+    introPlatform:
+      'Plug your security key into the kiosk. Windows then asks for its PIN, then for a touch of the key.',
     choose: 'Choose your account',
     chooseIntro: 'Your security key holds several accounts of this kiosk: choose yours.',
   },
@@ -350,6 +352,8 @@ export const en: MessageSchema = {
     nameHint: 'For example: blue key.',
     nameMissing: 'Enter a name for the key.',
     pin: 'Security key PIN',
+    passkey: 'Also sign in without a password with this key',
+    passkeyHint: 'Windows will then ask for the key’s PIN.',
     pinHint: 'Optional: needed to sign in without a password.',
     submit: 'Register the key',
   },
@@ -359,6 +363,8 @@ export const en: MessageSchema = {
     secondFactor: 'From now on, you will sign in with your password, then this key.',
     passwordless:
       'You can also sign in without a password: choose “Sign in with my security key”, then enter the PIN of the key.',
+    passwordlessPlatform:
+      'You can also sign in without a password: choose “Sign in with my security key”, then follow the instructions from Windows.',
     backFactors: 'Back to my authentication factors',
     continue: 'Continue',
   },

@@ -239,6 +239,8 @@ export const fr = {
     title: 'Se connecter avec ma clé de sécurité',
     intro:
       'Branchez votre clé de sécurité sur le guichet et saisissez son code PIN. Touchez ensuite la clé quand elle clignote.',
+    introPlatform:
+      'Branchez votre clé de sécurité sur le guichet. Windows vous demande ensuite son code PIN, puis de la toucher.',
     choose: 'Choisissez votre compte',
     chooseIntro:
       'Votre clé de sécurité connaît plusieurs comptes de ce guichet\u202f: choisissez le vôtre.',
@@ -389,6 +391,8 @@ export const fr = {
     nameHint: 'Par exemple : clé bleue.',
     nameMissing: 'Saisissez un nom pour la clé.',
     pin: 'Code PIN de la clé',
+    passkey: 'Me connecter aussi sans mot de passe avec cette clé',
+    passkeyHint: 'Windows vous demandera alors le code PIN de la clé.',
     pinHint: 'Facultatif : nécessaire pour vous connecter sans mot de passe.',
     submit: 'Enregistrer la clé',
   },
@@ -398,6 +402,8 @@ export const fr = {
     secondFactor: 'Désormais, vous vous connecterez avec votre mot de passe, puis cette clé.',
     passwordless:
       'Vous pourrez aussi vous connecter sans mot de passe : choisissez « Se connecter avec ma clé de sécurité », puis saisissez le code PIN de la clé.',
+    passwordlessPlatform:
+      'Vous pourrez aussi vous connecter sans mot de passe : choisissez « Se connecter avec ma clé de sécurité », puis suivez les instructions de Windows.',
     backFactors: 'Retour à mes facteurs d’authentification',
     continue: 'Continuer',
   },

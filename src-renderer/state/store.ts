@@ -3,7 +3,7 @@
 // ClerkApp is remounted under a new key, so no component keeps anything either.
 // There is no router and no URL history: the screen is a value here.
 
-import { reactive } from 'vue'
+import { computed, reactive } from 'vue'
 import type { Bridge } from '../../src-main/contract/bridge'
 import type { ContractError, Result } from '../../src-main/contract/errors'
 import type {
@@ -112,6 +112,13 @@ export function createClerkStore(options: ClerkStoreOptions) {
     keyOperation: false,
     codesShownSince: null,
   })
+
+  /**
+   * The platform (Windows' own dialog) asks for a security key's PIN, not the
+   * kiosk (getStatus `keyPinEntry`): the screens never show the kiosk's PIN form
+   * then, and key calls go without `pin`.
+   */
+  const platformTakesPin = computed(() => state.status?.keyPinEntry === 'platform')
 
   /** Set when this clerk tree goes: late answers of its calls change nothing any more. */
   let disposed = false
@@ -277,6 +284,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
 
   return {
     state,
+    platformTakesPin,
     go,
     enterSession,
     takeFactors,

@@ -123,6 +123,8 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     expect(pin.attributes('autocomplete')).toBe('off')
     const hint = wrapper.find(`[id="${pin.attributes('aria-describedby')}"]`)
     expect(hint.text()).toBe(t.addKey.pinHint)
+    // the kiosk takes the PIN here: no « sans mot de passe » box (that is Windows' case)
+    expect(wrapper.findAll('input[type="checkbox"]')).toHaveLength(0)
 
     await submitKey(wrapper, locale, '  YubiKey bleue ')
     expect(bridge.callsOf('registerKey')).toEqual([{ name: 'YubiKey bleue' }])
