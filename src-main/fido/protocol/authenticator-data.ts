@@ -3,7 +3,7 @@
  * rpIdHash (32) | flags (1) | signCount (4) | [aaguid (16) | L (2) | credentialId (L) | COSE key] | [extensions]
  */
 import { concatBytes, readUint16BE, readUint32BE, uint16BE, uint32BE } from './bytes'
-import { asMap, decodeCborPrefix, encodeCbor } from './cbor'
+import { asMap, decodeAuthenticatorCborPrefix, encodeCbor } from './cbor'
 import type { CborKey, CborValue } from './cbor'
 import { AUTH_DATA_FLAG, COSE } from './ctap2-constants'
 import { FidoProtocolError } from './errors'
@@ -37,7 +37,7 @@ export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
     if (rest.length < 18 + idLength) throw new FidoProtocolError('credential id truncated')
     const aaguid = rest.subarray(0, 16)
     const credentialId = rest.subarray(18, 18 + idLength)
-    const key = decodeCborPrefix(rest.subarray(18 + idLength))
+    const key = decodeAuthenticatorCborPrefix(rest.subarray(18 + idLength))
     data.attestedCredentialData = {
       aaguid,
       credentialId,
@@ -46,7 +46,7 @@ export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
     rest = key.rest
   }
   if ((flags & AUTH_DATA_FLAG.ED) !== 0) {
-    const extensions = decodeCborPrefix(rest)
+    const extensions = decodeAuthenticatorCborPrefix(rest)
     data.extensions = asMap(extensions.value, 'authenticator data extensions')
     rest = extensions.rest
   }

@@ -4,7 +4,7 @@
  */
 import {
   asMap,
-  decodeCbor,
+  decodeAuthenticatorCbor,
   encodeCbor,
   getBytes,
   getOptionalArray,
@@ -311,7 +311,10 @@ export function parseClientPin(body: Map<CborKey, CborValue>): ClientPinResponse
   return response
 }
 
-/** Splits a CTAP2 response into status and body; throws CtapStatusError unless CTAP2_OK (§8.2). */
+/**
+ * Splits a CTAP2 response into status and body; throws CtapStatusError unless CTAP2_OK (§8.2).
+ * The body is read as an authenticator's CBOR (cbor.ts: longer-than-needed lengths accepted).
+ */
 export function decodeResponse(response: Uint8Array): Map<CborKey, CborValue> {
   const status = response[0]
   if (status === undefined) throw new CtapStatusError(STATUS.OTHER, 'empty CTAP2 response')
@@ -319,7 +322,7 @@ export function decodeResponse(response: Uint8Array): Map<CborKey, CborValue> {
     throw new CtapStatusError(status, `authenticator answered ${statusName(status)}`)
   }
   if (response.length === 1) return new Map()
-  return asMap(decodeCbor(response.subarray(1)), 'CTAP2 response')
+  return asMap(decodeAuthenticatorCbor(response.subarray(1)), 'CTAP2 response')
 }
 
 /** One CTAP2 session on a CTAPHID channel. */

@@ -23,7 +23,7 @@
 import type { TypeObject } from 'koffi'
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { fromBase64Url } from '../protocol/bytes'
-import { asMap, decodeCbor, getBytes, getText } from '../protocol/cbor'
+import { asMap, decodeAuthenticatorCbor, getBytes, getText } from '../protocol/cbor'
 import type { CborKey, CborValue } from '../protocol/cbor'
 import type {
   GetAssertionOptions,
@@ -313,7 +313,7 @@ function readAttestation(
     throw new FidoError('FIDO_DEVICE_ERROR', 'webauthn.dll returned no attestation object')
   }
   // The attestation object (WebAuthn §6.5): { fmt, attStmt, authData }.
-  const object = asMap(decodeCbor(attestationObject), 'attestation object')
+  const object = asMap(decodeAuthenticatorCbor(attestationObject), 'attestation object')
   const fmt = getText(object, 'fmt', 'attestation object')
   const authData = getBytes(object, 'authData', 'attestation object')
   const attStmt = asMap(object.get('attStmt'), 'attestation statement')

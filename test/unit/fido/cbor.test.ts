@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import { toHex } from '../../../src-main/fido/protocol/bytes'
 import {
   CborError,
+  decodeAuthenticatorCbor,
+  decodeAuthenticatorCborPrefix,
   decodeCbor,
   decodeCborPrefix,
   encodeCbor,
@@ -76,5 +78,60 @@ describe('CTAP2 canonical CBOR (CTAP 2.1 §8)', () => {
       [2, new Map<CborKey, CborValue>([['x', new Uint8Array(300)]])],
     ])
     expect(decodeCbor(encodeCbor(value))).toEqual(value)
+  })
+})
+
+/**
+ * What authenticators send (CTAP2 responses, authenticator data): CTAP 2.1 §8 asks them for the
+ * canonical form, but heads (integers, lengths, counts) in a longer form than needed are read as
+ * libfido2 reads them; everything else that §8 forbids stays refused (see cbor.ts).
+ */
+describe('CBOR from an authenticator (CTAP 2.1 §8, read as libfido2 does)', () => {
+  it.each([
+    ['an integer in a longer form than needed', '1801', 1],
+    ['an integer in a 2-byte form for a 1-byte value', '1900ff', 255],
+    ['a negative integer in a longer form', '3900 00', -1],
+    ['a 64-bit form for a small integer', '1b 0000000000000005', 5],
+    ['a byte-string length in a longer form', '590002 0102', Uint8Array.of(1, 2)],
+    ['a text length in a 4-byte form', '7a00000001 61', 'a'],
+    ['an array count in a longer form', '9800', []],
+  ])('accepts %s', (_, bytes, value) => {
+    expect(() => decodeCbor(hex(bytes))).toThrow(CborError)
+    expect(decodeAuthenticatorCbor(hex(bytes))).toEqual(value)
+  })
+
+  it('accepts longer forms inside maps, for keys, counts and values, and reads the same values', () => {
+    // map(2) written b9 0002; key 1 written 18 01; authData-like bytes 59 0003
+    const long = hex('b9 0002 1801 590003 aabbcc 02 a1 6269 64 1820')
+    const short = hex('a2 01 43 aabbcc 02 a1 6269 64 1820')
+    expect(decodeAuthenticatorCbor(long)).toEqual(decodeCbor(short))
+  })
+
+  it.each([
+    ['map keys out of order', 'a2 02 00 01 00'],
+    ['map keys out of order once their longer forms are read', 'a2 1802 00 01 00'],
+    ['text keys out of order', 'a2 6474797065 00 63616c67 00'],
+    ['duplicate map keys', 'a2 01 00 01 00'],
+    ['duplicate map keys, one in a longer form', 'a2 01 00 1801 00'],
+    ['an indefinite-length array', '9f 01 ff'],
+    ['an indefinite-length byte string', '5f 41 00 ff'],
+    ['an indefinite-length map', 'bf 01 00 ff'],
+    ['a tag', 'c1 1a 00000000'],
+    ['undefined', 'f7'],
+    ['a float that fits a shorter form', 'fb 3ff0000000000000'],
+    ['trailing bytes', '01 02'],
+    ['a length longer than what follows', '5900ff 00'],
+    ['a truncated map', 'a2 01 02'],
+    ['nothing at all', ''],
+    ['a reserved additional-information value', '1c'],
+  ])('still rejects %s', (_, bytes) => {
+    expect(() => decodeAuthenticatorCbor(hex(bytes))).toThrow(CborError)
+  })
+
+  it('decodes a prefix in a longer form and returns the rest (authenticator data)', () => {
+    const { value, rest } = decodeAuthenticatorCborPrefix(hex('b90001 1801 1902 00 ffee'))
+    expect(value).toEqual(new Map([[1, 512]]))
+    expect(rest).toEqual(hex('ffee'))
+    expect(() => decodeAuthenticatorCborPrefix(hex('a2 02 00 01 00 ff'))).toThrow(CborError)
   })
 })
