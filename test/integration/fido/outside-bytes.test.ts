@@ -390,11 +390,11 @@ describe('the CTAP specification’s examples (CTAP 2.1 §6.1, §6.2)', () => {
   })
 
   it('a getAssertion answer with authData’s length written 59 0025 (python-fido2’s first copy) reads as the same answer written 58 25; the strict decoder refuses it', () => {
-    const long = fromHex(SPEC.GET_ASSERTION_RESPONSE_LONG_LENGTHS)
-    const at = SPEC.GET_ASSERTION_RESPONSE_LONG_LENGTHS.indexOf('5900250021f5fc')
+    const long = fromHex(YUBICO.GET_ASSERTION_RESPONSE_LONG_LENGTHS)
+    const at = YUBICO.GET_ASSERTION_RESPONSE_LONG_LENGTHS.indexOf('5900250021f5fc')
     expect(at).toBeGreaterThan(0)
     const shortest = fromHex(
-      `${SPEC.GET_ASSERTION_RESPONSE_LONG_LENGTHS.slice(0, at)}5825${SPEC.GET_ASSERTION_RESPONSE_LONG_LENGTHS.slice(at + 6)}`,
+      `${YUBICO.GET_ASSERTION_RESPONSE_LONG_LENGTHS.slice(0, at)}5825${YUBICO.GET_ASSERTION_RESPONSE_LONG_LENGTHS.slice(at + 6)}`,
     )
     expect(() => decodeCbor(long)).toThrow(CborError)
     const read = parseGetAssertion(decodeResponse(concatBytes(Uint8Array.of(0), long)))
