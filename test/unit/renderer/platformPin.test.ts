@@ -214,6 +214,7 @@ describe.each(LOCALES)(
       await settle()
       expect(pinFields(wrapper)).toBe(0)
       expect(alerts(wrapper)).toHaveLength(1)
+      expect(document.activeElement).toBe(button(wrapper, t.common.retry).element)
       await button(wrapper, t.common.retry).trigger('click')
       await settle()
       expect(bridge.callsOf('signInPasswordless')).toEqual([{}, {}])
