@@ -3,7 +3,7 @@
 // shows its « Code PIN de la clé » form, shows « Suivez les instructions de
 // Windows » with « Annuler » while the operation runs, registers a passkey on the
 // clerk's word (`passkey: true`, no `pin`) and signs in without a password with
-// no PIN sent. Over HID ('kiosk') the kiosk's own PIN entry stays as it is.
+// no PIN sent; the key after the password and for a step-up likewise. Over HID ('kiosk') the kiosk's own PIN entry stays as it is.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
@@ -235,6 +235,59 @@ describe.each(LOCALES)(
     })
   },
 )
+
+describe.each(LOCALES)('step-up with the key where Windows takes the PIN (%s)', (locale) => {
+  const t = m(locale)
+  let bridge: FakeBridge
+
+  beforeEach(() => {
+    bridge = new FakeBridge()
+    bridge.keyPinEntry = 'platform'
+    bridge.locale = locale
+    bridge.addAccount({ email: AGNES, name: 'Agnès Martin' })
+    bridge.key.pin = '4321'
+    bridge.key.alwaysUv = true
+    bridge.accounts.get(AGNES)!.keys.push({
+      id: 'k1',
+      name: 'YubiKey bleue',
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    })
+    bridge.key.credentials.push({ email: AGNES, keyId: 'k1', discoverable: false })
+  })
+  afterEach(() => {
+    document.body.innerHTML = ''
+  })
+
+  it('« Confirmez votre identité » with the key: no PIN form, even when Windows reports a PIN error; then the change goes on', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await type(field(wrapper, t.signIn.email), AGNES)
+    await type(field(wrapper, t.signIn.password), 'correct horse battery')
+    await button(wrapper, t.signIn.submit).trigger('click')
+    await settle()
+    await button(wrapper, t.code.useKey).trigger('click')
+    await settle()
+    expect(pinFields(wrapper)).toBe(0)
+    await touch(bridge)
+    await button(wrapper, t.home.changeAddress).trigger('click')
+    bridge.staleSecondFactor()
+    await type(field(wrapper, t.changeAddress.newEmail), 'agnes@ville.fr')
+    await button(wrapper, t.changeAddress.send).trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.stepUp.title)
+    bridge.failNext('stepUpWithKey', 'FIDO_PIN_REQUIRED')
+    await button(wrapper, t.code.useKey).trigger('click')
+    await settle()
+    expect(pinFields(wrapper)).toBe(0)
+    expect(alerts(wrapper)).toHaveLength(1)
+    await button(wrapper, t.code.useKey).trigger('click')
+    await settle()
+    expect(statuses(wrapper)).toEqual([t.key.platform])
+    await touch(bridge)
+    expect(bridge.callsOf('stepUpWithKey')).toEqual([{}, {}])
+    expect(heading(wrapper)).toBe(t.changeAddress.title)
+  })
+})
 
 describe.each(LOCALES)('the kiosk takes the key’s PIN (%s)', (locale) => {
   const t = m(locale)
