@@ -3,7 +3,8 @@
 // shows its « Code PIN de la clé » form, shows « Suivez les instructions de
 // Windows » with « Annuler » while the operation runs, registers a passkey on the
 // clerk's word (`passkey: true`, no `pin`) and signs in without a password with
-// no PIN sent; the key after the password and for a step-up likewise. Over HID ('kiosk') the kiosk's own PIN entry stays as it is.
+// no PIN sent; the key after the password and for a step-up likewise. Over HID
+// ('kiosk') the kiosk's own PIN entry stays as it is.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
