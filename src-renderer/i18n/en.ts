@@ -149,7 +149,7 @@ export const en: MessageSchema = {
     },
     passwordless: {
       FIDO_NO_CREDENTIALS:
-        'This security key is not registered on this kiosk for signing in without a password. Sign in with your password, then add the key with its PIN in “My authentication factors”.',
+        'This security key is not registered on this kiosk for signing in without a password. Sign in with your password, then add the key in “My authentication factors” and choose signing in without a password.',
       FIDO_KEY_REFUSED:
         'This security key is not registered on this kiosk. Sign in with your password; if you think this is a mistake, please tell IT.',
     },

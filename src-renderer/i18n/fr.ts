@@ -120,7 +120,7 @@ const errorsKey = {
   },
   passwordless: {
     FIDO_NO_CREDENTIALS:
-      'Cette clé de sécurité n’est pas enregistrée sur ce guichet pour une connexion sans mot de passe. Connectez-vous avec votre mot de passe, puis ajoutez la clé avec son code PIN dans « Mes facteurs d’authentification ».',
+      'Cette clé de sécurité n’est pas enregistrée sur ce guichet pour une connexion sans mot de passe. Connectez-vous avec votre mot de passe, puis ajoutez la clé dans « Mes facteurs d’authentification » en choisissant la connexion sans mot de passe.',
     FIDO_KEY_REFUSED:
       'Cette clé de sécurité n’est pas enregistrée sur ce guichet. Connectez-vous avec votre mot de passe ; si vous pensez que c’est une erreur, prévenez le service informatique.',
   },
