@@ -5,11 +5,11 @@
 
 import { fail, ok, type Result } from '../contract/errors'
 import type { Factor, SessionView, SignInStep } from '../contract/methods'
-import type { UserRecord } from '../store/types'
+import type { ThrottleRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsAvailable, hasAppOrKey, type Available } from './factors'
 import { currentPending, maskEmail, viewOf, type PendingSignIn, type SignedIn } from './session'
-import { refuseIfLocked } from './throttle'
+import { lockedBy } from './throttle'
 
 /** What the code screen shows for a sign-in (or step-up) waiting for its second step. */
 export async function stepView(
@@ -87,21 +87,44 @@ export async function completeSignIn(
   return ok(viewOf(user, session))
 }
 
-/** The sign-in waiting for its second step, with its account, unless locked or gone. */
-export async function pendingSecondStep(
+/** What a second step reads before anything else: its account and the throttle of its address. */
+interface StepRead {
+  user: UserRecord | undefined
+  throttle: ThrottleRecord | undefined
+}
+
+/**
+ * The sign-in waiting for its second step, with its account, unless locked or
+ * gone; `read` reads the account and the throttle row of the address signed in
+ * with (and whatever else the step needs, in the same wait for the store).
+ */
+export async function pendingStep<R extends StepRead>(
   ctx: EngineContext,
-): Promise<Result<{ pending: PendingSignIn; user: UserRecord }>> {
+  read: (pending: PendingSignIn) => Promise<R>,
+): Promise<Result<{ pending: PendingSignIn; user: UserRecord; read: R }>> {
   const pending = currentPending(ctx)
   if (!pending) return fail('NO_PENDING_SIGN_IN')
-  // Both reads at once: one wait for the store, not two in a row.
-  const [locked, user] = await Promise.all([
-    refuseIfLocked(ctx, pending.email),
-    ctx.store.users.byId(pending.userId),
-  ])
+  const got = await read(pending)
+  const locked = lockedBy(ctx, got.throttle)
   if (locked) return locked
+  const { user } = got
   if (!user || user.disabled) {
     ctx.terminal.end()
     return fail('NO_PENDING_SIGN_IN')
   }
-  return ok({ pending, user })
+  return ok({ pending, user, read: got })
+}
+
+/** The sign-in waiting for its second step, with its account, unless locked or gone. */
+export async function pendingSecondStep(
+  ctx: EngineContext,
+): Promise<Result<{ pending: PendingSignIn; user: UserRecord }>> {
+  // Both reads at once: one wait for the store, not two in a row.
+  return pendingStep(ctx, async (pending) => {
+    const [throttle, user] = await Promise.all([
+      ctx.store.throttle.get(pending.email),
+      ctx.store.users.byId(pending.userId),
+    ])
+    return { throttle, user }
+  })
 }

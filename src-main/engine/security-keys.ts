@@ -21,9 +21,9 @@ import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
 import { sendNotice } from './notices'
 import { KEY_CHALLENGE_TTL_MS, KEY_TOUCH_TIMEOUT_MS } from './policy'
 import { recoveryCodesForFirstFactor } from './recovery'
-import { completeSignIn, pendingSecondStep } from './second-step'
+import { completeSignIn, pendingStep } from './second-step'
 import { mac, randomId } from './secrets'
-import { currentPending, signedInUser } from './session'
+import { signedInUser } from './session'
 import { failure } from './throttle'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
@@ -324,15 +324,13 @@ export function keyMethods(
     },
 
     async signInWithKey({ pin }) {
-      // The account's keys are read with the pending step's own reads, not after them.
-      const pending = currentPending(ctx)
-      const [second, keys] = await Promise.all([
-        pendingSecondStep(ctx),
-        pending ? ctx.store.keys.listByUser(pending.userId) : undefined,
-      ])
+      // The account, its keys and the throttle: one statement, before the key is asked.
+      const second = await pendingStep(ctx, (pending) =>
+        ctx.store.keys.withAccount(pending.userId, pending.email),
+      )
       if (!second.ok) return second
-      const { user } = second.value
-      const checked = await touchAccountKey(ctx, user, pin, keys)
+      const { user, read } = second.value
+      const checked = await touchAccountKey(ctx, user, pin, read.keys)
       return checked.ok ? completeSignIn(ctx, user, 'key') : checked
     },
 

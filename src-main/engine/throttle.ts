@@ -4,16 +4,29 @@
  */
 
 import { fail, type ContractError, type Result } from '../contract/errors'
-import type { UserRecord } from '../store/types'
+import type { ThrottleRecord, UserRecord } from '../store/types'
 import { secondsUntil, type EngineContext } from './context'
 import { THROTTLE_POLICY } from './policy'
 
-/** The wait still to serve, never more than the longest wait (a clock jump back can't lock forever). */
-export async function lockedFor(ctx: EngineContext, subject: string): Promise<number | undefined> {
-  const t = await ctx.store.throttle.get(subject)
+/** The wait a throttle row still imposes, never more than the longest wait (a clock jump back can't lock forever). */
+function waitOf(ctx: EngineContext, t: ThrottleRecord | undefined): number | undefined {
   if (!t) return undefined
   if (t.lockedUntil <= ctx.clock.now()) return undefined
   return Math.min(secondsUntil(ctx, t.lockedUntil), THROTTLE_POLICY.maxWaitMs / 1000)
+}
+
+/** The wait still to serve by `subject`, if any. */
+export async function lockedFor(ctx: EngineContext, subject: string): Promise<number | undefined> {
+  return waitOf(ctx, await ctx.store.throttle.get(subject))
+}
+
+/** ACCOUNT_LOCKED with the wait when the throttle row `t` (already read) locks its subject, else undefined. */
+export function lockedBy(
+  ctx: EngineContext,
+  t: ThrottleRecord | undefined,
+): Result<never> | undefined {
+  const wait = waitOf(ctx, t)
+  return wait === undefined ? undefined : fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
 }
 
 /** ACCOUNT_LOCKED with the wait when `subject` must wait, else undefined. */
@@ -21,8 +34,7 @@ export async function refuseIfLocked(
   ctx: EngineContext,
   subject: string,
 ): Promise<Result<never> | undefined> {
-  const wait = await lockedFor(ctx, subject)
-  return wait === undefined ? undefined : fail('ACCOUNT_LOCKED', { retryAfterSeconds: wait })
+  return lockedBy(ctx, await ctx.store.throttle.get(subject))
 }
 
 /** A sign-in refused for what the account is, not for a guess: audited, not counted. */

@@ -153,8 +153,23 @@ export interface AppsRepo {
   markStepUsed(userId: number, step: number): Promise<boolean>
 }
 
+/** What the key step of a sign-in reads (KeysRepo.withAccount). */
+export interface KeyStepRead {
+  /** undefined when the account is gone. */
+  user: UserRecord | undefined
+  /** The account's keys, oldest first (as listByUser). */
+  keys: KeyRecord[]
+  /** The throttle row of the address signed in with, if any (as ThrottleRepo.get). */
+  throttle: ThrottleRecord | undefined
+}
+
 export interface KeysRepo {
   listByUser(userId: number): Promise<KeyRecord[]>
+  /**
+   * The account, its keys and the throttle row of `subject`, in one statement:
+   * all that the key step of a sign-in reads, in one wait for the store.
+   */
+  withAccount(userId: number, subject: string): Promise<KeyStepRead>
   byCredentialID(credentialID: string): Promise<KeyRecord | undefined>
   /** false when the credential is already registered (to anyone). */
   insert(key: KeyRecord): Promise<boolean>

@@ -7,6 +7,7 @@ import { SQLITE_MIGRATIONS } from '../../src-main/store/sqlite/migrations'
 import { DB_FILE_NAME, migrate, openSqliteStore } from '../../src-main/store/sqlite/open'
 import { SqliteDatabase } from '../../src-main/store/sqlite/sqlite'
 import { tempDir } from '../support/env'
+import { checkKeyStepRead } from '../support/key-step-read'
 
 describe('SQLite store', () => {
   let dir: { path: string; remove(): Promise<void> }
@@ -14,6 +15,15 @@ describe('SQLite store', () => {
     dir = await tempDir()
   })
   afterEach(() => dir.remove())
+
+  it('reads an account, its keys and its throttle in one statement, as the three separate reads do', async () => {
+    const store = await openSqliteStore(dir.path)
+    try {
+      await checkKeyStepRead(store, 'sqlite')
+    } finally {
+      await store.close()
+    }
+  })
 
   it('creates one 0600 file with WAL, foreign keys, STRICT tables and migrations', async () => {
     const store = await openSqliteStore(dir.path)

@@ -1,5 +1,8 @@
 import type { KeyRecord, KeysRepo } from '../types'
+import { KEY_COLUMNS, prefixed, THROTTLE_COLUMNS, unprefixed, USER_COLUMNS } from '../columns'
 import type { PgExecutor } from './database'
+import { throttleFromRow, type ThrottleRow } from './throttle'
+import { userFromRow, type UserRow } from './users'
 
 interface Row {
   id: string
@@ -37,6 +40,30 @@ export function pgKeys(db: PgExecutor): KeysRepo {
         [userId],
       )
       return r.rows.map(toRecord)
+    },
+    async withAccount(userId, subject) {
+      // One row per key (one with no key when there is none), each carrying the
+      // account and the throttle row; the base row makes both joins optional.
+      const r = await db.query<Record<string, unknown>>(
+        `SELECT ${prefixed('u', USER_COLUMNS)}, ${prefixed('k', KEY_COLUMNS)}, ${prefixed('t', THROTTLE_COLUMNS)}
+         FROM (SELECT 1) AS one
+         LEFT JOIN users AS u ON u.id = $1
+         LEFT JOIN security_keys AS k ON k.user_id = u.id
+         LEFT JOIN throttle AS t ON t.subject = $2
+         ORDER BY k.created_at, k.id`,
+        [userId, subject],
+      )
+      const first = r.rows[0] ?? {}
+      const user = unprefixed<UserRow>(first, 'u', USER_COLUMNS, 'id')
+      const throttle = unprefixed<ThrottleRow>(first, 't', THROTTLE_COLUMNS, 'subject')
+      return {
+        user: user && userFromRow(user),
+        keys: r.rows.flatMap((row) => {
+          const key = unprefixed<Row>(row, 'k', KEY_COLUMNS, 'id')
+          return key ? [toRecord(key)] : []
+        }),
+        throttle: throttle && throttleFromRow(throttle),
+      }
     },
     async byCredentialID(credentialID) {
       const r = await db.query<Row>('SELECT * FROM security_keys WHERE credential_id = $1', [

@@ -1,14 +1,14 @@
 import type { ThrottleRecord, ThrottleRepo } from '../types'
 import type { PgExecutor } from './database'
 
-interface Row {
+export interface ThrottleRow {
   subject: string
   failures: number
   last_failure_at: number
   locked_until: number
 }
 
-const toRecord = (r: Row): ThrottleRecord => ({
+export const throttleFromRow = (r: ThrottleRow): ThrottleRecord => ({
   subject: r.subject,
   failures: r.failures,
   lastFailureAt: r.last_failure_at,
@@ -22,13 +22,13 @@ const COUNT = `(CASE WHEN $2::bigint - t.last_failure_at > $6::bigint THEN 1 ELS
 export function pgThrottle(db: PgExecutor): ThrottleRepo {
   return {
     async get(subject) {
-      const r = await db.query<Row>('SELECT * FROM throttle WHERE subject = $1', [subject])
-      return r.rows[0] && toRecord(r.rows[0])
+      const r = await db.query<ThrottleRow>('SELECT * FROM throttle WHERE subject = $1', [subject])
+      return r.rows[0] && throttleFromRow(r.rows[0])
     },
     async recordFailure(subject, now, p) {
       // One statement: PostgreSQL computes the count and the wait from the stored
       // row under its row lock, so two terminals never both read the old count.
-      const r = await db.query<Row>(
+      const r = await db.query<ThrottleRow>(
         `INSERT INTO throttle AS t (subject, failures, last_failure_at, locked_until)
          VALUES ($1, 1, $2::bigint, CASE WHEN 1 > $3::integer THEN $2::bigint + $4::bigint ELSE 0 END)
          ON CONFLICT (subject) DO UPDATE SET
@@ -44,7 +44,7 @@ export function pgThrottle(db: PgExecutor): ThrottleRepo {
       )
       const row = r.rows[0]
       if (!row) throw new Error('throttle upsert returned no row')
-      return toRecord(row)
+      return throttleFromRow(row)
     },
     async reset(subject) {
       await db.query('DELETE FROM throttle WHERE subject = $1', [subject])

@@ -2,7 +2,7 @@ import type { NewUser, UserRecord, UsersRepo } from '../types'
 import type { PgExecutor } from './database'
 import { EMAIL_KEY } from './migrations'
 
-interface Row {
+export interface UserRow {
   id: number
   email: string
   name: string
@@ -14,7 +14,7 @@ interface Row {
   updated_at: number
 }
 
-const toRecord = (row: Row): UserRecord => ({
+export const userFromRow = (row: UserRow): UserRecord => ({
   id: row.id,
   email: row.email,
   name: row.name,
@@ -45,19 +45,19 @@ export function pgUsers(db: PgExecutor): UsersRepo {
       return r.rows[0]?.id
     },
     async byEmail(email) {
-      const r = await db.query<Row>(
+      const r = await db.query<UserRow>(
         `SELECT * FROM users WHERE ${EMAIL_KEY} = lower($1 COLLATE "C")`,
         [email],
       )
-      return r.rows[0] && toRecord(r.rows[0])
+      return r.rows[0] && userFromRow(r.rows[0])
     },
     async byId(id) {
-      const r = await db.query<Row>('SELECT * FROM users WHERE id = $1', [id])
-      return r.rows[0] && toRecord(r.rows[0])
+      const r = await db.query<UserRow>('SELECT * FROM users WHERE id = $1', [id])
+      return r.rows[0] && userFromRow(r.rows[0])
     },
     async list() {
-      const r = await db.query<Row>(`SELECT * FROM users ORDER BY ${EMAIL_KEY}, id`)
-      return r.rows.map(toRecord)
+      const r = await db.query<UserRow>(`SELECT * FROM users ORDER BY ${EMAIL_KEY}, id`)
+      return r.rows.map(userFromRow)
     },
     async count() {
       const r = await db.query<{ n: number }>('SELECT count(*) AS n FROM users')

@@ -1,7 +1,7 @@
 import type { SqlExecutor } from './sqlite'
 import type { NewUser, UserRecord, UsersRepo } from '../types'
 
-interface Row {
+export interface UserRow {
   id: number
   email: string
   name: string
@@ -13,7 +13,7 @@ interface Row {
   updated_at: number
 }
 
-function toRecord(row: Row): UserRecord {
+export function userFromRow(row: UserRow): UserRecord {
   return {
     id: row.id,
     email: row.email,
@@ -52,15 +52,15 @@ export function sqliteUsers(db: SqlExecutor): UsersRepo {
       }
     },
     async byEmail(email) {
-      const row = await db.get<Row>('SELECT * FROM users WHERE email = ?', [email])
-      return row && toRecord(row)
+      const row = await db.get<UserRow>('SELECT * FROM users WHERE email = ?', [email])
+      return row && userFromRow(row)
     },
     async byId(id) {
-      const row = await db.get<Row>('SELECT * FROM users WHERE id = ?', [id])
-      return row && toRecord(row)
+      const row = await db.get<UserRow>('SELECT * FROM users WHERE id = ?', [id])
+      return row && userFromRow(row)
     },
     async list() {
-      return (await db.all<Row>('SELECT * FROM users ORDER BY email')).map(toRecord)
+      return (await db.all<UserRow>('SELECT * FROM users ORDER BY email')).map(userFromRow)
     },
     async count() {
       return (await db.get<{ n: number }>('SELECT count(*) AS n FROM users'))?.n ?? 0

@@ -7,6 +7,7 @@ import { PgDatabase } from '../../../src-main/store/pg/database'
 import { PG_MIGRATIONS } from '../../../src-main/store/pg/migrations'
 import { migratePg, openPgStore, type PgStore } from '../../../src-main/store/pg/open'
 import type { ThrottlePolicy } from '../../../src-main/store/types'
+import { checkKeyStepRead } from '../../support/key-step-read'
 import { createTestDatabase, type TestDatabase } from '../../support/pg'
 
 const POLICY: ThrottlePolicy = {
@@ -163,6 +164,10 @@ describe('PostgreSQL store', () => {
         id,
       ]),
     ).rejects.toThrow(/check constraint/)
+  })
+
+  it('reads an account, its keys and its throttle in one statement, as the three separate reads do', async () => {
+    await checkKeyStepRead(a, 'pg')
   })
 
   it('counts failures atomically: 2 terminals × 20 at once make 40', async () => {
