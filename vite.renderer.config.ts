@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, runnerImport, type Plugin, type UserConfig } from 'vite'
 import type * as Precompile from './src-renderer/i18n/precompile'
+import { escapeHtml, fillIssuer, ISSUER_PAGE, ISSUER_SLOT } from './src-main/shell/first-screen'
 
 export const RENDERER_CSP = [
   "default-src 'none'",
@@ -147,30 +148,69 @@ function preloadApp(): Plugin {
  * waits for no script, whatever the renderer's size; the page hydrates that
  * markup when getStatus agrees with it (app.ts), and renders afresh otherwise.
  * Whatever the screens render is what is pre-rendered: no markup is copied.
+ *
+ * `#app`'s `data-prerendered` names the issuer shown. The same page rendered
+ * with ISSUER_SLOT for the issuer is written beside index.html (ISSUER_PAGE):
+ * the hosts serve it with the configured issuer put in (src-main/shell/first-screen.ts).
+ * The build checks that this gives, for a sample issuer full of characters to
+ * escape, exactly what rendering with that issuer gives.
  */
 function prerenderFirstScreen(): Plugin {
+  const container = '<div id="app"></div>'
+  type Renderer = {
+    renderFirstScreen(issuer?: string): Promise<string>
+    PRERENDERED_STATUS: { issuer: string }
+  }
+  let renderer: Promise<Renderer> | undefined
+  const load = (): Promise<Renderer> =>
+    (renderer ??= runnerImport<Renderer>(
+      fileURLToPath(new URL('./src-renderer/prerender/render.ts', import.meta.url)),
+      {
+        configFile: false,
+        logLevel: 'silent',
+        plugins: [vue(), precompiledMessages()],
+        // The page's own builds of vue-i18n, with the page's flags.
+        define: rendererConfig.define,
+        resolve: { alias: rendererConfig.resolve.alias },
+        ssr: { noExternal: ['vue-i18n', /^@intlify\//] },
+      },
+    ).then((loaded) => loaded.module))
+  const app = (issuerHtml: string, markup: string): string =>
+    `<div id="app" data-prerendered="${issuerHtml}">${markup}</div>`
+  let defaultApp: string | undefined
   return {
     name: 'guichet-prerender-first-screen',
     apply: 'build',
     transformIndexHtml: {
       order: 'pre',
       async handler(html) {
-        const container = '<div id="app"></div>'
         if (!html.includes(container)) throw new Error(`index.html has no ${container}`)
-        const { module } = await runnerImport<{ renderFirstScreen(): Promise<string> }>(
-          fileURLToPath(new URL('./src-renderer/prerender/render.ts', import.meta.url)),
-          {
-            configFile: false,
-            logLevel: 'silent',
-            plugins: [vue(), precompiledMessages()],
-            // The page's own builds of vue-i18n, with the page's flags.
-            define: rendererConfig.define,
-            resolve: { alias: rendererConfig.resolve.alias },
-            ssr: { noExternal: ['vue-i18n', /^@intlify\//] },
-          },
-        )
-        const markup = await module.renderFirstScreen()
-        return html.replace(container, `<div id="app" data-prerendered>${markup}</div>`)
+        const { renderFirstScreen, PRERENDERED_STATUS } = await load()
+        defaultApp = app(escapeHtml(PRERENDERED_STATUS.issuer), await renderFirstScreen())
+        return html.replace(container, () => defaultApp!)
+      },
+    },
+    // Once vite has written index.html (its scripts, styles and preloads).
+    generateBundle: {
+      order: 'post',
+      async handler(_options, bundle) {
+        const index = bundle['index.html']
+        if (index?.type !== 'asset' || defaultApp === undefined) return
+        const html = String(index.source)
+        if (!html.includes(defaultApp)) throw new Error('index.html lost its pre-rendered screen')
+        const { renderFirstScreen } = await load()
+        const slotted = await renderFirstScreen(ISSUER_SLOT)
+        if (!slotted.includes(ISSUER_SLOT)) throw new Error('the first screen shows no issuer')
+        const template = html.replace(defaultApp, () => app(ISSUER_SLOT, slotted))
+        // What the hosts make of it must be what rendering with the issuer makes.
+        const sample = `Mairie « d’essai » & <Cie> "$&" l'$1`
+        const rendered = app(escapeHtml(sample), await renderFirstScreen(sample))
+        if (fillIssuer(template, sample) !== html.replace(defaultApp, () => rendered)) {
+          throw new Error(
+            `${ISSUER_PAGE}: the first screen shows the issuer other than as text (see src-main/shell/first-screen.ts)`,
+          )
+        }
+        this.emitFile({ type: 'asset', fileName: ISSUER_PAGE, source: template })
       },
     },
   }

@@ -111,7 +111,10 @@ async function launch(): Promise<void> {
   const kioskSession = session.fromPartition(SESSION_PARTITION)
   guardSession(kioskSession)
   guardSession(session.defaultSession)
-  kioskSession.protocol.handle(APP_SCHEME, createAppProtocolHandler(RENDERER_DIR))
+  kioskSession.protocol.handle(
+    APP_SCHEME,
+    createAppProtocolHandler(RENDERER_DIR, { issuer: config.issuer }),
+  )
 
   const emit = createEventForwarder(() => liveWindow()?.webContents, log)
   runtime = await openRuntime(config, {

@@ -35,7 +35,11 @@ export async function startApp(
   const i18n = createGuichetI18n('fr')
   await firstStatus.settled(early ? PRERENDERED_GRACE_MS : STATUS_GRACE_MS)
   const answer = firstStatus.answered()
-  const hydrate = early !== null && answer?.ok === true && showsPrerendered(answer.value)
+  const element = typeof container === 'string' ? document.querySelector(container) : container
+  // The issuer that the pre-rendered markup shows (the hosts serve it under the
+  // configured one); an empty attribute stands for the default one.
+  const issuer = element?.getAttribute('data-prerendered') || undefined
+  const hydrate = early !== null && answer?.ok === true && showsPrerendered(answer.value, issuer)
   const app = hydrate ? createSSRApp(Root) : createApp(Root)
   app.use(i18n)
   app.provide(BRIDGE, bridge)

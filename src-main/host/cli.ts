@@ -67,6 +67,7 @@ async function main(argv: string[]): Promise<number> {
     const host = await startWebHost({
       api: runtime.api,
       rendererDir,
+      issuer: config.issuer,
       port,
       log,
       // A browser coming in, or a page (re)loading, starts with no session.

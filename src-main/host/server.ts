@@ -32,12 +32,18 @@ import {
   type EventPayload,
 } from '../contract/methods'
 import type { Logger } from '../log'
+import { readFirstPage } from '../shell/read-first-screen'
 import { CONTENT_SECURITY_POLICY } from '../shell/window-options'
 
 export interface WebHostOptions {
   api: Api
   /** Folder of the built renderer (out/renderer). */
   rendererDir: string
+  /**
+   * The configured issuer: the page served is the one pre-rendered under it
+   * (shell/first-screen.ts). Without it, index.html as built.
+   */
+  issuer?: string
   /** 0 picks a free port. */
   port: number
   log: Logger
@@ -176,7 +182,7 @@ function readBody(req: IncomingMessage, timeoutMs: number): Promise<Buffer> {
 
 export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const { api, rendererDir, log } = options
-  const indexHtml = await readFile(join(rendererDir, 'index.html'), 'utf8').catch(() => {
+  const indexHtml = await readFirstPage(rendererDir, options.issuer).catch(() => {
     throw new Error(
       `The built kiosk UI is missing (${join(rendererDir, 'index.html')}): run "npm run build:renderer".`,
     )

@@ -1,13 +1,15 @@
 /**
  * The app:// handler: serves the built renderer (out/renderer) to the kiosk
- * window with the strict CSP header, and nothing outside that folder. Written
- * against the Fetch API's Request and Response so it runs in tests without
- * Electron; main.ts passes it to session.protocol.handle.
+ * window with the strict CSP header, and nothing outside that folder; the page
+ * is the one pre-rendered under the configured issuer (first-screen.ts).
+ * Written against the Fetch API's Request and Response so it runs in tests
+ * without Electron; main.ts passes it to session.protocol.handle.
  */
 
 import { readFile, stat } from 'node:fs/promises'
 import { extname, isAbsolute, relative, resolve, sep } from 'node:path'
 
+import { readFirstPage } from './read-first-screen'
 import { APP_HOST, APP_SCHEME, CONTENT_SECURITY_POLICY } from './window-options'
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
@@ -61,7 +63,12 @@ export function resolveAppPath(rootDir: string, pathname: string): string | unde
   return file
 }
 
-export function createAppProtocolHandler(rootDir: string): (request: Request) => Promise<Response> {
+export function createAppProtocolHandler(
+  rootDir: string,
+  /** The configured issuer; without it, index.html as built. */
+  options: { issuer?: string } = {},
+): (request: Request) => Promise<Response> {
+  const indexFile = resolve(rootDir, 'index.html')
   return async (request) => {
     let url: URL
     try {
@@ -80,7 +87,11 @@ export function createAppProtocolHandler(rootDir: string): (request: Request) =>
     try {
       const info = await stat(file)
       if (!info.isFile()) return answer(404, 'Not found', 'text/plain; charset=utf-8')
-      const body = request.method === 'HEAD' ? null : new Uint8Array(await readFile(file))
+      const content =
+        file === indexFile
+          ? new TextEncoder().encode(await readFirstPage(rootDir, options.issuer))
+          : new Uint8Array(await readFile(file))
+      const body = request.method === 'HEAD' ? null : content
       const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream'
       return answer(200, body, type)
     } catch {

@@ -15,8 +15,13 @@ import Root from '../Root.vue'
 import type { FirstStatusRequest } from '../state/firstStatus'
 import { PRERENDERED_STATUS } from './status'
 
-export async function renderFirstScreen(): Promise<string> {
-  const answer: Result<Status> = { ok: true, value: PRERENDERED_STATUS }
+export { PRERENDERED_STATUS }
+
+/** `issuer`: the issuer to show (the build renders the default one, and a slot for the hosts to fill). */
+export async function renderFirstScreen(
+  issuer: string = PRERENDERED_STATUS.issuer,
+): Promise<string> {
+  const answer: Result<Status> = { ok: true, value: { ...PRERENDERED_STATUS, issuer } }
   const bridge = new Proxy({} as Bridge, {
     get: (_target, method) => () => {
       throw new Error(`pre-rendering called the bridge's ${String(method)}`)

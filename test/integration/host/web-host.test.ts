@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { METHOD_NAMES } from '../../../src-main/contract/methods'
 import { startWebHost, type WebHost } from '../../../src-main/host/server'
 import { silentLogger } from '../../../src-main/log'
+import { ISSUER_PAGE, ISSUER_SLOT } from '../../../src-main/shell/first-screen'
 import { enterDoor, knock } from '../../support/door'
 import { addUser, PASSWORD, startBed, tempDir, type TestBed } from '../../support/env'
 
@@ -265,6 +266,31 @@ describe('web host', () => {
       const r = await call(method, {}, { cookie: '' })
       expect(`${method} ${r.status}`).toBe(`${method} 403`)
       expect(JSON.parse(r.body)).toEqual({ ok: false, error: { code: 'FORBIDDEN' } })
+    }
+  })
+
+  it('serves the page pre-rendered under the configured issuer, escaped, when that is not the one index.html shows', async () => {
+    const built = await tempDir()
+    const slotted = (issuer: string) =>
+      `<div id="app" data-prerendered="${issuer}"><span>${issuer}</span><span>Guichet</span></div>`
+    await writeFile(join(built.path, 'index.html'), slotted('Guichet'))
+    await writeFile(join(built.path, ISSUER_PAGE), slotted(ISSUER_SLOT))
+    const open = (issuer?: string) =>
+      startWebHost({ api: bed.engine, rendererDir: built.path, issuer, port: 0, log: silentLogger })
+    const page = async (h: WebHost): Promise<string> => {
+      const r = await http(h, { path: '/', headers: { cookie: await enterDoor(h.launchUrl) } })
+      expect(r.status).toBe(200)
+      return r.body
+    }
+    const hosts = [await open('Mairie <de> Lyon & "Cie"'), await open('Guichet'), await open()]
+    try {
+      const [other, same, none] = hosts as [WebHost, WebHost, WebHost]
+      expect(await page(other)).toBe(slotted('Mairie &lt;de&gt; Lyon &amp; &quot;Cie&quot;'))
+      expect(await page(same)).toBe(slotted('Guichet'))
+      expect(await page(none)).toBe(slotted('Guichet'))
+    } finally {
+      for (const h of hosts) await h.close()
+      await built.remove()
     }
   })
 })

@@ -5,6 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startApp } from '../../../src-renderer/app'
+import { escapeHtml, fillIssuer, ISSUER_SLOT } from '../../../src-main/shell/first-screen'
 import { renderFirstScreen } from '../../../src-renderer/prerender/render'
 import { holdEarlyInput } from '../../../src-renderer/prerender/takeover'
 import { preloadScreens } from '../../../src-renderer/screens/lazy'
@@ -14,13 +15,20 @@ import { m, settle } from './helpers'
 
 const fr = m('fr')
 
-function prerendered(html: string): HTMLElement {
-  const container = document.createElement('div')
-  container.id = 'app'
-  container.setAttribute('data-prerendered', '')
+/** `#app` as the page has it: `issuerHtml` is the attribute's source text (escaped). */
+function prerendered(html: string, issuerHtml = 'Guichet'): HTMLElement {
+  document.body.innerHTML = `<div id="app" data-prerendered="${issuerHtml}"></div>`
+  const container = document.getElementById('app')!
   container.innerHTML = html
   document.body.append(container)
   return container
+}
+
+/** What a host serves under `issuer`: the build's slotted page, filled in. */
+async function servedFor(issuer: string): Promise<HTMLElement> {
+  const page = `<div id="app" data-prerendered="${ISSUER_SLOT}">${await renderFirstScreen(ISSUER_SLOT)}</div>`
+  document.body.innerHTML = fillIssuer(page, issuer)
+  return document.getElementById('app')!
 }
 
 function buttonNamed(container: HTMLElement, name: string): HTMLButtonElement {
@@ -111,5 +119,43 @@ describe('the pre-rendered first screen', () => {
     expect(
       [...container.querySelectorAll('button')].map((b) => b.textContent?.trim()),
     ).not.toContain(fr.signIn.submit)
+  })
+
+  it('served under another issuer (the hosts fill the slotted page in), is taken over when getStatus says that issuer', async () => {
+    const errors = vi.spyOn(console, 'error')
+    const warnings = vi.spyOn(console, 'warn')
+    const issuer = 'Mairie d’Yvré & <Cie> "$&"'
+    const bridge = new FakeBridge()
+    bridge.issuer = issuer
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const container = await servedFor(issuer)
+    expect(container.querySelector('.brand__issuer')?.textContent).toBe(issuer)
+    expect(container.getAttribute('data-prerendered')).toBe(issuer)
+    const submit = buttonNamed(container, fr.signIn.submit)
+    await startApp(bridge, askFirstStatus(bridge), holdEarlyInput(container), container)
+    await settle()
+    expect(buttonNamed(container, fr.signIn.submit), 'the same nodes: hydrated').toBe(submit)
+    expect(container.querySelector('.brand__issuer')?.textContent).toBe(issuer)
+    expect(errors).not.toHaveBeenCalled()
+    expect(warnings).not.toHaveBeenCalled()
+    // it is the page Vue would have rendered for that issuer, to the character
+    expect((await servedFor(issuer)).outerHTML.replace(/ data-prerendered="[^"]*"/, '')).toBe(
+      prerendered(await renderFirstScreen(issuer), escapeHtml(issuer)).outerHTML.replace(
+        / data-prerendered="[^"]*"/,
+        '',
+      ),
+    )
+  })
+
+  it('is rendered afresh when getStatus says another issuer than the one it shows', async () => {
+    const bridge = new FakeBridge()
+    bridge.issuer = 'Mairie de Lyon'
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const container = prerendered(html) // built for « Guichet »
+    const before = buttonNamed(container, fr.signIn.submit)
+    await startApp(bridge, askFirstStatus(bridge), holdEarlyInput(container), container)
+    await settle()
+    expect(buttonNamed(container, fr.signIn.submit)).not.toBe(before)
+    expect(container.querySelector('.brand__issuer')?.textContent).toBe('Mairie de Lyon')
   })
 })

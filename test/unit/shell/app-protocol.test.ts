@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { createAppProtocolHandler, resolveAppPath } from '../../../src-main/shell/app-protocol'
+import { ISSUER_PAGE, ISSUER_SLOT } from '../../../src-main/shell/first-screen'
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/shell/window-options'
 
 let base: string
@@ -76,6 +77,27 @@ describe('app:// handler', () => {
     const head = await get('app://guichet/index.html', 'HEAD')
     expect(head.status).toBe(200)
     expect(await head.text()).toBe('')
+  })
+
+  it('serves the page pre-rendered under the configured issuer, at the root and on app routes', async () => {
+    const built = join(base, 'renderer-issuer')
+    await mkdir(built)
+    const page = (issuer: string) => `<div id="app" data-prerendered="${issuer}">${issuer}</div>`
+    await writeFile(join(built, 'index.html'), page('Guichet'))
+    await writeFile(join(built, ISSUER_PAGE), page(ISSUER_SLOT))
+    const other = createAppProtocolHandler(built, { issuer: 'Mairie d’Yvré & <Cie>' })
+    for (const url of ['app://guichet/', 'app://guichet/index.html', 'app://guichet/factors']) {
+      const r = await other(new Request(url))
+      expect(r.status).toBe(200)
+      expect(await r.text()).toBe(page('Mairie d’Yvré &amp; &lt;Cie&gt;'))
+    }
+    const head = await other(new Request('app://guichet/', { method: 'HEAD' }))
+    expect(head.status).toBe(200)
+    expect(await head.text()).toBe('')
+    const same = createAppProtocolHandler(built, { issuer: 'Guichet' })
+    expect(await (await same(new Request('app://guichet/'))).text()).toBe(page('Guichet'))
+    const none = createAppProtocolHandler(built)
+    expect(await (await none(new Request('app://guichet/'))).text()).toBe(page('Guichet'))
   })
 
   it('maps paths inside the folder only', () => {
