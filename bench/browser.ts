@@ -76,6 +76,23 @@ export async function gzipKb(dir: string): Promise<{ kb: number; files: number; 
   return { kb: gz / 1000, files: files.length, rawKb: raw / 1000 }
 }
 
+/**
+ * The part of gzipKb that the first screen loads: the entry script and the
+ * chunks index.html preloads (the screens after sign-in and the English
+ * messages come later).
+ */
+export async function initialGzipKb(dir: string): Promise<{ kb: number; files: number }> {
+  const html = await readFile(join(dir, 'index.html'), 'utf8')
+  const urls = [
+    ...html.matchAll(/<script type="module"[^>]*\ssrc="\.\/([^"]+\.js)"/g),
+    ...html.matchAll(/<link rel="modulepreload"[^>]*\shref="\.\/([^"]+\.js)"/g),
+  ].map((m) => m[1]!)
+  if (urls.length === 0) throw new Error('index.html loads no script')
+  let gz = 0
+  for (const url of new Set(urls)) gz += gzipSync(await readFile(join(dir, url))).length
+  return { kb: gz / 1000, files: new Set(urls).size }
+}
+
 const HELLO_FILES: Record<string, string> = {
   'index.html': `<!doctype html>
 <html lang="fr">
@@ -335,12 +352,13 @@ export async function browserFigures(
     await figure('renderer_js_gzip_kb', { max: 70 }, async () => {
       await buildGuichet()
       const size = await gzipKb(guichetDir)
+      const initial = await initialGzipKb(guichetDir)
       return {
         key: 'renderer_js_gzip_kb',
         value: size.kb,
         goal: { max: 70 },
-        note: `${size.files} JS file(s), ${size.rawKb.toFixed(0)} kB before gzip; zlib level 6, kB = 1000 bytes`,
-        extra: { raw_kb: size.rawKb, files: size.files },
+        note: `${size.files} JS file(s), ${size.rawKb.toFixed(0)} kB before gzip (the first screen loads ${initial.files}: ${initial.kb.toFixed(1)} kB); zlib level 6, kB = 1000 bytes`,
+        extra: { raw_kb: size.rawKb, files: size.files, initial_kb: initial.kb },
       }
     })
 
