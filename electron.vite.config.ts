@@ -8,10 +8,15 @@ import { defineConfig } from 'electron-vite'
 
 import { rendererConfig } from './vite.renderer.config'
 
+// Rolldown's [PLUGIN_TIMINGS] note (where a slow build's time went) is advice
+// for plugin authors, not a fault: off here as in the renderer's config.
+const quiet = { checks: { bundlerTimings: false } }
+
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      rolldownOptions: quiet,
       // sqlite3, node-hid, @node-rs/argon2 and the other dependencies stay
       // `import`s resolved from node_modules (native modules cannot be bundled).
       externalizeDeps: true,
@@ -25,6 +30,7 @@ export default defineConfig({
   preload: {
     build: {
       outDir: 'out/preload',
+      rolldownOptions: quiet,
       // Everything but 'electron' is bundled in: a sandboxed preload can
       // require nothing from node_modules.
       externalizeDeps: false,

@@ -4,7 +4,7 @@
 
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { builtinModules } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 import { channelOf } from '../../../src-main/contract/bridge'
 import { METHOD_NAMES } from '../../../src-main/contract/methods'
+import { ISSUER_PAGE } from '../../../src-main/shell/first-screen'
 import { CONTENT_SECURITY_POLICY } from '../../../src-main/shell/window-options'
 import {
   BLOCKING_CHECK_IDS,
@@ -105,6 +106,19 @@ describe('electron-vite build', () => {
     expect(html).toMatch(/<script type="module"[^>]*src="\.\/assets\/[^"]+\.js"/)
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//)
     expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/) // no inline script
+  })
+
+  it('ships the renderer minified, as `vite build` does (electron-vite alone would not), with the page for other issuers', async () => {
+    const assets = join(outDir, 'renderer/assets')
+    const scripts = (await readdir(assets)).filter((f) => f.endsWith('.js'))
+    expect(scripts.length).toBeGreaterThan(0)
+    for (const file of scripts) {
+      const text = await readFile(join(assets, file), 'utf8')
+      // Unminified, rolldown heads each module with its path and keeps the indentation.
+      expect(text, file).not.toMatch(/^\/\/ (node_modules|src-renderer)\//m)
+      expect(text, file).not.toMatch(/^\t/m)
+    }
+    expect(existsSync(join(outDir, 'renderer', ISSUER_PAGE))).toBe(true)
   })
 })
 
