@@ -151,7 +151,8 @@ function preloadApp(): Plugin {
  *
  * `#app`'s `data-prerendered` names the issuer shown. The same page rendered
  * with ISSUER_SLOT for the issuer is written beside index.html (ISSUER_PAGE):
- * the hosts serve it with the configured issuer put in (src-main/shell/first-screen.ts).
+ * the hosts serve it with the configured issuer put in
+ * (src-main/shell/first-screen.ts).
  * The build checks that this gives, for a sample issuer full of characters to
  * escape, exactly what rendering with that issuer gives.
  */
@@ -299,8 +300,9 @@ export const rendererConfig = {
         // Two chunks rather than one per module group: the screens after sign-in
         // (loaded once the first screen is up) and what only they use, in one;
         // Vue and vue-i18n (and what every screen shares) in another. With the
-        // entry, app.ts's chunk and the English messages: five files. Each file compresses better whole
-        // (renderer_js_gzip_kb: about 10 kB less than twenty small chunks).
+        // entry, app.ts's chunk and the English messages: five files. Each file
+        // compresses better whole (renderer_js_gzip_kb: about 10 kB less than
+        // twenty small chunks).
         codeSplitting: {
           includeDependenciesRecursively: false,
           groups: [
