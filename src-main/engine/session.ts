@@ -49,8 +49,11 @@ export interface SignedIn {
   mustEnroll: boolean
   mustChangePassword: boolean
   checkFactors: boolean
-  /** A step-up in progress: which factor, and the attempt its e-mailed code is bound to. */
-  stepUp?: { factor: 'email' | 'app' | 'key'; attemptId: string }
+  /**
+   * A step-up in progress: which factor, the attempt its e-mailed code is bound
+   * to, and the MACs of that attempt's codes a resend replaced.
+   */
+  stepUp?: { factor: 'email' | 'app' | 'key'; attemptId: string; replacedMacs?: Uint8Array[] }
 }
 
 export type Session = { kind: 'none' } | PendingSignIn | SignedIn
