@@ -182,6 +182,13 @@ export const methods = {
    * idle time starts again. NOT_SIGNED_IN when the engine already ended it.
    */
   stillHere: { input: Empty, output: Empty },
+  /**
+   * The language switch: the clerk's language for the rest of the visit. The
+   * mails of the visit (codes, notices) are written in it; the engine goes back
+   * to the configuration's `locale` when the visit ends (sign-out, idle lock,
+   * a session that ends, a new page).
+   */
+  setLanguage: { input: z.strictObject({ locale: z.enum(['fr', 'en']) }), output: Empty },
 
   // « Mes facteurs d'authentification ».
   listFactors: { input: Empty, output: Factors },
