@@ -12,6 +12,7 @@ import {
   LOCALES,
   alerts,
   button,
+  errorUnder,
   field,
   fill,
   findButton,
@@ -43,16 +44,6 @@ async function fillPasswords(
   await type(field(wrapper, t.password.confirm), confirm)
   await button(wrapper, t.password.submit).trigger('click')
   await settle()
-}
-
-/** The error shown under the field labelled `label`, checked to be part of its description. */
-function errorUnder(wrapper: VueWrapper, label: string): string | null {
-  const input = field(wrapper, label)
-  const under = input.element.parentElement!.querySelector('.field__error')
-  if (!under) return null
-  expect(input.attributes('aria-describedby')?.split(' ')).toContain(under.id)
-  expect(input.attributes('aria-invalid')).toBe('true')
-  return under.textContent?.trim() ?? ''
 }
 
 function passwordValues(wrapper: VueWrapper): string[] {
