@@ -422,6 +422,28 @@ describe('admin command (child process)', { timeout: 300_000 }, () => {
     expect(en.stderr).toContain('Exit codes: 0 done, 1 refused, 2 usage.')
   })
 
+  it('refuses a password holding the issuer name, and names it', async () => {
+    const r = await admin(
+      [
+        '--config',
+        config,
+        'user',
+        'add',
+        '--email',
+        'issuer.test@mairie.fr',
+        '--name',
+        'Issuer Test',
+        '--password-stdin',
+      ],
+      'Le Guichet ouvre à neuf heures\n',
+    )
+    expect(r).toMatchObject({
+      code: 1,
+      stderr:
+        'Le mot de passe est refusé\u202f: il ne doit contenir ni le nom du guichet («\u202fGuichet\u202f») ni l’adresse.\n',
+    })
+  })
+
   it('says a store it cannot open or use as a sentence in the locale (exit 1), never a stack', async () => {
     const damaged = join(dir.path, 'damaged')
     await mkdir(damaged)
