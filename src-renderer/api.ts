@@ -20,6 +20,7 @@ const METHOD_NAMES = {
   cancelSignIn: true,
   signOut: true,
   stillHere: true,
+  setLanguage: true,
   listFactors: true,
   beginAppEnrollment: true,
   confirmAppEnrollment: true,

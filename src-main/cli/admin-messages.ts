@@ -6,6 +6,7 @@
  */
 
 import { UNSAFE_NAME_CHARS } from '../contract/methods'
+import type { ArgumentProblem, StoreProblem } from './admin-errors'
 
 export type Lang = 'fr' | 'en'
 
@@ -52,6 +53,43 @@ utilise celle de \`npm run web\` sans configuration (données dans .guichet/data
 Langue${NNBSP}: --lang, sinon la clé «${NNBSP}locale${NNBSP}» de la configuration.
 Codes de sortie${NNBSP}: 0 fait, 1 refusé, 2 usage.`,
   badArguments: (detail: string) => `Arguments non compris${NNBSP}: ${detail}`,
+  argumentProblem: (p: ArgumentProblem): string => {
+    switch (p.kind) {
+      case 'unknown-option':
+        return `Option inconnue${NNBSP}: ${p.option}.`
+      case 'needs-value':
+        return `L’option ${p.option} attend une valeur.`
+      case 'no-value':
+        return `L’option ${p.option} ne prend pas de valeur.`
+      case 'other':
+        return `Arguments non compris${NNBSP}: ${p.detail}`
+    }
+  },
+  storeProblem: (p: StoreProblem): string => {
+    const url = `«${NNBSP}store.url${NNBSP}»`
+    switch (p.kind) {
+      case 'data-folder':
+        return `Les données ${p.location} ne peuvent pas être créées ni écrites (${p.code})${NNBSP}: indiquez dans «${NNBSP}dataDir${NNBSP}» un dossier où cet utilisateur peut écrire.`
+      case 'damaged':
+        return `La base ${p.location} est endommagée ou n’est pas une base Guichet${NNBSP}: restaurez-la depuis une sauvegarde.`
+      case 'locked':
+        return `La base ${p.location} est verrouillée par un autre programme${NNBSP}: réessayez dans un instant.`
+      case 'newer-schema':
+        return `La base ${p.location} vient d’une version plus récente de Guichet${NNBSP}: mettez Guichet à jour sur ce poste.`
+      case 'unreachable':
+        return `Le serveur PostgreSQL ${p.location} ne répond pas (${p.code})${NNBSP}: vérifiez qu’il est démarré et joignable depuis ce poste.`
+      case 'pg-password':
+        return `Le serveur PostgreSQL (${p.location}) refuse le mot de passe du rôle${NNBSP}: donnez-le dans la variable PGPASSWORD ou dans «${NNBSP}store.passwordFile${NNBSP}».`
+      case 'pg-no-database':
+        return `La base PostgreSQL ${p.location} n’existe pas${NNBSP}: créez-la, ou corrigez son nom.`
+      case 'pg-role':
+        return `Le serveur PostgreSQL (${p.location}) n’accepte pas ce rôle depuis ce poste${NNBSP}: vérifiez l’utilisateur de ${url} et le fichier pg_hba.conf du serveur.`
+      case 'pg-permission':
+        return `Le rôle de ${url} ne peut pas créer les tables de Guichet (${p.location})${NNBSP}: faites-en le propriétaire de la base, ou lancez une fois «${NNBSP}store migrate${NNBSP}» en tant que propriétaire.`
+      case 'other':
+        return `La base de comptes ${p.location} ne peut pas être utilisée${p.code ? ` (${p.code})` : ''}${NNBSP}: ${p.original}`
+    }
+  },
   badLang: (value: string) => `--lang «${NNBSP}${value}${NNBSP}»${NNBSP}: attendu fr ou en.`,
   unknownCommand: (command: string) => `Commande inconnue${NNBSP}: «${NNBSP}${command}${NNBSP}».`,
   noCommand: 'Aucune commande donnée.',
@@ -75,8 +113,10 @@ Codes de sortie${NNBSP}: 0 fait, 1 refusé, 2 usage.`,
     'too-long': 'il a plus de 256 caractères',
     'too-common': 'il est trop courant ou trop facile à deviner',
     'contains-email': 'il contient l’adresse',
-    'contains-product': 'il contient le nom du produit',
+    'contains-product': 'il contient le nom du guichet',
   } as Record<string, string>,
+  containsNames: (issuer: string) =>
+    `il ne doit contenir ni le nom du guichet («${NNBSP}${issuer}${NNBSP}») ni l’adresse`,
   exists: (email: string) => `Un compte avec l’adresse ${email} existe déjà.`,
   created: (email: string) =>
     `Compte ${email} créé. À la première connexion, un code est envoyé à cette adresse.`,
@@ -189,6 +229,20 @@ uses the one of \`npm run web\` without configuration (data in .guichet/data, in
 Language: --lang, else the configuration's "locale".
 Exit codes: 0 done, 1 refused, 2 usage.`,
   badArguments: (detail) => `Arguments not understood: ${detail}`,
+  argumentProblem: (p) => {
+    switch (p.kind) {
+      case 'unknown-option':
+        return `Unknown option: ${p.option}.`
+      case 'needs-value':
+        return `The option ${p.option} needs a value.`
+      case 'no-value':
+        return `The option ${p.option} takes no value.`
+      case 'other':
+        return `Arguments not understood: ${p.detail}`
+    }
+  },
+  // The store's own sentence, written for IT in English.
+  storeProblem: (p) => p.original,
   badLang: (value) => `--lang "${value}": expected fr or en.`,
   unknownCommand: (command) => `Unknown command "${command}".`,
   noCommand: 'No command given.',
@@ -211,8 +265,10 @@ Exit codes: 0 done, 1 refused, 2 usage.`,
     'too-long': 'it is longer than 256 characters',
     'too-common': 'it is too common or too easy to guess',
     'contains-email': 'it contains the address',
-    'contains-product': 'it contains the product name',
+    'contains-product': 'it contains the name of the kiosk',
   },
+  containsNames: (issuer) =>
+    `it must contain neither the name of the kiosk ("${issuer}") nor the address`,
   exists: (email) => `An account with the address ${email} already exists.`,
   created: (email) =>
     `Account ${email} created. At the first sign-in a code is sent to this address.`,

@@ -33,7 +33,7 @@ import { checkNewPassword, hashPassword } from '../engine/password'
 import { newRecoveryCode } from '../engine/recovery-codes'
 import { createMailer } from '../mail/mailer'
 import { noticeLetter, type NoticeKind } from '../mail/templates'
-import { openStore, StartupError } from '../runtime'
+import { openStore } from '../runtime'
 import { DB_FILE_NAME, migrate } from '../store/sqlite/open'
 import { copySqliteToPg, type CopyCounts } from '../store/pg/copy'
 import { describeUrl } from '../store/pg/database'
@@ -41,6 +41,7 @@ import type { PgStore } from '../store/pg/open'
 import { openSharedStore } from '../store/select'
 import { SqliteDatabase } from '../store/sqlite/sqlite'
 import type { Store, UserRecord } from '../store/types'
+import { argumentProblem, isStoreFailure, storeProblem } from './admin-errors'
 import { MESSAGES, printable, type Lang, type ListRow } from './admin-messages'
 
 /** The usage text in English (`MESSAGES.fr.usage` in French). */
@@ -214,7 +215,7 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       },
     })
   } catch (error) {
-    io.stderr(`${t.badArguments((error as Error).message)}\n\n${t.usage}\n`)
+    io.stderr(`${t.argumentProblem(argumentProblem(error))}\n\n${t.usage}\n`)
     return 2
   }
   const { values, positionals } = parsed
@@ -256,7 +257,9 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       if (Number.isNaN(since)) throw new UsageError(t.badSince(values.since))
     }
     const name = command === 'user add' ? checkName(values.name, t) : undefined
-    store = await openStore(config)
+    store = await openStore(config).catch((error: unknown) => {
+      throw new Refusal(t.storeProblem(storeProblem(error, storeLocation(config))))
+    })
     switch (command) {
       case 'user add': {
         const email = parseEmail(values.email, t)
@@ -271,7 +274,11 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
             name: name!,
             issuer: config.issuer,
           })
-          if (reason) throw new Refusal(t.passwordRefused(t.passwordReasons[reason] ?? reason))
+          if (reason) {
+            const names = reason === 'contains-email' || reason === 'contains-product'
+            const why = names ? t.containsNames(config.issuer) : t.passwordReasons[reason]
+            throw new Refusal(t.passwordRefused(why ?? reason))
+          }
           passwordHash = await hashPassword(password)
         } else {
           temporary = newTemporaryPassword()
@@ -417,14 +424,25 @@ export async function runAdmin(argv: readonly string[], io: AdminIo): Promise<nu
       io.stderr(`${error.message}\n\n${t.usage}\n`)
       return 2
     }
-    if (error instanceof Refusal || error instanceof StartupError) {
+    if (error instanceof Refusal) {
       io.stderr(`${error.message}\n`)
+      return 1
+    }
+    // The store failed under a command (server gone, disk full, file locked): a sentence, not a stack.
+    if (isStoreFailure(error)) {
+      const where = store?.location ?? storeLocation(config)
+      io.stderr(`${t.storeProblem(storeProblem(error, where))}\n`)
       return 1
     }
     throw error
   } finally {
     await store?.close().catch(() => undefined)
   }
+}
+
+/** Where the configured store is, for a sentence about it: the SQLite file, or the PostgreSQL address. */
+function storeLocation(config: Config): string {
+  return config.store ? describeUrl(config.store.url) : join(config.dataDir, DB_FILE_NAME)
 }
 
 /** What IT needs to help a clerk on the phone, one row an account. */
@@ -490,7 +508,7 @@ async function storeCopy(
       // Another server than the configured one: its password comes from PGPASSWORD (or ~/.pgpass).
       target = (await openSharedStore({ url: to, startupWaitSeconds: 0 }).catch(
         (error: unknown) => {
-          throw new StartupError((error as Error).message, { cause: error })
+          throw new Refusal(t.storeProblem(storeProblem(error, describeUrl(to))))
         },
       )) as PgStore
       own = true
@@ -502,7 +520,7 @@ async function storeCopy(
   }
 
   const source = await SqliteDatabase.open(path).catch((error: unknown) => {
-    throw new Refusal((error as Error).message)
+    throw new Refusal(t.storeProblem(storeProblem(error, path)))
   })
   try {
     await migrate(source)

@@ -182,6 +182,13 @@ export const methods = {
    * idle time starts again. NOT_SIGNED_IN when the engine already ended it.
    */
   stillHere: { input: Empty, output: Empty },
+  /**
+   * The language switch: the clerk's language for the rest of the visit. The
+   * mails of the visit (codes, notices) are written in it; the engine goes back
+   * to the configuration's `locale` when the visit ends (sign-out, idle lock,
+   * a session that ends, a new page).
+   */
+  setLanguage: { input: z.strictObject({ locale: z.enum(['fr', 'en']) }), output: Empty },
 
   // « Mes facteurs d'authentification ».
   listFactors: { input: Empty, output: Factors },
@@ -234,9 +241,13 @@ export const methods = {
   useRecoveryCode: { input: z.strictObject({ code: RecoveryCode }), output: SessionView },
   /** A new set of 10 recovery codes; the old ones stop working. */
   issueRecoveryCodes: { input: Empty, output: Factors },
-  /** « Changer mon mot de passe ». */
+  /**
+   * « Changer mon mot de passe » (`current` required), and « Choisissez votre mot
+   * de passe » after a sign-in with IT's temporary password (`mustChangePassword`):
+   * there the temporary password was typed seconds ago and `current` is not asked.
+   */
   changePassword: {
-    input: z.strictObject({ current: Password, next: z.string().min(1).max(1024) }),
+    input: z.strictObject({ current: Password.optional(), next: z.string().min(1).max(1024) }),
     output: SessionView,
   },
   /** « Changer mon adresse de connexion »: a code goes to the new address. */

@@ -1,6 +1,6 @@
 /**
- * « Mon compte »: a new password (the current one first, the rules of a new
- * one) and a new sign-in address (a code sent to the new address, applied
+ * « Mon compte »: a new password (the current one first, except right after a
+ * sign-in with IT's temporary password; the rules of a new one) and a new sign-in address (a code sent to the new address, applied
  * only when it is typed back; the old address is told).
  */
 
@@ -27,11 +27,16 @@ export function accountMethods(
       const { user, s } = me.value
       // A temporary password was just typed: no step-up for choosing the real one.
       if (!s.mustChangePassword && !isRecent(ctx, s.secondFactorAt)) return fail('STEP_UP_REQUIRED')
-      // The current password is guessed against the same lock as at sign-in.
-      const locked = await refuseIfLocked(ctx, user.email)
-      if (locked) return locked
-      if (!(await verifyPassword(user.passwordHash, current))) {
-        return failure(ctx, user.email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+      // « Choisissez votre mot de passe »: this session was opened with IT's
+      // temporary password, typed seconds ago and consumed by that sign-in
+      // (single use): it is not asked again. In every other state the current
+      // password is, guessed against the same lock as at sign-in.
+      if (!s.mustChangePassword) {
+        const locked = await refuseIfLocked(ctx, user.email)
+        if (locked) return locked
+        if (current === undefined || !(await verifyPassword(user.passwordHash, current))) {
+          return failure(ctx, user.email, user, 'password', { code: 'INVALID_CREDENTIALS' })
+        }
       }
       const reason = await checkNewPassword(next, {
         email: user.email,

@@ -20,6 +20,7 @@ import { accountMethods } from './account'
 import { appMethods } from './app'
 import { systemClock, type EngineContext, type EngineDeps } from './context'
 import { factorMethods } from './factors'
+import { languageMethods } from './notices'
 import { createDummyHash } from './password'
 import { recoveryMethods } from './recovery'
 import { open, seal } from './secrets'
@@ -142,6 +143,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...recoveryMethods(ctx),
     ...accountMethods(ctx),
     ...stepUpMethods(ctx),
+    ...languageMethods(ctx),
     async stillHere() {
       return ctx.terminal.session.kind === 'signed-in' ? ok({}) : fail('NOT_SIGNED_IN')
     },

@@ -1,8 +1,11 @@
 /**
  * What leaves by mail: the codes (sign-in, new address) and the notices that
  * tell a clerk of every change to their account — never a code in a notice.
+ * They are written in the language the clerk chose at the terminal for this
+ * visit (setLanguage), else in the configured `locale`.
  */
 
+import type { Api } from '../contract/dispatch'
 import { fail, ok, type Result } from '../contract/errors'
 import { MailUnavailableError } from '../mail/mailer'
 import { noticeLetter, type Letter, type NoticeKind } from '../mail/templates'
@@ -14,6 +17,21 @@ export type CodeLetter = (
   p: { code: string; sentAt: number; ttlMinutes: number; issuer: string; terminalId: string },
 ) => Letter
 
+/** The language of this visit's mails: the clerk's choice, else the configuration's. */
+export function mailLocale(ctx: EngineContext): 'fr' | 'en' {
+  return ctx.terminal.language ?? ctx.config.locale
+}
+
+/** The language switch (setLanguage): kept by the terminal until the visit ends. */
+export function languageMethods(ctx: EngineContext): Pick<Api, 'setLanguage'> {
+  return {
+    async setLanguage({ locale }) {
+      ctx.terminal.language = locale
+      return ok({})
+    },
+  }
+}
+
 /** Tells the clerk of a change; a notice that cannot leave is logged for IT, the change stands. */
 export async function sendNotice(
   ctx: EngineContext,
@@ -22,7 +40,7 @@ export async function sendNotice(
   to = user.email,
 ): Promise<void> {
   const { config } = ctx
-  const letter = noticeLetter(kind, config.locale, {
+  const letter = noticeLetter(kind, mailLocale(ctx), {
     at: ctx.clock.now(),
     issuer: config.issuer,
     terminalId: config.terminalId,
@@ -44,7 +62,7 @@ export async function mailCode(
   now: number,
 ): Promise<Result<void>> {
   const { config } = ctx
-  const letter = write(config.locale, {
+  const letter = write(mailLocale(ctx), {
     code,
     sentAt: now,
     ttlMinutes: Math.round(config.emailCodeTtlSeconds / 60),

@@ -52,8 +52,10 @@ function fold(s: string): string {
 /**
  * The rules for a new password: 12 to 256 characters, any Unicode, no
  * composition rules; refused when common or guessable (zxcvbn with French and
- * English dictionaries, score < 3) or when it contains the address or the
- * product's name. Resolves `undefined` when the password is acceptable.
+ * English dictionaries, score < 3) or when it contains the clerk's address
+ * (whole, or its local part) or the configured issuer name (« Mairie de X »),
+ * case and accents aside; the everyday word « guichet » is only refused when
+ * it is the issuer. Resolves `undefined` when the password is acceptable.
  * The estimate runs in a worker thread on the first 100 characters (./strength.ts).
  */
 export async function checkNewPassword(
@@ -70,9 +72,9 @@ export async function checkNewPassword(
   if (folded.includes(email) || (local.length >= 3 && folded.includes(local))) {
     return 'contains-email'
   }
-  const products = new Set(['guichet', fold(context.issuer)].filter((p) => p.length >= 3))
-  for (const product of products) if (folded.includes(product)) return 'contains-product'
-  const inputs = [email, local, ...local.split(/[._+-]/), fold(context.name ?? ''), ...products]
+  const issuer = fold(context.issuer).trim()
+  if (issuer.length >= 3 && folded.includes(issuer)) return 'contains-product'
+  const inputs = [email, local, ...local.split(/[._+-]/), fold(context.name ?? ''), issuer]
   const score = await strengthScore(
     normalized,
     inputs.filter((s) => s.length >= 3),

@@ -63,7 +63,7 @@ export function passwordlessMethods(
       // left as it was, as when the PIN was a required field); the platform asks for it itself.
       const platform = keyPinEntry(ctx) === 'platform'
       if (pin === undefined && !platform) return fail('FIDO_PIN_REQUIRED')
-      terminal.end()
+      terminal.end({ keepLanguage: true })
       const challenge = randomBytes(32)
       const startedAt = ctx.clock.now()
       const asserted = await withKey(ctx, (client, signal, onStatus) => {

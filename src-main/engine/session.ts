@@ -49,8 +49,11 @@ export interface SignedIn {
   mustEnroll: boolean
   mustChangePassword: boolean
   checkFactors: boolean
-  /** A step-up in progress: which factor, and the attempt its e-mailed code is bound to. */
-  stepUp?: { factor: 'email' | 'app' | 'key'; attemptId: string }
+  /**
+   * A step-up in progress: which factor, the attempt its e-mailed code is bound
+   * to, and the MACs of that attempt's codes a resend replaced.
+   */
+  stepUp?: { factor: 'email' | 'app' | 'key'; attemptId: string; replacedMacs?: Uint8Array[] }
 }
 
 export type Session = { kind: 'none' } | PendingSignIn | SignedIn
@@ -89,9 +92,16 @@ export class Terminal {
   keyOperation: AbortController | undefined
   /** Passwordless sign-in waiting for the clerk to choose among the key's accounts. */
   passwordlessChoice: PasswordlessChoice | undefined
+  /** The language the clerk chose with the switch (setLanguage); unset: the configured `locale`. */
+  language: 'fr' | 'en' | undefined
 
-  /** Sign-out, idle lock, shutdown, or the next person: forget everything. */
-  end(): void {
+  /**
+   * Sign-out, idle lock, shutdown, or the next person: forget everything.
+   * `keepLanguage`: a sign-in that starts over within the same visit (the
+   * language was chosen on the sign-in screen, before the password).
+   */
+  end(options: { keepLanguage?: boolean } = {}): void {
+    if (!options.keepLanguage) this.language = undefined
     this.keyOperation?.abort()
     this.keyOperation = undefined
     this.passwordlessChoice = undefined

@@ -23,7 +23,7 @@ export function setupMethods(ctx: EngineContext): Pick<Api, 'beginSetup' | 'conf
       const reason = await checkNewPassword(password, { email, name, issuer: config.issuer })
       if (reason) return fail('PASSWORD_REJECTED', { reason })
       const { pending, view } = await newEnrollment(ctx, email)
-      terminal.end()
+      terminal.end({ keepLanguage: true })
       terminal.setup = { ...pending, email, name, passwordHash: await hashPassword(password) }
       return ok(view)
     },

@@ -80,7 +80,7 @@ export function signInMethods(
     },
 
     async signIn({ email, password }) {
-      terminal.end()
+      terminal.end({ keepLanguage: true })
       const locked = await refuseIfLocked(ctx, email)
       if (locked) return locked
       const user = await store.users.byEmail(email)

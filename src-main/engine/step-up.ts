@@ -57,8 +57,12 @@ export function stepUpMethods(
         : (await hasKeys(ctx, user.id))
           ? 'key'
           : 'email'
-      const attemptId = randomId()
-      s.stepUp = { factor, attemptId }
+      // « Renvoyer un code » asks beginStepUp again: the same check goes on, so
+      // the code it replaces is told apart from a wrong one (CODE_REPLACED).
+      const resend = factor === 'email' && s.stepUp?.factor === 'email'
+      const attemptId = resend && s.stepUp ? s.stepUp.attemptId : randomId()
+      const replacedMacs = resend ? (s.stepUp?.replacedMacs ?? []) : []
+      s.stepUp = { factor, attemptId, replacedMacs }
       const step = { userId: user.id, email: user.email, factor }
       if (factor !== 'email') {
         return ok(await stepView(ctx, { ...step, sentAt: null, expiresAt: null }))
@@ -67,7 +71,9 @@ export function stepUpMethods(
       if (locked) return locked
       const sent = await issueEmailCode(ctx, user, attemptId)
       if (!sent.ok) return sent
-      return ok(await stepView(ctx, { ...step, ...sent.value }))
+      const { replaced, ...times } = sent.value
+      if (replaced) replacedMacs.push(replaced)
+      return ok(await stepView(ctx, { ...step, ...times }))
     },
 
     async stepUp({ code }) {
@@ -80,7 +86,7 @@ export function stepUpMethods(
       const checked =
         s.stepUp.factor === 'app'
           ? await checkAppCode(ctx, user, code)
-          : await checkEmailCode(ctx, user, s.stepUp.attemptId, code)
+          : await checkEmailCode(ctx, user, s.stepUp.attemptId, code, s.stepUp.replacedMacs)
       if (!checked.ok) return checked
       return stepUpDone(ctx, user, s, s.stepUp.factor)
     },

@@ -125,6 +125,7 @@ export function createHandlers(api: Api, options: HandlerOptions): HandlerTable 
     cancelSignIn: via('cancelSignIn'),
     signOut,
     stillHere: via('stillHere'),
+    setLanguage: via('setLanguage'),
     listFactors: via('listFactors'),
     beginAppEnrollment: via('beginAppEnrollment'),
     confirmAppEnrollment: via('confirmAppEnrollment'),

@@ -19,6 +19,7 @@ const METHOD_TABLE = {
   cancelSignIn: true,
   signOut: true,
   stillHere: true,
+  setLanguage: true,
   listFactors: true,
   beginAppEnrollment: true,
   confirmAppEnrollment: true,

@@ -1,6 +1,7 @@
 /** Errors that belong to one field: shown under it, the form keeping a summary. */
 
 import type { ContractError } from '../../src-main/contract/errors'
+import { describeError, type DescribeOptions } from '../state/errors'
 
 /**
  * The field an engine's VALIDATION answer names (the first part of its
@@ -18,4 +19,14 @@ export const ADDRESS_EXAMPLE = 'prenom.nom@mairie.fr'
 /** A complete e-mail address as people type it: something, @, a domain with a dot. */
 export function looksLikeAddress(value: string): boolean {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)
+}
+
+/**
+ * An engine error as the one sentence shown under its field (the message and its
+ * extras: the rule broken, the tries left). Not for errors with a live wait
+ * (a lockout): those stay in the form's ErrorMessage.
+ */
+export function errorSentence(error: ContractError, options: DescribeOptions): string {
+  const description = describeError(error, options)
+  return [options.t(description.key), ...description.extras].join(' ')
 }

@@ -180,8 +180,10 @@ export const en: MessageSchema = {
     'too-short': 'It must have at least 12 characters; a phrase of a few words works well.',
     'too-long': 'It is too long; choose a shorter one.',
     'too-common': 'It is too common or too easy to guess; choose a personal passphrase.',
-    'contains-email': 'It must not contain your sign-in address.',
-    'contains-product': 'It must not contain the name of the kiosk.',
+    'contains-email':
+      'The password must contain neither the name of the kiosk (“{issuer}”) nor your address.',
+    'contains-product':
+      'The password must contain neither the name of the kiosk (“{issuer}”) nor your address.',
   },
   notices: {
     signedOut: 'You are signed out. The kiosk is ready for the next person.',
@@ -387,7 +389,6 @@ export const en: MessageSchema = {
     chooseIntro:
       'You signed in with the temporary password IT gave you. Before you continue, choose your own password.',
     current: 'Current password',
-    currentHint: 'The temporary password IT gave you.',
     next: 'New password',
     nextHint: 'At least 12 characters. A phrase of a few words is easier to remember.',
     confirm: 'Confirm the new password',

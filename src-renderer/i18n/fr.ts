@@ -149,8 +149,10 @@ const passwordRejection = {
   'too-long': 'Il est trop long ; choisissez-en un plus court.',
   'too-common':
     'Il est trop courant ou trop facile à deviner ; choisissez une phrase de passe personnelle.',
-  'contains-email': 'Il ne doit pas contenir votre adresse de connexion.',
-  'contains-product': 'Il ne doit pas contenir le nom du guichet.',
+  'contains-email':
+    'Le mot de passe ne doit pas contenir le nom du guichet (« {issuer} ») ni votre adresse.',
+  'contains-product':
+    'Le mot de passe ne doit pas contenir le nom du guichet (« {issuer} ») ni votre adresse.',
 } satisfies Record<PasswordRejection, string>
 
 export const fr = {
@@ -426,7 +428,6 @@ export const fr = {
     chooseIntro:
       'Cette connexion a utilisé le mot de passe temporaire donné par le service informatique. Avant de continuer, choisissez votre propre mot de passe.',
     current: 'Mot de passe actuel',
-    currentHint: 'Le mot de passe temporaire donné par le service informatique.',
     next: 'Nouveau mot de passe',
     nextHint: 'Au moins 12 caractères. Une phrase de quelques mots est plus facile à retenir.',
     confirm: 'Confirmation du nouveau mot de passe',

@@ -43,10 +43,12 @@ export interface DescribeOptions {
   source?: CodeSource
   /** Where the error happened, when it changes the sentence or the next step. */
   context?: ErrorContext
+  /** The kiosk's configured name (Status.issuer), named by the password rule it breaks. */
+  issuer?: string
 }
 
 export function describeError(error: ContractError, options: DescribeOptions): ErrorDescription {
-  const { t, has, source, context } = options
+  const { t, has, source, context, issuer } = options
   // An unknown code (a newer main process) still reads as a sentence.
   const code = has(`errors.${error.code}`) ? error.code : 'INTERNAL'
   const key =
@@ -60,7 +62,7 @@ export function describeError(error: ContractError, options: DescribeOptions): E
   const params = error.params ?? {}
   const extras: string[] = []
   if (code === 'PASSWORD_REJECTED' && params.reason && has(`passwordRejection.${params.reason}`)) {
-    extras.push(t(`passwordRejection.${params.reason}`))
+    extras.push(t(`passwordRejection.${params.reason}`, { issuer: issuer ?? '' }))
   }
   if (typeof params.attemptsLeft === 'number' && code !== 'INTERNAL') {
     extras.push(t('errorExtra.attemptsLeft', { attemptsLeft: params.attemptsLeft }))

@@ -122,6 +122,30 @@ export function createClerkStore(options: ClerkStoreOptions) {
 
   /** Set when this clerk tree goes: late answers of its calls change nothing any more. */
   let disposed = false
+  /** The language the clerk chose with the switch, if any (the engine writes the mails in it). */
+  let chosenLanguage: 'fr' | 'en' | null = null
+
+  /**
+   * The language switch: the screens at once, and the engine, so that the mails
+   * of this visit (codes, notices) are written in it too.
+   */
+  async function chooseLanguage(locale: 'fr' | 'en'): Promise<void> {
+    chosenLanguage = locale
+    const applied = setLocale(locale)
+    await Promise.all([applied, bridge.setLanguage({ locale })])
+  }
+
+  /**
+   * The visit ends without a sign-out (the idle lock before sign-in, a flow that
+   * starts over): the engine's mails go back to the kiosk's language, as the
+   * next clerk's screens do. A sign-out does it in the engine itself.
+   */
+  function forgetLanguage(): Promise<unknown> | undefined {
+    const kiosk = state.status?.locale
+    if (!kiosk || chosenLanguage === null || chosenLanguage === kiosk) return undefined
+    chosenLanguage = null
+    return bridge.setLanguage({ locale: kiosk })
+  }
   function dispose(): void {
     disposed = true
   }
@@ -232,6 +256,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
   /** Throws this clerk tree away and starts again, saying why. */
   function startOver(error: ContractError): void {
     if (disposed) return
+    void forgetLanguage()
     requestReset({ reason: 'error', notice: { kind: 'error', error } })
   }
 
@@ -268,7 +293,10 @@ export function createClerkStore(options: ClerkStoreOptions) {
     // for a touch is released first: main runs one call at a time.
     if (state.keyOperation) await bridge.cancelKeyOperation({})
     if (state.session) await bridge.signOut({})
-    else if (state.screen.name === 'code') await bridge.cancelSignIn({})
+    else {
+      if (state.screen.name === 'code') await bridge.cancelSignIn({})
+      await forgetLanguage()
+    }
     requestReset({ reason, notice: { kind: reason } })
   }
 
@@ -279,6 +307,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
   async function clearForm(): Promise<void> {
     if (state.keyOperation) await bridge.cancelKeyOperation({})
     if (state.screen.name === 'code') await bridge.cancelSignIn({})
+    await forgetLanguage()
     requestReset({ reason: 'idle', notice: null })
   }
 
@@ -296,6 +325,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     continueAfterEnrollment,
     signOut,
     clearForm,
+    chooseLanguage,
     dispose,
     bridge,
   }

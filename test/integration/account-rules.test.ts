@@ -166,6 +166,61 @@ describe('account rules (issue 13)', () => {
     value(await bed.engine.signIn({ email: EMAIL, password: NEW_PASSWORD }))
   })
 
+  it('« Choisissez votre mot de passe » after the temporary password does not ask it again, once', async () => {
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    await bed.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt: bed.clock.t + 24 * 3600_000,
+      now: bed.clock.t,
+    })
+    await signInByMail(bed, TEMPORARY)
+    const chosen = value(await bed.engine.changePassword({ next: NEW_PASSWORD }))
+    expect(chosen.mustChangePassword).toBe(false)
+    // single use: the same session's next change asks for the current password again
+    expect(await bed.engine.changePassword({ next: 'Trois-pommes-sur-le-buffet-9' })).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    })
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: NEW_PASSWORD }))
+  })
+
+  it('a normal change still requires the current password (missing or wrong, counted)', async () => {
+    await signInByMail(bed)
+    expect(await bed.engine.changePassword({ next: NEW_PASSWORD })).toEqual({
+      ok: false,
+      error: { code: 'INVALID_CREDENTIALS' },
+    })
+    expect(
+      await bed.engine.changePassword({ current: 'pas-le-bon-mot', next: NEW_PASSWORD }),
+    ).toEqual({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(2)
+    value(await bed.engine.changePassword({ current: PASSWORD, next: NEW_PASSWORD }))
+  })
+
+  it('the new password may hold the word « guichet » unless it is the issuer, never the issuer name', async () => {
+    await signInByMail(bed)
+    const everyday = 'Le guichet du marché ouvre à neuf heures'
+    expect(await bed.engine.changePassword({ current: PASSWORD, next: everyday })).toEqual({
+      ok: false,
+      error: { code: 'PASSWORD_REJECTED', params: { reason: 'contains-product' } },
+    })
+    const town = await bed.reopen({ issuer: 'Mairie de Saint-Étienne' })
+    value(await town.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    value(await town.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+    expect(
+      await town.engine.changePassword({
+        current: PASSWORD,
+        next: 'Vive la mairie de SAINT-ETIENNE 1',
+      }),
+    ).toEqual({
+      ok: false,
+      error: { code: 'PASSWORD_REJECTED', params: { reason: 'contains-product' } },
+    })
+    value(await town.engine.changePassword({ current: PASSWORD, next: everyday }))
+  })
+
   it('an app enrollment begun under step-up cannot be confirmed after the step-up window', async () => {
     await signInByMail(bed)
     const e = value(await bed.engine.beginAppEnrollment({}))

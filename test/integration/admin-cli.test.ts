@@ -6,7 +6,7 @@
  */
 
 import { execFile } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { when } from '../../src-main/cli/admin-messages'
@@ -405,6 +405,86 @@ describe('admin command (child process)', { timeout: 300_000 }, () => {
     const r = await admin(['--config', config, ...args])
     expect(r.code).toBe(2)
     expect(r.stderr.length).toBeGreaterThan(0)
+  })
+
+  it('says what is wrong with its arguments in the locale, or with --lang en', async () => {
+    const unknown = await admin(['--config', config, 'user', 'list', '--frob'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr.split('\n')[0]).toBe('Option inconnue\u202f: --frob.')
+    const missing = await admin(['--config', config, 'user', 'disable', '--email'])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr.split('\n')[0]).toBe('L’option --email attend une valeur.')
+    const extra = await admin(['--config', config, 'user', 'list', '--json=oui'])
+    expect(extra.stderr.split('\n')[0]).toBe('L’option --json ne prend pas de valeur.')
+    const en = await admin(['--config', config, '--lang', 'en', 'user', 'list', '--frob'])
+    expect(en.code).toBe(2)
+    expect(en.stderr.split('\n')[0]).toBe('Unknown option: --frob.')
+    expect(en.stderr).toContain('Exit codes: 0 done, 1 refused, 2 usage.')
+  })
+
+  it('refuses a password holding the issuer name, and names it', async () => {
+    const r = await admin(
+      [
+        '--config',
+        config,
+        'user',
+        'add',
+        '--email',
+        'issuer.test@mairie.fr',
+        '--name',
+        'Issuer Test',
+        '--password-stdin',
+      ],
+      'Le Guichet ouvre à neuf heures\n',
+    )
+    expect(r).toMatchObject({
+      code: 1,
+      stderr:
+        'Le mot de passe est refusé\u202f: il ne doit contenir ni le nom du guichet («\u202fGuichet\u202f») ni l’adresse.\n',
+    })
+  })
+
+  it('says a store it cannot open or use as a sentence in the locale (exit 1), never a stack', async () => {
+    const damaged = join(dir.path, 'damaged')
+    await mkdir(damaged)
+    await writeFile(join(damaged, 'guichet.sqlite'), 'pas une base SQLite '.repeat(20))
+    const damagedConfig = join(dir.path, 'damaged.json')
+    await writeFile(damagedConfig, JSON.stringify({ dataDir: damaged, mail: { outbox: 'out' } }))
+    const fr = await admin(['--config', damagedConfig, 'user', 'list'])
+    expect(fr).toMatchObject({
+      code: 1,
+      stderr: `La base ${join(damaged, 'guichet.sqlite')} est endommagée ou n’est pas une base Guichet\u202f: restaurez-la depuis une sauvegarde.\n`,
+    })
+    const en = await admin(['--config', damagedConfig, '--lang', 'en', 'user', 'list'])
+    expect(en.code).toBe(1)
+    expect(en.stderr).toContain('it is damaged or not a Guichet database')
+
+    // a data folder that is a file
+    const notFolder = join(dir.path, 'not-a-folder.json')
+    await writeFile(notFolder, JSON.stringify({ dataDir: notFolder, mail: { outbox: 'out' } }))
+    const folder = await admin(['--config', notFolder, 'user', 'list'])
+    expect(folder.code).toBe(1)
+    expect(folder.stderr).toMatch(
+      /^Les données \S+ ne peuvent pas être créées ni écrites \(E[A-Z]+\)\u202f: indiquez dans «\u202fdataDir\u202f» un dossier où cet utilisateur peut écrire\.\n$/,
+    )
+    expect(folder.stderr).not.toMatch(/\bat \S+:\d+/) // no stack trace
+
+    // store copy from a damaged SQLite file
+    const copy = await admin([
+      '--config',
+      config,
+      'store',
+      'copy',
+      '--from',
+      `sqlite:${damaged}`,
+      '--to',
+      'postgres://guichet@127.0.0.1:1/guichet',
+    ])
+    expect(copy).toMatchObject({
+      code: 1,
+      stderr:
+        'Le serveur PostgreSQL postgres://guichet@127.0.0.1:1/guichet ne répond pas (ECONNREFUSED)\u202f: vérifiez qu’il est démarré et joignable depuis ce poste.\n',
+    })
   })
 
   it('exits 1 naming the key of a bad configuration', async () => {

@@ -41,6 +41,9 @@ interface Side {
   enrolled(secretGroups: string[]): void
   /** The clerk does what the key operation under way asks (touch; PIN in Windows' dialog). */
   serveKey?(): Promise<void>
+  /** Keeps the code of the last mail (keptCode), and makes the next mail carry another. */
+  keepCode(): void
+  keptCode(): string
 }
 
 /** The engine side: the real engine behind dispatch, as main serves it. */
@@ -50,6 +53,7 @@ async function engineSide(bed: TestBed, serveKey?: () => Promise<void>): Promise
   ) as unknown as Bridge
   const bridge = { ...client, on: () => () => undefined } as Bridge
   let secret = ''
+  let kept = ''
   return {
     name: 'engine',
     bridge,
@@ -66,6 +70,10 @@ async function engineSide(bed: TestBed, serveKey?: () => Promise<void>): Promise
       secret = groups.join('')
     },
     ...(serveKey ? { serveKey } : {}),
+    keepCode: () => {
+      kept = bed.smtp.lastCode(EMAIL) // the next one is drawn at random
+    },
+    keptCode: () => kept,
   }
 }
 
@@ -78,6 +86,7 @@ function fakeSide(start: number, keyPinEntry: 'kiosk' | 'platform' = 'kiosk'): S
   fake.addAccount({ email: EMAIL, name: NAME, password: PASSWORD })
   vi.useFakeTimers({ toFake: ['Date'] })
   vi.setSystemTime(start)
+  let kept = ''
   return {
     name: 'fake',
     bridge: fake,
@@ -91,6 +100,11 @@ function fakeSide(start: number, keyPinEntry: 'kiosk' | 'platform' = 'kiosk'): S
       while (!fake.keyWaiting) await new Promise((resolve) => setTimeout(resolve, 5))
       fake.touchKey()
     },
+    keepCode: () => {
+      kept = fake.emailCode
+      fake.emailCode = '135790'
+    },
+    keptCode: () => kept,
   }
 }
 
@@ -156,6 +170,7 @@ const keyStep = <M extends MethodName>(
 /** The journeys the screens are tested on, in the order a clerk would live them. */
 const SCENARIO: Step[] = [
   step('status before anything', 'getStatus', () => ({})),
+  step('the clerk chooses English', 'setLanguage', () => ({ locale: 'en' })),
   step('a wrong password', 'signIn', () => ({ email: EMAIL, password: 'pas-le-bon-mot-de-passe' })),
   step('no pending sign-in to verify', 'verifyCode', () => ({ code: '123456' })),
   step('the password', 'signIn', () => ({ email: EMAIL, password: PASSWORD })),
@@ -181,9 +196,26 @@ const SCENARIO: Step[] = [
     () => ({}),
   ),
   step('still signed in', 'getStatus', () => ({})),
+  step(
+    'a step-up by e-mail, 5 minutes on',
+    'beginStepUp',
+    () => ({}),
+    (s) => s.advance(301_000),
+  ),
+  step(
+    '« Renvoyer un code » in the step-up',
+    'beginStepUp',
+    () => ({}),
+    (s) => s.keepCode(),
+  ),
+  step('the step-up code a resend replaced', 'stepUp', (s) => ({ code: s.keptCode() })),
+  step('the new step-up code', 'stepUp', async (s) => ({ code: await s.emailCode() })),
   step('no app to remove', 'removeApp', () => ({})),
   step('no recovery codes without an app or key', 'issueRecoveryCodes', () => ({})),
   step('a password too short', 'changePassword', () => ({ current: PASSWORD, next: 'court' })),
+  step('a normal change without the current password', 'changePassword', () => ({
+    next: 'Bateau-ivre-sous-la-pluie-77',
+  })),
   step('a wrong current password', 'changePassword', () => ({
     current: 'pas-le-bon-mot-de-passe',
     next: 'Bateau-ivre-sous-la-pluie-77',
@@ -270,6 +302,7 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
     }
     expect(transcripts.engine!.map(outcome)).toEqual([
       'ok',
+      'ok',
       'INVALID_CREDENTIALS',
       'NO_PENDING_SIGN_IN',
       'ok',
@@ -283,9 +316,14 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
       'FIDO_PIN_REQUIRED',
       'FIDO_PIN_REQUIRED',
       'ok',
+      'ok',
+      'ok',
+      'CODE_REPLACED',
+      'ok',
       'APP_NOT_ENROLLED',
       'NO_RECOVERY_CODES',
       'PASSWORD_REJECTED',
+      'INVALID_CREDENTIALS',
       'INVALID_CREDENTIALS',
       'ok',
       'ok',

@@ -110,6 +110,7 @@ describe('bad input gets a typed error and changes nothing', () => {
       cancelSignIn: 'ok',
       signOut: 'ok',
       stillHere: 'NOT_SIGNED_IN',
+      setLanguage: 'VALIDATION',
       listFactors: 'NOT_SIGNED_IN',
       beginAppEnrollment: 'NOT_SIGNED_IN',
       confirmAppEnrollment: 'VALIDATION',

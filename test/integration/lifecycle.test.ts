@@ -185,6 +185,32 @@ describe('step-up', () => {
     value(await bed.engine.beginAppEnrollment({}))
   })
 
+  it('says CODE_REPLACED for an e-mailed step-up code that « Renvoyer un code » replaced, as sign-in does', async () => {
+    await signInByMail(bed)
+    bed.clock.advance(STEP_UP_WINDOW_MS + 1)
+    value(await bed.engine.beginStepUp({}))
+    const first = bed.smtp.lastCode(EMAIL)
+    bed.clock.advance(60_000)
+    let second = first
+    while (second === first) {
+      value(await bed.engine.beginStepUp({})) // « Renvoyer un code » (again if it drew the same digits)
+      second = bed.smtp.lastCode(EMAIL)
+    }
+    expect(await bed.engine.stepUp({ code: first })).toEqual({
+      ok: false,
+      error: { code: 'CODE_REPLACED' },
+    })
+    // not a guess: nothing counted
+    expect((await bed.store.throttle.get(EMAIL))?.failures ?? 0).toBe(0)
+    const wrong = ['000000', '111111', '222222'].find((c) => ![first, second].includes(c))!
+    expect(await bed.engine.stepUp({ code: wrong })).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_INVALID' },
+    })
+    value(await bed.engine.stepUp({ code: second }))
+    value(await bed.engine.beginAppEnrollment({}))
+  })
+
   it('needs a started step-up', async () => {
     await signInByMail(bed)
     expect(await bed.engine.stepUp({ code: '123456' })).toEqual({

@@ -47,6 +47,26 @@ describe('passwords', () => {
     expect(await checkNewPassword(password, ctx)).toBe(reason)
   })
 
+  it('refuses the configured issuer name, case and accents aside, not the everyday word « guichet »', async () => {
+    const town = { ...ctx, issuer: 'Mairie de Saint-Étienne' }
+    expect(await checkNewPassword('Le guichet du marché ouvre à neuf heures', town)).toBeUndefined()
+    expect(await checkNewPassword('Le guichet du marché ouvre à neuf heures', ctx)).toBe(
+      'contains-product',
+    )
+    expect(await checkNewPassword('ma MAIRIE DE SAINT-ETIENNE en 2026', town)).toBe(
+      'contains-product',
+    )
+    expect(await checkNewPassword('Orage sur la Mairie de Saint-Étienne !', town)).toBe(
+      'contains-product',
+    )
+  })
+
+  it('refuses the clerk’s own address (whole or local part), accents aside, under any issuer', async () => {
+    const town = { email: 'helene.cote@mairie.fr', name: 'Hélène Côté', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('Bonjour-HÉLÈNE.CÔTÉ-du-lundi', town)).toBe('contains-email')
+    expect(await checkNewPassword('écrire à helene.cote@mairie.fr', town)).toBe('contains-email')
+  })
+
   it('accepts long passphrases in any script, with no composition rules', async () => {
     expect(await checkNewPassword('lune verte sur l’escalier du marché', ctx)).toBeUndefined()
     expect(await checkNewPassword('Зелёная луна на лестнице', ctx)).toBeUndefined()

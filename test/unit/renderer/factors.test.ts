@@ -9,6 +9,7 @@ import {
   LOCALES,
   alerts,
   button,
+  errorUnder,
   field,
   fill,
   findButton,
@@ -161,15 +162,24 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     await button(wrapper, t.addApp.submit).trigger('click')
     await settle()
     expect(alerts(wrapper)).toEqual([t.errorsApp.CODE_INVALID])
-    const code = field(wrapper, t.addApp.code)
-    expect(code.attributes('aria-describedby')).toContain(
-      wrapper.find('[role="alert"]').attributes('id'),
+    // under « Code unique », the spoken summary kept
+    expect(errorUnder(wrapper, t.addApp.code)).toBe(t.errorsApp.CODE_INVALID)
+    expect(wrapper.find('[role="alert"]').classes()).toContain('sr-only')
+    expect(errorUnder(wrapper, t.addApp.deviceName)).toBeNull()
+    bridge.failNext('confirmAppEnrollment', 'VALIDATION', { field: 'deviceName' })
+    await type(field(wrapper, t.addApp.code), '246810')
+    await button(wrapper, t.addApp.submit).trigger('click')
+    await settle()
+    expect(errorUnder(wrapper, t.addApp.deviceName)).toBe(
+      `${t.errors.VALIDATION} ${fill(t.errorExtra.field, { field: t.fields.deviceName })}`,
     )
+    expect(errorUnder(wrapper, t.addApp.code)).toBeNull()
     bridge.failNext('confirmAppEnrollment', 'NO_PENDING_ENROLLMENT')
     await type(field(wrapper, t.addApp.code), '246810')
     await button(wrapper, t.addApp.submit).trigger('click')
     await settle()
     expect(alerts(wrapper)).toEqual([t.errors.NO_PENDING_ENROLLMENT])
+    expect(errorUnder(wrapper, t.addApp.code)).toBeNull() // the QR code's, not the field's
     await button(wrapper, t.addApp.newQr).trigger('click')
     await settle()
     expect(bridge.callsOf('beginAppEnrollment')).toHaveLength(2)

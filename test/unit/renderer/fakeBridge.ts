@@ -98,6 +98,11 @@ const STEP_UP_WINDOW_MS = LIMITS.stepUpWindowSeconds * 1000
 /** What the fake refuses as too common, as the engine's dictionary would. */
 const COMMON_PASSWORDS = new Set(['motdepasse123', 'password1234', 'azertyuiop123'])
 
+/** Lower case without accents, as the engine compares passwords with names. */
+function fold(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase()
+}
+
 /** The canonical 16 characters of a typed recovery code. */
 function compactRecoveryCode(code: string): string {
   return code.toUpperCase().replace(/[\s-]/g, '')
@@ -151,6 +156,8 @@ export class FakeBridge implements Bridge {
     factor: 'email' | 'app' | 'key'
     code: string | null
     expiresAt: number | null
+    /** E-mailed codes of this check that « Renvoyer un code » replaced. */
+    replaced?: string[]
   } | null = null
   private addressChange: {
     newEmail: string
@@ -421,6 +428,7 @@ export class FakeBridge implements Bridge {
     this.enrollment = null
     this.stepUpCheck = null
     this.addressChange = null
+    this.mailLanguage = null // as the engine: the visit is over
     return ok({})
   }
 
@@ -428,6 +436,16 @@ export class FakeBridge implements Bridge {
     const failure = this.record('stillHere', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
     if (!this.session) return Promise.resolve({ ok: false, error: { code: 'NOT_SIGNED_IN' } })
+    return ok({})
+  }
+
+  /** The clerk's language for this visit's mails (setLanguage); null: the kiosk's `locale`. */
+  mailLanguage: 'fr' | 'en' | null = null
+
+  setLanguage = (input: Input<'setLanguage'>): Promise<Result<Output<'setLanguage'>>> => {
+    const failure = this.record('setLanguage', input)
+    if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.mailLanguage = input.locale
     return ok({})
   }
 
@@ -742,18 +760,24 @@ export class FakeBridge implements Bridge {
     if (!session.mustChangePassword && Date.now() - session.secondFactorAt > STEP_UP_WINDOW_MS) {
       return fail('STEP_UP_REQUIRED')
     }
-    if (input.current !== account.password) return fail('INVALID_CREDENTIALS')
+    // As the engine: right after IT's temporary password, it is not asked again.
+    if (!session.mustChangePassword && input.current !== account.password) {
+      return fail('INVALID_CREDENTIALS')
+    }
     const next = input.next
-    const lower = next.toLowerCase()
-    const local = account.email.split('@')[0] ?? ''
+    const lower = fold(next)
+    const email = fold(account.email)
+    const local = email.split('@')[0] ?? ''
+    const issuer = fold(this.issuer).trim()
     if ([...next].length < 12) return fail('PASSWORD_REJECTED', { reason: 'too-short' })
-    if (COMMON_PASSWORDS.has(lower)) return fail('PASSWORD_REJECTED', { reason: 'too-common' })
-    if (local && lower.includes(local)) {
+    if (lower.includes(email) || (local.length >= 3 && lower.includes(local))) {
       return fail('PASSWORD_REJECTED', { reason: 'contains-email' })
     }
-    if (lower.includes(this.issuer.toLowerCase())) {
+    // The configured issuer only, not the everyday word « guichet » (unless it is the issuer).
+    if (issuer.length >= 3 && lower.includes(issuer)) {
       return fail('PASSWORD_REJECTED', { reason: 'contains-product' })
     }
+    if (COMMON_PASSWORDS.has(lower)) return fail('PASSWORD_REJECTED', { reason: 'too-common' })
     account.password = next
     account.mustChangePassword = false
     account.tempPasswordExpired = false
@@ -820,10 +844,18 @@ export class FakeBridge implements Bridge {
     const factor = account.app !== null ? 'app' : account.keys.length > 0 ? 'key' : 'email'
     const now = Date.now()
     const isEmail = factor === 'email'
+    // As the engine: asked again for e-mail (« Renvoyer un code »), the same check
+    // goes on, and the code it replaces answers CODE_REPLACED.
+    const previous = this.stepUpCheck
+    const replaced =
+      isEmail && previous?.factor === 'email' && previous.code !== null
+        ? [...(previous.replaced ?? []), previous.code]
+        : []
     this.stepUpCheck = {
       factor,
       code: factor === 'app' ? account.appCode : isEmail ? this.emailCode : null,
       expiresAt: isEmail ? now + this.emailCodeTtlSeconds * 1000 : null,
+      replaced,
     }
     return ok({
       factor,
@@ -858,6 +890,7 @@ export class FakeBridge implements Bridge {
     if (!check || check.code === null) return fail('NO_PENDING_SIGN_IN')
     if (check.expiresAt !== null && Date.now() > check.expiresAt) return fail('CODE_EXPIRED')
     if (input.code !== check.code) {
+      if (check.replaced?.includes(input.code)) return fail('CODE_REPLACED')
       return check.factor === 'email'
         ? fail('CODE_INVALID', { attemptsLeft: 4 })
         : this.wrongAppCode()

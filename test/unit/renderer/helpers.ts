@@ -69,6 +69,19 @@ export function field(wrapper: VueWrapper, label: string): DOMWrapper<HTMLInputE
   return input
 }
 
+/**
+ * The error shown under the field labelled `label` (null: none), checked to be
+ * part of the field's description and to mark it invalid.
+ */
+export function errorUnder(wrapper: VueWrapper, label: string): string | null {
+  const input = field(wrapper, label)
+  const under = input.element.parentElement!.querySelector('.field__error')
+  if (!under) return null
+  expect(input.attributes('aria-describedby')?.split(' ')).toContain(under.id)
+  expect(input.attributes('aria-invalid')).toBe('true')
+  return text(under as HTMLElement)
+}
+
 export function findButton(
   wrapper: VueWrapper,
   name: string,

@@ -98,6 +98,20 @@ describe.each(LOCALES)('idle lock (%s)', (locale) => {
     },
   )
 
+  it('a half-typed sign-in cleared by the idle lock puts the engine back to the kiosk’s language', async () => {
+    const other = locale === 'fr' ? 'en' : 'fr'
+    const wrapper = await mountKiosk(bridge)
+    await button(wrapper, other === 'en' ? 'English' : 'Français').trigger('click')
+    await settle()
+    expect(bridge.mailLanguage).toBe(other)
+    await type(field(wrapper, m(other).signIn.email), 'agnes@')
+    await vi.advanceTimersByTimeAsync(61_000)
+    await settle()
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(bridge.callsOf('setLanguage')).toEqual([{ locale: other }, { locale }])
+    expect(bridge.mailLanguage).toBe(locale)
+  })
+
   it('leaves an untouched sign-in screen alone, and clears a half-typed one without a word', async () => {
     const wrapper = await mountKiosk(bridge)
     await vi.advanceTimersByTimeAsync(600_000)

@@ -12,6 +12,7 @@ import {
   LOCALES,
   alerts,
   button,
+  errorUnder,
   field,
   fill,
   findButton,
@@ -349,9 +350,7 @@ describe.each(LOCALES)('« Se connecter avec ma clé de sécurité » (%s)', (lo
     ])
     const pin = field(wrapper, t.key.pin)
     expect(pin.element.value).toBe('')
-    expect(pin.attributes('aria-describedby')).toContain(
-      wrapper.find('[role="alert"]').attributes('id'),
-    )
+    expect(errorUnder(wrapper, t.key.pin)).toBe(alerts(wrapper)[0])
     expect(document.activeElement).toBe(pin.element)
   })
 

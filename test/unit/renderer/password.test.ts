@@ -12,6 +12,7 @@ import {
   LOCALES,
   alerts,
   button,
+  errorUnder,
   field,
   fill,
   findButton,
@@ -29,15 +30,16 @@ const AGNES = 'agnes@mairie.fr'
 const OLD = 'correct horse battery'
 const NEW = 'une autre phrase de passe'
 
+/** `current` null: « Choisissez votre mot de passe », which has no such field. */
 async function fillPasswords(
   wrapper: VueWrapper,
   locale: Locale,
-  current: string,
+  current: string | null,
   next: string,
   confirm = next,
 ): Promise<void> {
   const t = m(locale)
-  await type(field(wrapper, t.password.current), current)
+  if (current !== null) await type(field(wrapper, t.password.current), current)
   await type(field(wrapper, t.password.next), next)
   await type(field(wrapper, t.password.confirm), confirm)
   await button(wrapper, t.password.submit).trigger('click')
@@ -94,11 +96,13 @@ describe.each(LOCALES)('changing the password from « Mon compte » (%s)', (loca
     await fillPasswords(wrapper, locale, 'pas le bon mot de passe', NEW)
     expect(alerts(wrapper)).toEqual([t.errorsAt.changePassword.INVALID_CREDENTIALS])
     expect(alerts(wrapper)[0]).not.toBe(t.errors.INVALID_CREDENTIALS)
-    const current = field(wrapper, t.password.current)
-    expect(current.attributes('aria-invalid')).toBe('true')
-    expect(current.attributes('aria-describedby')).toContain(
-      wrapper.find('[role="alert"]').attributes('id'),
+    // under its field, the spoken summary kept
+    expect(errorUnder(wrapper, t.password.current)).toBe(
+      t.errorsAt.changePassword.INVALID_CREDENTIALS,
     )
+    expect(errorUnder(wrapper, t.password.next)).toBeNull()
+    expect(wrapper.find('[role="alert"]').classes()).toContain('sr-only')
+    const current = field(wrapper, t.password.current)
     expect(document.activeElement).toBe(current.element)
     expect(passwordValues(wrapper)).toEqual(['', '', ''])
   })
@@ -116,16 +120,28 @@ describe.each(LOCALES)('changing the password from « Mon compte » (%s)', (loca
       const wrapper = await mountKiosk(bridge)
       await openForm(wrapper)
       await fillPasswords(wrapper, locale, OLD, next)
-      expect(alerts(wrapper)).toEqual([
-        `${t.errors.PASSWORD_REJECTED} ${t.passwordRejection[reason]}`,
-      ])
+      const sentence = `${t.errors.PASSWORD_REJECTED} ${fill(t.passwordRejection[reason], { issuer: 'Guichet' })}`
+      expect(alerts(wrapper)).toEqual([sentence])
+      expect(errorUnder(wrapper, t.password.next)).toBe(sentence)
       const input = field(wrapper, t.password.next)
-      expect(input.attributes('aria-invalid')).toBe('true')
       expect(document.activeElement).toBe(input.element)
       expect(passwordValues(wrapper)).toEqual(['', '', ''])
       expect(bridge.accounts.get(AGNES)!.password).toBe(OLD)
     },
   )
+
+  it('names the configured issuer in the rule, and takes the everyday word « guichet » elsewhere', async () => {
+    bridge.issuer = 'Mairie de Saint-Denis'
+    const wrapper = await mountKiosk(bridge)
+    await openForm(wrapper)
+    await fillPasswords(wrapper, locale, OLD, 'vive la MAIRIE DE SAINT-DENIS en été')
+    const sentence = `${t.errors.PASSWORD_REJECTED} ${fill(t.passwordRejection['contains-product'], { issuer: 'Mairie de Saint-Denis' })}`
+    expect(errorUnder(wrapper, t.password.next)).toBe(sentence)
+    expect(sentence).toContain('Mairie de Saint-Denis')
+    await fillPasswords(wrapper, locale, OLD, 'mon guichet préféré du matin')
+    expect(heading(wrapper)).toBe(t.account.title)
+    expect(bridge.accounts.get(AGNES)!.password).toBe('mon guichet préféré du matin')
+  })
 
   it('shows the rule the engine gives, also the one the fake never breaks (too long)', async () => {
     bridge.failNext('changePassword', 'PASSWORD_REJECTED', { reason: 'too-long' })
@@ -142,11 +158,15 @@ describe.each(LOCALES)('changing the password from « Mon compte » (%s)', (loca
     await openForm(wrapper)
     await button(wrapper, t.password.submit).trigger('click')
     expect(alerts(wrapper)).toEqual([t.password.currentMissing])
+    expect(errorUnder(wrapper, t.password.current)).toBe(t.password.currentMissing)
     await type(field(wrapper, t.password.current), OLD)
     await button(wrapper, t.password.submit).trigger('click')
     expect(alerts(wrapper)).toEqual([t.password.nextMissing])
+    expect(errorUnder(wrapper, t.password.next)).toBe(t.password.nextMissing)
+    expect(errorUnder(wrapper, t.password.current)).toBeNull()
     await fillPasswords(wrapper, locale, OLD, NEW, `${NEW}!`)
     expect(alerts(wrapper)).toEqual([t.password.mismatch])
+    expect(errorUnder(wrapper, t.password.next)).toBe(t.password.mismatch)
     expect(document.activeElement).toBe(field(wrapper, t.password.next).element)
     expect(field(wrapper, t.password.next).element.value).toBe('')
     expect(field(wrapper, t.password.confirm).element.value).toBe('')
@@ -190,23 +210,29 @@ describe.each(LOCALES)('choosing a password after IT’s temporary one (%s)', (l
     await signInByEmail(wrapper, locale, AGNES, 'Temporaire-42-xyz')
     expect(heading(wrapper)).toBe(t.password.chooseTitle)
     expect(wrapper.text()).toContain(t.password.chooseIntro)
-    expect(wrapper.text()).toContain(t.password.currentHint)
+    // the temporary password, typed seconds ago, is not asked again
+    expect(wrapper.find('input[type="password"]').exists()).toBe(true)
+    expect(passwordValues(wrapper)).toHaveLength(2)
+    expect(wrapper.text()).not.toContain(t.password.current)
+    expect(document.activeElement).toBe(field(wrapper, t.password.next).element)
     expect(wrapper.find('nav').exists()).toBe(false)
     expect(findButton(wrapper, t.common.cancel)).toBeNull()
     // Escape does not skip it.
     await press(window, 'Escape')
     expect(heading(wrapper)).toBe(t.password.chooseTitle)
-    await fillPasswords(wrapper, locale, 'Temporaire-42-xyz', NEW)
-    expect(bridge.callsOf('changePassword')).toEqual([{ current: 'Temporaire-42-xyz', next: NEW }])
+    await fillPasswords(wrapper, locale, null, NEW)
+    expect(bridge.callsOf('changePassword')).toEqual([{ next: NEW }])
     expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Agnès Martin' }))
     expect(statuses(wrapper)).toEqual([t.notices.passwordChosen])
   })
 
-  it('says a wrong temporary password is wrong, in its own words', async () => {
+  it('puts a refused new password’s rule under its field', async () => {
     const wrapper = await mountKiosk(bridge)
     await signInByEmail(wrapper, locale, AGNES, 'Temporaire-42-xyz')
-    await fillPasswords(wrapper, locale, 'autre chose', NEW)
-    expect(alerts(wrapper)).toEqual([t.errorsAt.choosePassword.INVALID_CREDENTIALS])
+    await fillPasswords(wrapper, locale, null, 'court')
+    const sentence = `${t.errors.PASSWORD_REJECTED} ${t.passwordRejection['too-short']}`
+    expect(errorUnder(wrapper, t.password.next)).toBe(sentence)
+    expect(alerts(wrapper)).toEqual([sentence])
     expect(heading(wrapper)).toBe(t.password.chooseTitle)
   })
 
@@ -238,7 +264,7 @@ describe.each(LOCALES)('choosing a password after IT’s temporary one (%s)', (l
     const wrapper = await mountKiosk(bridge)
     await signInByEmail(wrapper, locale, AGNES, 'Temporaire-42-xyz')
     expect(heading(wrapper)).toBe(t.password.chooseTitle)
-    await fillPasswords(wrapper, locale, 'Temporaire-42-xyz', NEW)
+    await fillPasswords(wrapper, locale, null, NEW)
     expect(heading(wrapper)).toBe(t.enroll.title)
   })
 

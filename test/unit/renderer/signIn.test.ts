@@ -215,6 +215,22 @@ describe('language switch', () => {
     expect(heading(wrapper)).toBe(m('fr').signIn.title)
   })
 
+  it('tells the engine the clerk’s choice, for the visit’s mails; sign-out ends it there too', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    expect(bridge.callsOf('setLanguage')).toEqual([])
+    await button(wrapper, 'English').trigger('click')
+    await settle()
+    expect(bridge.callsOf('setLanguage')).toEqual([{ locale: 'en' }])
+    expect(bridge.mailLanguage).toBe('en')
+    await signInByEmail(wrapper, 'en', 'agnes@mairie.fr', 'correct horse battery')
+    await button(wrapper, m('en').home.signOut).trigger('click')
+    await settle()
+    expect(bridge.mailLanguage).toBeNull()
+    expect(bridge.callsOf('setLanguage')).toEqual([{ locale: 'en' }])
+  })
+
   it('starts in English when the kiosk is configured so', async () => {
     const bridge = new FakeBridge()
     bridge.locale = 'en'

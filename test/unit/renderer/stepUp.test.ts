@@ -307,6 +307,29 @@ describe.each(LOCALES)('step-up with an e-mailed code (%s)', (locale) => {
     expect(statuses(wrapper)).toEqual([t.notices.passwordChanged])
   })
 
+  it('says « ce code a été remplacé » for the code a resend replaced, as at sign-in', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, locale, AGNES, PASSWORD)
+    await button(wrapper, t.home.changeAddress).trigger('click')
+    bridge.staleSecondFactor()
+    await type(field(wrapper, t.changeAddress.newEmail), 'agnes@ville.fr')
+    await button(wrapper, t.changeAddress.send).trigger('click')
+    await settle()
+    const first = bridge.emailCode
+    bridge.emailCode = '135790' // the resend's mail carries another code
+    await button(wrapper, t.code.resend).trigger('click')
+    await settle()
+    await type(field(wrapper, t.code.label), first)
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)).toEqual([t.errors.CODE_REPLACED])
+    expect(t.errors.CODE_REPLACED).not.toBe(t.errors.CODE_INVALID)
+    await type(field(wrapper, t.code.label), '135790')
+    await button(wrapper, t.code.submit).trigger('click')
+    await settle()
+    field(wrapper, t.changeAddress.code) // confirmed: the address code is asked for
+  })
+
   it('says when the e-mailed code has expired', async () => {
     const wrapper = await mountKiosk(bridge)
     await signInByEmail(wrapper, locale, AGNES, PASSWORD)
