@@ -9,7 +9,7 @@ import type { Api } from '../contract/dispatch'
 import { addressCodeLetter } from '../mail/templates'
 import type { EngineContext } from './context'
 import { isStale, wrongCode } from './email-codes'
-import { mailCode, sendNotice } from './notices'
+import { addressClaimedLetter, mailCode, sendNotice } from './notices'
 import { checkNewPassword, hashPassword, verifyPassword } from './password'
 import { EMAIL_CODE_MAX_TRIES, EMAIL_CODES_PER_HOUR } from './policy'
 import { mac, macEquals, randomDigits } from './secrets'
@@ -81,12 +81,20 @@ export function accountMethods(
       if (email === user.email) return fail('EMAIL_TAKEN') // their own: nothing to hide
       const taken = (await store.users.byEmail(email)) !== undefined
       // For a taken address the code is one nobody is sent: entering any code fails.
+      // Its owner is told instead, by a mail that leaves the same way (same time,
+      // same answer when the mail server is down), so neither the answer nor its
+      // delay says which addresses exist.
       const code = randomDigits(6)
       const expiresAt = now + config.emailCodeTtlSeconds * 1000
-      if (!taken) {
-        const sent = await mailCode(ctx, user, email, addressCodeLetter, code, now)
-        if (!sent.ok) return sent
-      }
+      const sent = await mailCode(
+        ctx,
+        user,
+        email,
+        taken ? addressClaimedLetter(ctx) : addressCodeLetter,
+        code,
+        now,
+      )
+      if (!sent.ok) return sent
       await store.transaction(async (tx) => {
         await tx.addressCodes.insertReplacing({
           userId: user.id,

@@ -52,6 +52,20 @@ export async function sendNotice(
   }
 }
 
+/**
+ * The mail a taken address gets instead of a code (beginAddressChange): a notice
+ * to its owner, with no code, in the kiosk's language (the owner is not the
+ * person at the terminal).
+ */
+export function addressClaimedLetter(ctx: EngineContext): CodeLetter {
+  return (_locale, p) =>
+    noticeLetter('address-claimed', ctx.config.locale, {
+      at: p.sentAt,
+      issuer: p.issuer,
+      terminalId: p.terminalId,
+    })
+}
+
 /** Mails a code; resolves MAIL_UNAVAILABLE (audited) when the server does not take it. */
 export async function mailCode(
   ctx: EngineContext,

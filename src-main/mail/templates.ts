@@ -155,6 +155,7 @@ export type NoticeKind =
   | 'password-changed'
   | 'address-changed'
   | 'account-disabled'
+  | 'address-claimed'
 
 const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string }>> = {
   'app-added': {
@@ -241,6 +242,16 @@ const NOTICES: Record<NoticeKind, Record<Locale, { subject: string; body: string
       body: 'Votre compte a été désactivé par le service informatique.',
     },
     en: { subject: 'Account disabled', body: 'Your account was disabled by IT.' },
+  },
+  'address-claimed': {
+    fr: {
+      subject: 'Votre adresse demandée pour un autre compte',
+      body: 'Quelqu’un a demandé que cette adresse devienne l’adresse de connexion d’un autre compte. Rien n’a changé : cette adresse reste la vôtre et aucun code n’a été envoyé. Si cela vous étonne, prévenez le service informatique.',
+    },
+    en: {
+      subject: 'Your address asked for by another account',
+      body: 'Someone asked for this address to become the sign-in address of another account. Nothing changed: the address stays yours and no code was sent. If this surprises you, tell IT.',
+    },
   },
 }
 

@@ -2,7 +2,7 @@
 // real store (SQLite here, PostgreSQL in the node-pg project):
 // - changePassword honours and counts the lockout like sign-in;
 // - beginAddressChange answers the same for a taken and a free address (and
-//   sends nothing to the taken one), the lock and the quota first;
+//   sends its owner a notice, never a code), the lock and the quota first;
 // - recovery codes are voided with the last app or key, and a recovery-code
 //   sign-in of an account left with none must enroll;
 // - IT's temporary password is consumed at its first successful sign-in;
@@ -68,7 +68,7 @@ describe('account rules (issue 13)', () => {
     value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
   })
 
-  it('beginAddressChange answers a taken address exactly like a free one, and mails nothing to it', async () => {
+  it('beginAddressChange answers a taken address exactly like a free one, and mails its owner a notice with no code', async () => {
     await signInByMail(bed)
     const mailsBefore = bed.smtp.mails.length
     const free = value(await bed.engine.beginAddressChange({ email: 'alice.m@mairie.fr' }))
@@ -80,7 +80,11 @@ describe('account rules (issue 13)', () => {
       expiresAt: free.expiresAt,
     })
     const sent = bed.smtp.mails.slice(mailsBefore)
-    expect(sent.map((m) => m.to)).toEqual(['alice.m@mairie.fr'])
+    // both leave by the same way, so neither the answer nor its delay tells
+    expect(sent.map((m) => m.to)).toEqual(['alice.m@mairie.fr', OTHER])
+    expect(sent[0]?.text).toMatch(/\b\d{6}\b/)
+    expect(sent[1]?.subject).toMatch(/demandée pour un autre compte/)
+    expect(sent[1]?.text).not.toMatch(/\b\d{6}\b/)
     // a disabled account's address too
     await bed.store.users.setDisabled(2, true, bed.clock.t)
     expect((await bed.engine.beginAddressChange({ email: OTHER })).ok).toBe(true)
@@ -88,7 +92,20 @@ describe('account rules (issue 13)', () => {
     const wrong = await bed.engine.confirmAddressChange({ code: '000000' })
     expect(wrong).toMatchObject({ ok: false })
     expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
-    expect(bed.smtp.mails.slice(mailsBefore).every((m) => m.to !== OTHER)).toBe(true)
+    // the owner of the taken address was only ever sent notices, never a code
+    const toOther = bed.smtp.mails.slice(mailsBefore).filter((m) => m.to === OTHER)
+    expect(toOther).toHaveLength(2)
+    for (const m of toOther) expect(m.text).not.toMatch(/\b\d{6}\b/)
+  })
+
+  it('beginAddressChange: with the mail server down, a taken and a free address get the same MAIL_UNAVAILABLE', async () => {
+    await signInByMail(bed)
+    bed.smtp.fault = 'refuse-recipient'
+    for (const email of [OTHER, 'alice.m@mairie.fr'])
+      expect(await bed.engine.beginAddressChange({ email })).toEqual({
+        ok: false,
+        error: { code: 'MAIL_UNAVAILABLE' },
+      })
   })
 
   it('beginAddressChange: the quota counts taken addresses too, and comes first', async () => {
