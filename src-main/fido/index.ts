@@ -6,9 +6,12 @@ export type {
   KeyClient,
   KeyClientOptions,
   KeyPinEntry,
+  KeyOperationOptions,
+  KeyPinInfo,
   KeyStatus,
   MakeCredentialOptions,
 } from './client/client'
+export { newPinProblem, MAX_PIN_BYTES } from './protocol/pin-protocol'
 export type { DeviceHandle, DeviceSource } from './transport/device-source'
 export { createDeviceSourceFromConfig } from './transport/device-source-config'
 export type { FidoTransportConfig } from './transport/device-source-config'

@@ -15,11 +15,15 @@ import { CtapHidError } from '../protocol/errors'
 import { FidoError, toFidoError } from './errors'
 import { startOperation } from './operation'
 import type { Operation } from './operation'
+import { changePin, pinInfoOf, setPin } from './pin-management'
+import type { ConnectedKey } from './select-device'
 import { buildClientDataJSON } from './webauthn-json'
 import type {
   GetAssertionOptions,
   KeyClient,
   KeyClientOptions,
+  KeyOperationOptions,
+  KeyPinInfo,
   KeyStatus,
   MakeCredentialOptions,
 } from './types'
@@ -29,6 +33,8 @@ export type {
   KeyClient,
   KeyClientOptions,
   KeyPinEntry,
+  KeyOperationOptions,
+  KeyPinInfo,
   KeyStatus,
   MakeCredentialOptions,
 } from './types'
@@ -69,6 +75,9 @@ function checkChallenge(challenge: Uint8Array): void {
 
 export function createKeyClient(options: KeyClientOptions): KeyClient & {
   getAssertions(options: GetAssertionOptions): Promise<AuthenticationResponseJSON[]>
+  readPinInfo(options: KeyOperationOptions): Promise<KeyPinInfo>
+  setPin(options: KeyOperationOptions & { pin: string }): Promise<void>
+  changePin(options: KeyOperationOptions & { currentPin: string; newPin: string }): Promise<void>
   close(): Promise<void>
 } {
   const { origin, transport } = options
@@ -81,9 +90,14 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
   }
   const connections = new ConnectionCache(transport, keepConnectedMs)
 
+  /**
+   * One operation on the key. `reconnect`: the operation changed what the connection read at
+   * connect time (getInfo's clientPin after setPIN), so it is not kept for the next one.
+   */
   async function run<T>(
     common: { timeoutMs?: number; signal?: AbortSignal; onStatus?: (status: KeyStatus) => void },
-    body: (backend: KeyBackend, operation: Operation) => Promise<T>,
+    body: (backend: KeyBackend, operation: Operation, key: ConnectedKey) => Promise<T>,
+    reconnect = false,
   ): Promise<T> {
     const operation = startOperation(common)
     let lost = false
@@ -96,8 +110,9 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
           onStatus: operation.onStatus,
           ...(lost ? { silenceIsFinal: true } : {}),
         })
-        const result = await body(backendFor(lease.key), operation)
-        await connections.release(lease)
+        const result = await body(backendFor(lease.key), operation, lease.key)
+        if (reconnect) await connections.discard(lease)
+        else await connections.release(lease)
         return result
       } catch (error) {
         if (lease) await connections.discard(lease)
@@ -171,6 +186,16 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
       return first!
     },
     getAssertions: (request: GetAssertionOptions) => assertions(request, true),
+    readPinInfo: (request: KeyOperationOptions) =>
+      run(request, async (_backend, _operation, key) => pinInfoOf(key)),
+    setPin: (request: KeyOperationOptions & { pin: string }) =>
+      run(request, (_backend, operation, key) => setPin(key, request.pin, operation), true),
+    changePin: (request: KeyOperationOptions & { currentPin: string; newPin: string }) =>
+      run(
+        request,
+        (_backend, operation, key) => changePin(key, request.currentPin, request.newPin, operation),
+        true,
+      ),
     close: () => connections.close(),
   }
 }

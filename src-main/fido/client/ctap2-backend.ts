@@ -6,7 +6,9 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import { ClientPin, choosePinProtocol, supportsPermissions } from '../protocol/client-pin'
 import type { AuthenticatorInfo, Ctap2 } from '../protocol/ctap2'
-import { COSE, PERMISSION, STATUS } from '../protocol/ctap2-constants'
+import { parseAuthenticatorData } from '../protocol/authenticator-data'
+import type { CborKey, CborValue } from '../protocol/cbor'
+import { COSE, CRED_PROTECT, PERMISSION, STATUS } from '../protocol/ctap2-constants'
 import { CtapStatusError } from '../protocol/errors'
 import type { GetAssertionRequest, KeyBackend, MakeCredentialRequest } from './backend'
 import { FidoError } from './errors'
@@ -16,6 +18,17 @@ import { sha256, toAuthenticationResponseJSON, toRegistrationResponseJSON } from
 
 /** Algorithms offered, preferred first: ES256, EdDSA, RS256 (COSE ids). */
 const ALGORITHMS = [COSE.ALG_ES256, -8, -257]
+
+/**
+ * The credProtect level of a passkey (CTAP 2.1 §12.1): userVerificationOptionalWithCredentialIDList.
+ * Without user verification the key then reveals the passkey only to a platform that names it in
+ * allowList: a lost key tells nobody who it belongs to without its PIN (discovery with an empty
+ * allowList finds nothing), while the kiosk, which knows the credential id, still signs its clerk
+ * in with a touch after the password (DESIGN.md: "user presence is enough after a correct
+ * password"). Level 3 (userVerificationRequired) would hide the passkey from that touch too.
+ * The Windows back end asks for the same level (windows-client.ts).
+ */
+export const PASSKEY_CRED_PROTECT = CRED_PROTECT.USER_VERIFICATION_OPTIONAL_WITH_CREDENTIAL_ID_LIST
 
 type UserVerification =
   | { kind: 'none' }
@@ -70,6 +83,8 @@ export class Ctap2Backend implements KeyBackend {
         )
       : ({ kind: 'none' } as const)
     const excludeList = await this.fitCredentialList(request.rp.id, request.excludeIds, operation)
+    // A passkey is made with credProtect where the key lists the extension (§6.4 extensions).
+    const credProtect = request.residentKey && info.extensions.includes('credProtect')
     const response = await this.session.makeCredential(
       {
         clientDataHash,
@@ -77,6 +92,11 @@ export class Ctap2Backend implements KeyBackend {
         user: request.user,
         algorithms: ALGORITHMS,
         excludeList: excludeList.map((id) => ({ id })),
+        ...(credProtect
+          ? {
+              extensions: new Map<CborKey, CborValue>([['credProtect', PASSKEY_CRED_PROTECT]]),
+            }
+          : {}),
         options: {
           ...(request.residentKey ? { rk: true } : {}),
           ...(uv.kind === 'builtin' ? { uv: true } : {}),
@@ -85,6 +105,17 @@ export class Ctap2Backend implements KeyBackend {
       },
       callOptions(operation, false),
     )
+    if (credProtect) {
+      // The key's extension output says the level it applied (§12.1): a passkey left readable
+      // to anyone holding the key is not registered.
+      const applied = parseAuthenticatorData(response.authData).extensions?.get('credProtect')
+      if (applied !== PASSKEY_CRED_PROTECT) {
+        throw new FidoError(
+          'FIDO_DEVICE_ERROR',
+          `the security key did not protect the passkey (credProtect ${String(applied)})`,
+        )
+      }
+    }
     return toRegistrationResponseJSON({ clientDataJSON: request.clientDataJSON, ...response })
   }
 

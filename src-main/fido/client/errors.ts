@@ -21,6 +21,12 @@ export const FIDO_ERROR_CODES = [
   'FIDO_PIN_INVALID',
   'FIDO_PIN_BLOCKED',
   'FIDO_PIN_AUTH_BLOCKED',
+  /** The key refused a new PIN by its own rules (CTAP2_ERR_PIN_POLICY_VIOLATION, §6.5.5.5). */
+  'FIDO_PIN_POLICY',
+  /** setPIN on a key that already has a PIN (§6.5.5.5: the key answers PIN_AUTH_INVALID). */
+  'FIDO_PIN_ALREADY_SET',
+  /** The key cannot have a PIN (U2F only, or no clientPin option in getInfo, §6.4). */
+  'FIDO_PIN_UNSUPPORTED',
   'FIDO_CREDENTIAL_EXCLUDED',
   'FIDO_NO_CREDENTIALS',
   'FIDO_TIMEOUT',
@@ -51,8 +57,9 @@ export class FidoError extends Error {
 export function fidoErrorCodeForStatus(status: number): FidoErrorCode {
   switch (status) {
     case STATUS.PIN_INVALID:
-    case STATUS.PIN_POLICY_VIOLATION:
       return 'FIDO_PIN_INVALID'
+    case STATUS.PIN_POLICY_VIOLATION:
+      return 'FIDO_PIN_POLICY'
     case STATUS.PIN_BLOCKED:
       return 'FIDO_PIN_BLOCKED'
     case STATUS.PIN_AUTH_BLOCKED:

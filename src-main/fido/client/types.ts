@@ -47,6 +47,29 @@ export interface GetAssertionOptions {
  */
 export type KeyPinEntry = 'kiosk' | 'platform'
 
+/** What a key operation that needs no touch takes: its time limit, « Annuler », its progress. */
+export interface KeyOperationOptions {
+  /** Default 30000. */
+  timeoutMs?: number
+  signal?: AbortSignal
+  onStatus?: (status: KeyStatus) => void
+}
+
+/** The key's PIN as its getInfo tells it (CTAP 2.1 §6.4). */
+export interface KeyPinInfo {
+  /**
+   * `set`: option clientPin true; `not-set`: clientPin false (a PIN can be set); `unsupported`:
+   * no clientPin option, or a U2F-only key.
+   */
+  pin: 'set' | 'not-set' | 'unsupported'
+  /** getInfo minPINLength (code points), or 4 when the key does not say (§6.4, §6.5.1). */
+  minPinLength: number
+  /** The PIN/UV auth protocol the client uses with this key (§6.5.4), when it has one. */
+  pinProtocol: 1 | 2 | null
+  /** The key's model (getInfo aaguid), hex, for the audit log. */
+  aaguid: string
+}
+
 export interface KeyClient {
   /** Absent: 'kiosk'. */
   readonly pinEntry?: KeyPinEntry
@@ -60,6 +83,15 @@ export interface KeyClient {
    * the platform chooses the credential itself (Windows shows its own account list).
    */
   getAssertions?(options: GetAssertionOptions): Promise<AuthenticationResponseJSON[]>
+  /**
+   * The plugged key's PIN state (getInfo, no touch). Absent where the platform owns the key's
+   * PIN (Windows asks for it in its own window).
+   */
+  readPinInfo?(options: KeyOperationOptions): Promise<KeyPinInfo>
+  /** setPIN (CTAP 2.1 §6.5.5.5) on a key without a PIN. */
+  setPin?(options: KeyOperationOptions & { pin: string }): Promise<void>
+  /** changePIN (CTAP 2.1 §6.5.5.6). A wrong current PIN: FIDO_PIN_INVALID with attemptsLeft. */
+  changePin?(options: KeyOperationOptions & { currentPin: string; newPin: string }): Promise<void>
   /**
    * Releases what is kept between operations (the connection to the key): for the owner's
    * shutdown. The client stays usable; a later operation connects again.

@@ -58,6 +58,8 @@ export interface MakeCredentialRequest {
   /** COSE algorithm identifiers, most preferred first. */
   algorithms: number[]
   excludeList?: PublicKeyCredentialDescriptor[]
+  /** Extension inputs by identifier, e.g. credProtect (CTAP 2.1 §12.1). */
+  extensions?: Map<CborKey, CborValue>
   options?: { rk?: boolean; uv?: boolean }
   pinUvAuthParam?: Uint8Array
   pinUvAuthProtocol?: number
@@ -166,6 +168,9 @@ export function encodeMakeCredential(request: MakeCredentialRequest): Uint8Array
   ])
   if (request.excludeList && request.excludeList.length > 0) {
     params.set(MC.EXCLUDE_LIST, request.excludeList.map(descriptor))
+  }
+  if (request.extensions && request.extensions.size > 0) {
+    params.set(MC.EXTENSIONS, request.extensions)
   }
   const options = optionsMap({ rk: request.options?.rk, uv: request.options?.uv })
   if (options) params.set(MC.OPTIONS, options)

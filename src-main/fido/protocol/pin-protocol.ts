@@ -154,6 +154,21 @@ export function sharedSecret(
   return protocol.kdf(z)
 }
 
+/** A PIN is at most 63 bytes of UTF-8 (§6.5.1). */
+export const MAX_PIN_BYTES = 63
+
+/**
+ * Why a new PIN cannot be set (§6.5.1 PIN composition): after NFC, fewer code points than
+ * `minPinLength` (at least 4; the key's getInfo minPINLength, §6.4), or more than 63 bytes of
+ * UTF-8. Null when it can.
+ */
+export function newPinProblem(pin: string, minPinLength: number): 'too-short' | 'too-long' | null {
+  const normalized = pin.normalize('NFC')
+  if ([...normalized].length < Math.max(4, minPinLength)) return 'too-short'
+  if (new TextEncoder().encode(normalized).length > MAX_PIN_BYTES) return 'too-long'
+  return null
+}
+
 /** LEFT(SHA-256(pin), 16), what pinHashEnc carries (§6.5.5.7). */
 export function pinHash(pin: string): Uint8Array {
   return new Uint8Array(
@@ -164,7 +179,7 @@ export function pinHash(pin: string): Uint8Array {
 /** The PIN as UTF-8 padded with zeros to 64 bytes, what newPinEnc carries (§6.5.5.5). */
 export function paddedPin(pin: string): Uint8Array {
   const bytes = new TextEncoder().encode(pin.normalize('NFC'))
-  if (bytes.length > 63) throw new FidoProtocolError('PIN longer than 63 bytes')
+  if (bytes.length > MAX_PIN_BYTES) throw new FidoProtocolError('PIN longer than 63 bytes')
   const out = new Uint8Array(64)
   out.set(bytes)
   return out

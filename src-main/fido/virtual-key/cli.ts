@@ -3,7 +3,9 @@
  *
  *   --port N        listen on N (default 8111); repeat it for several keys, one a port
  *   --count N       N keys, on consecutive ports from --port (or N ephemeral ports with --port 0)
- *   --pin PIN       set this PIN on a fresh key
+ *   --pin PIN       set this PIN on a fresh key (without it the key has none: the kiosk offers
+ *                   to choose one)
+ *   --min-pin-length N   the shortest PIN the key accepts (getInfo minPINLength; default 4)
  *   --u2f-only      speak CTAP1/U2F only
  *   --ctap20        behave as a CTAP 2.0 key (FIDO_2_0, PIN protocol 1, getPinToken, no selection)
  *   --state FILE    keep credentials, counter and PIN in FILE across restarts (with several
@@ -19,7 +21,7 @@ import { startVirtualKeyUdpServer } from './udp-server'
 import type { VirtualKeyUdpServer } from './udp-server'
 
 const USAGE =
-  'usage: npm run virtual-key -- [--port N]… [--count N] [--pin PIN] [--u2f-only | --ctap20] [--state FILE]\n'
+  'usage: npm run virtual-key -- [--port N]… [--count N] [--pin PIN] [--min-pin-length N] [--u2f-only | --ctap20] [--state FILE]\n'
 
 function parsePort(text: string): number {
   const port = Number(text)
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
       port: { type: 'string', multiple: true },
       count: { type: 'string' },
       pin: { type: 'string' },
+      'min-pin-length': { type: 'string' },
       'u2f-only': { type: 'boolean' },
       ctap20: { type: 'boolean' },
       state: { type: 'string' },
@@ -59,6 +62,8 @@ async function main(): Promise<void> {
   }
   if (values['u2f-only'] && values.ctap20)
     throw new Error('--u2f-only and --ctap20 exclude each other')
+  const minPinLength =
+    values['min-pin-length'] === undefined ? undefined : Number(values['min-pin-length'])
   const ports = portsFromArgs(values.port, values.count)
   const servers: VirtualKeyUdpServer[] = []
   const stop = (): void => {
@@ -75,6 +80,7 @@ async function main(): Promise<void> {
           : `${values.state}-${index + 1}`
     const key = new VirtualKey({
       ...(values.pin !== undefined ? { pin: values.pin } : {}),
+      ...(minPinLength !== undefined ? { minPinLength } : {}),
       ...(values['u2f-only'] ? { u2fOnly: true } : {}),
       ...(values.ctap20 ? { ctap20: true } : {}),
       ...(statePath !== undefined ? { statePath } : {}),

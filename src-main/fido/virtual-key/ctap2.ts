@@ -64,6 +64,11 @@ export interface VirtualCtap2Options {
   ctap20?: boolean
   /** The clock, in milliseconds (tests move it). Default Date.now. */
   now?: () => number
+  /**
+   * The shortest PIN this key accepts, in code points (CTAP 2.1 §6.4 minPINLength; default 4,
+   * the §6.5.1 floor). A CTAP 2.0 key does not report it but applies it all the same.
+   */
+  minPinLength?: number
 }
 
 export interface VirtualAttestation {
@@ -81,7 +86,10 @@ export interface Ctap2Reply {
 const MAX_CREDENTIAL_COUNT_IN_LIST = 8
 const MAX_CREDENTIAL_ID_LENGTH = 128
 const CREDENTIAL_ID_LENGTH = 32
+/** The shortest PIN of §6.5.1 (code points); a key may ship with a longer minimum. */
 const MIN_PIN_LENGTH = 4
+/** A PIN is at most 63 bytes of UTF-8 (§6.5.1): paddedNewPin keeps a terminating 0x00. */
+const MAX_PIN_BYTES = 63
 /** authenticatorGetNextAssertion is valid for 30 s after the previous (Next)Assertion (§6.3). */
 const NEXT_ASSERTION_WINDOW_MS = 30_000
 /** authenticatorReset is accepted within 10 s of power-up only (§6.6). */
@@ -200,12 +208,17 @@ export class VirtualCtap2 {
   private poweredUpAt = 0
   private readonly now: () => number
   private readonly ctap20: boolean
+  private readonly minPinLength: number
   private readonly credentialManagement: VirtualCredentialManagement
 
   constructor(options: VirtualCtap2Options) {
     this.options = options
     this.now = options.now ?? Date.now
     this.ctap20 = options.ctap20 ?? false
+    const minPinLength = options.minPinLength ?? MIN_PIN_LENGTH
+    if (!Number.isInteger(minPinLength) || minPinLength < MIN_PIN_LENGTH || minPinLength > 63)
+      throw new RangeError(`minPinLength must be ${MIN_PIN_LENGTH} to 63`)
+    this.minPinLength = minPinLength
     this.credentialManagement = new VirtualCredentialManagement({
       state: options.state,
       persist: () => options.persist(),
@@ -342,7 +355,7 @@ export class VirtualCtap2 {
           ]),
         ],
       ],
-      [INFO.MIN_PIN_LENGTH, MIN_PIN_LENGTH],
+      [INFO.MIN_PIN_LENGTH, this.minPinLength],
       [INFO.FIRMWARE_VERSION, 1],
     ])
   }
@@ -719,10 +732,12 @@ export class VirtualCtap2 {
       fail(STATUS.INVALID_PARAMETER)
     }
     if (padded.length !== 64) fail(STATUS.INVALID_PARAMETER)
-    let end = padded.indexOf(0)
-    if (end < 0) end = padded.length
+    const end = padded.indexOf(0)
+    // §6.5.5.5 / §6.5.5.6: a PIN longer than 63 bytes (no terminating 0x00), or shorter than
+    // minPINLength code points, is CTAP2_ERR_PIN_POLICY_VIOLATION.
+    if (end < 0 || end > MAX_PIN_BYTES) fail(STATUS.PIN_POLICY_VIOLATION)
     const pin = new TextDecoder('utf-8', { fatal: false }).decode(padded.subarray(0, end))
-    if ([...pin].length < MIN_PIN_LENGTH) fail(STATUS.PIN_POLICY_VIOLATION)
+    if ([...pin].length < this.minPinLength) fail(STATUS.PIN_POLICY_VIOLATION)
     return pin
   }
 
@@ -830,8 +845,8 @@ export class VirtualCtap2 {
 
   /** Sets the PIN directly (the CLI's --pin, tests). */
   setPinDirectly(pin: string): void {
-    if ([...pin].length < MIN_PIN_LENGTH)
-      throw new Error(`PIN must have at least ${MIN_PIN_LENGTH} characters`)
+    if ([...pin].length < this.minPinLength)
+      throw new Error(`PIN must have at least ${this.minPinLength} characters`)
     this.storePin(pin.normalize('NFC'))
   }
 }

@@ -75,6 +75,8 @@ export interface VirtualKeyOptions {
   ctap20?: boolean
   /** The authenticator's clock in milliseconds (tests move it: reset window, getNextAssertion). */
   now?: () => number
+  /** The shortest PIN accepted (CTAP 2.1 §6.4 minPINLength, 4 to 63; default 4). */
+  minPinLength?: number
 }
 
 /** CTAPHID protocol version and device version announced in CTAPHID_INIT (§11.2.9.1.3). */
@@ -140,6 +142,7 @@ export class VirtualKey {
       maxMsgSize: options.maxMsgSize ?? 1200,
       ...(options.ctap20 ? { ctap20: true } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.minPinLength !== undefined ? { minPinLength: options.minPinLength } : {}),
       ...(options.keyAgreementKey ? { keyAgreementKey: options.keyAgreementKey } : {}),
       ...(options.random ? { random: options.random } : {}),
       ...(options.attestation ? { attestation: options.attestation } : {}),
