@@ -47,6 +47,9 @@ export const ERROR_CODES = [
   'FIDO_PIN_INVALID', // params.attemptsLeft
   'FIDO_PIN_BLOCKED',
   'FIDO_PIN_AUTH_BLOCKED', // 3 wrong PINs in a row: unplug and replug the key
+  'FIDO_PIN_POLICY', // the key refused the new PIN by its own rules (CTAP2_ERR_PIN_POLICY_VIOLATION)
+  'FIDO_PIN_ALREADY_SET', // « Choisir un code PIN » on a key that has one (another key was plugged)
+  'FIDO_PIN_UNSUPPORTED', // the key cannot have a PIN (U2F only)
   'FIDO_CREDENTIAL_EXCLUDED', // this key is already registered
   'FIDO_NO_CREDENTIALS', // the key holds no credential for this account/terminal
   'FIDO_KEY_NOT_ALLOWED', // the model is not on IT's allow-list
@@ -56,6 +59,7 @@ export const ERROR_CODES = [
   'FIDO_CANCELLED',
   'FIDO_DEVICE_ERROR',
   'KEY_NOT_FOUND',
+  'KEY_PIN_REJECTED', // a new key PIN: params.reason too-short (params.minLength) or too-long
 ] as const
 
 export type ErrorCode = (typeof ERROR_CODES)[number]
@@ -73,6 +77,8 @@ export interface ErrorParams {
   retryAfterSeconds?: number
   attemptsLeft?: number
   reason?: PasswordRejection
+  /** For KEY_PIN_REJECTED too-short: the key's shortest PIN, in characters. */
+  minLength?: number
   /** For VALIDATION: the path of the first offending field, e.g. "email". */
   field?: string
 }

@@ -42,6 +42,11 @@ export const OtpCode = z.string().regex(/^[0-9]{6}$/)
 export const DisplayName = text(100).pipe(z.string().trim().min(1))
 export const DeviceName = text(64).pipe(z.string().trim())
 export const KeyPin = z.string().min(4).max(63)
+/**
+ * A key PIN being chosen: its rules (CTAP 2.1 §6.5.1, the key's minPINLength, counted after
+ * NFC) are the engine's, which answers KEY_PIN_REJECTED; the schema only bounds the payload.
+ */
+export const NewKeyPin = z.string().min(1).max(256)
 /** `XXXX-XXXX-XXXX-XXXX`, typed with or without dashes and spaces, any case. */
 export const RecoveryCode = z
   .string()
@@ -141,6 +146,18 @@ export const KeyView = z.strictObject({
 })
 export type KeyView = z.infer<typeof KeyView>
 
+/** The plugged key's PIN (getInfo, no touch): whether « Choisir un code PIN » applies. */
+export const KeyPinState = z.strictObject({
+  /**
+   * `set`, `not-set` (a PIN can be chosen here), `unsupported` (a U2F-only key), or `platform`:
+   * the system (Windows) handles the key's PIN in its own window, the kiosk cannot read it.
+   */
+  pin: z.enum(['set', 'not-set', 'unsupported', 'platform']),
+  /** The shortest PIN the key accepts, in characters (getInfo minPINLength, at least 4). */
+  minPinLength: z.number(),
+})
+export type KeyPinState = z.infer<typeof KeyPinState>
+
 export const Factors = z.strictObject({
   email: z.string(),
   app: z.strictObject({ deviceName: z.string(), createdAt: z.number() }).nullable(),
@@ -235,6 +252,21 @@ export const methods = {
   },
   /** Stops a key operation waiting for a touch (« Annuler »). */
   cancelKeyOperation: { input: Empty, output: Empty },
+  /** The plugged key's PIN state, before registering it (no touch; waits for the key). */
+  inspectKey: { input: Empty, output: KeyPinState },
+  /**
+   * « Choisir un code PIN pour cette clé »: setPIN on the plugged key, which has none. It changes
+   * the key, not the account: no step-up. KEY_PIN_REJECTED when the PIN breaks the rules.
+   */
+  setKeyPin: { input: z.strictObject({ pin: NewKeyPin }), output: KeyPinState },
+  /**
+   * « Changer le code PIN de ma clé »: changePIN on the plugged key. A wrong current PIN answers
+   * FIDO_PIN_INVALID with params.attemptsLeft. No step-up (the current PIN is the proof).
+   */
+  changeKeyPin: {
+    input: z.strictObject({ current: KeyPin, next: NewKeyPin }),
+    output: Empty,
+  },
 
   // Account lifecycle.
   /** « Utiliser un code de secours »: the second step with a recovery code. */

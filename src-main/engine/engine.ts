@@ -25,6 +25,7 @@ import { createDummyHash } from './password'
 import { recoveryMethods } from './recovery'
 import { open, seal } from './secrets'
 import { passwordlessMethods } from './passwordless'
+import { keyPinMethods } from './key-pin'
 import { keyMethods } from './security-keys'
 import { SESSION_SWEEP_MS } from './policy'
 import { expireSession, Terminal, touchSession } from './session'
@@ -139,6 +140,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...factorMethods(ctx),
     ...appMethods(ctx),
     ...keyMethods(ctx),
+    ...keyPinMethods(ctx),
     ...passwordlessMethods(ctx),
     ...recoveryMethods(ctx),
     ...accountMethods(ctx),
