@@ -110,6 +110,12 @@ export const en: MessageSchema = {
       'The PIN of this security key is blocked after too many wrong attempts. Use another key or another way to sign in, and contact IT.',
     FIDO_PIN_AUTH_BLOCKED:
       'Too many wrong PINs in a row. Unplug your security key, plug it in again, then enter its PIN again.',
+    FIDO_PIN_POLICY:
+      'The security key refused this PIN: it does not meet the key’s own rules. Choose another one, longer or less simple.',
+    FIDO_PIN_ALREADY_SET:
+      'This security key already has a PIN. Choose “Cancel”, then enter that PIN in the “Security key PIN” field.',
+    FIDO_PIN_UNSUPPORTED:
+      'This security key cannot have a PIN: you will sign in with your password, then the key.',
     FIDO_CREDENTIAL_EXCLUDED:
       'This security key is already registered for your account. To add another one, plug in another key.',
     FIDO_NO_CREDENTIALS:
@@ -127,6 +133,7 @@ export const en: MessageSchema = {
       'The security key is not responding properly. Unplug it, plug it in again, then try again.',
     KEY_NOT_FOUND:
       'This security key is no longer registered for your account. The list of your keys is up to date.',
+    KEY_PIN_REJECTED: 'This PIN cannot be used.',
   },
   errorsApp: {
     CODE_INVALID: 'This code is not the right one. Enter the code your app shows right now.',
@@ -146,6 +153,16 @@ export const en: MessageSchema = {
     stepUp: {
       KEY_NOT_FOUND:
         'No security key is registered for your account any more. Choose “Cancel”, then start the change again.',
+    },
+    changeKeyPin: {
+      FIDO_PIN_INVALID:
+        'The current PIN is not the right one. Enter the key’s current PIN again, then the new one.',
+      FIDO_PIN_AUTH_BLOCKED:
+        'Three wrong PINs in a row: the key refuses any attempt for now. Unplug your security key, plug it in again, then start again.',
+      FIDO_PIN_BLOCKED:
+        'The PIN of this security key is blocked after too many wrong attempts: it can no longer be used or changed. Use another key or another way to sign in, and contact IT.',
+      FIDO_PIN_NOT_SET:
+        'This security key has no PIN to change. You can give it one when you add it with “Add a security key”.',
     },
     passwordless: {
       FIDO_NO_CREDENTIALS:
@@ -175,6 +192,11 @@ export const en: MessageSchema = {
     pinLastAttempts: 'Careful: when no attempt is left, the PIN of the key will be blocked.',
     field: 'Field to check: {field}.',
     retryNow: 'The wait is over: you can try again.',
+  },
+  keyPinRejection: {
+    'too-short': 'It must have at least {minLength} characters.',
+    'too-long':
+      'It is too long: 63 bytes at most, that is 63 digits or unaccented letters, fewer with accents.',
   },
   passwordRejection: {
     'too-short': 'It must have at least 12 characters; a phrase of a few words works well.',
@@ -293,6 +315,7 @@ export const en: MessageSchema = {
     keyNeverUsed: 'Not used yet',
     noKeys: 'No security key is registered.',
     addKey: 'Add a security key',
+    changeKeyPin: 'Change my key’s PIN',
     removeKey: 'Remove',
     confirmKeyTitle: 'Remove this security key?',
     confirmKeyText:
@@ -358,6 +381,33 @@ export const en: MessageSchema = {
     passkeyHint: 'Windows will then ask for the key’s PIN.',
     pinHint: 'Optional: needed to sign in without a password.',
     submit: 'Register the key',
+  },
+  keyPinSetup: {
+    title: 'Choose a PIN for this key',
+    intro:
+      'This security key has no PIN yet. With a PIN, it will also let you sign in without a password. Then touch the key to register it.',
+    newPin: 'New PIN',
+    newPinHint:
+      'At least {min} characters, digits or letters. You will enter it at every sign-in without a password: do not write it on the key.',
+    confirm: 'Confirm the PIN',
+    missing: 'Enter the PIN you chose.',
+    confirmMissing: 'Enter the PIN you chose again.',
+    tooShort: 'The PIN must have at least {min} characters.',
+    tooLong:
+      'This PIN is too long: 63 bytes at most, that is 63 digits or unaccented letters, fewer with accents.',
+    mismatch: 'The two PINs are not the same. Enter them again.',
+    submit: 'Save this PIN',
+    skip: 'Continue without a PIN',
+  },
+  changeKeyPin: {
+    title: 'Change my key’s PIN',
+    intro:
+      'Plug your security key into the kiosk. Enter its current PIN, then the new one twice. No touch is needed.',
+    current: 'Current PIN of the key',
+    currentMissing: 'Enter the current PIN of the key.',
+    submit: 'Change the PIN',
+    done: 'The PIN of your security key was changed. From now on, use the new one.',
+    backFactors: 'Back to my authentication factors',
   },
   keyAdded: {
     title: 'Security key registered',

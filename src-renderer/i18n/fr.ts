@@ -73,6 +73,12 @@ const errors = {
     'Le code PIN de cette clé de sécurité est bloqué après trop d’essais erronés. Utilisez une autre clé ou un autre moyen de connexion, et adressez-vous au service informatique.',
   FIDO_PIN_AUTH_BLOCKED:
     'Trop de codes PIN erronés à la suite. Débranchez votre clé de sécurité, rebranchez-la, puis saisissez à nouveau son code PIN.',
+  FIDO_PIN_POLICY:
+    'La clé de sécurité a refusé ce code PIN : il ne respecte pas ses propres règles. Choisissez-en un autre, plus long ou moins simple.',
+  FIDO_PIN_ALREADY_SET:
+    'Cette clé de sécurité a déjà un code PIN. Choisissez « Annuler », puis saisissez ce code PIN dans le champ « Code PIN de la clé ».',
+  FIDO_PIN_UNSUPPORTED:
+    'Cette clé de sécurité ne peut pas avoir de code PIN : vous vous connecterez avec votre mot de passe, puis la clé.',
   FIDO_CREDENTIAL_EXCLUDED:
     'Cette clé de sécurité est déjà enregistrée pour votre compte. Pour en ajouter une autre, branchez une autre clé.',
   FIDO_NO_CREDENTIALS:
@@ -90,6 +96,7 @@ const errors = {
     'La clé de sécurité ne répond pas correctement. Débranchez-la, rebranchez-la, puis réessayez.',
   KEY_NOT_FOUND:
     'Cette clé de sécurité n’est plus enregistrée pour votre compte. La liste de vos clés est à jour.',
+  KEY_PIN_REJECTED: 'Ce code PIN ne peut pas être utilisé.',
 } satisfies Record<ErrorCode, string>
 
 /** Where the code comes from changes the next step: an app shows a new code every 30 s. */
@@ -118,6 +125,16 @@ const errorsKey = {
     KEY_NOT_FOUND:
       'Aucune clé de sécurité n’est plus enregistrée pour votre compte. Choisissez « Annuler », puis recommencez la modification.',
   },
+  changeKeyPin: {
+    FIDO_PIN_INVALID:
+      'Le code PIN actuel n’est pas le bon. Saisissez à nouveau le code PIN actuel de la clé, puis le nouveau.',
+    FIDO_PIN_AUTH_BLOCKED:
+      'Trois codes PIN erronés à la suite : la clé refuse tout essai pour le moment. Débranchez votre clé de sécurité et rebranchez-la, puis recommencez.',
+    FIDO_PIN_BLOCKED:
+      'Le code PIN de cette clé de sécurité est bloqué après trop d’essais erronés : il ne peut plus être ni utilisé ni changé. Utilisez une autre clé ou un autre moyen de connexion, et adressez-vous au service informatique.',
+    FIDO_PIN_NOT_SET:
+      'Cette clé de sécurité n’a pas de code PIN à changer. Vous pouvez lui en donner un en l’ajoutant avec « Ajouter une clé de sécurité ».',
+  },
   passwordless: {
     FIDO_NO_CREDENTIALS:
       'Cette clé de sécurité n’est pas enregistrée sur ce guichet pour une connexion sans mot de passe. Connectez-vous avec votre mot de passe, puis ajoutez la clé dans « Mes facteurs d’authentification » en choisissant la connexion sans mot de passe.',
@@ -143,6 +160,13 @@ const errorsAt = {
       'Trop d’essais avec ce code. Choisissez « Renvoyer un code » pour en recevoir un nouveau à la nouvelle adresse.',
   },
 } satisfies Record<string, Partial<Record<ErrorCode, string>>>
+
+/** Why a new key PIN is refused (KEY_PIN_REJECTED): CTAP 2.1 §6.5.1 and the key's own minimum. */
+const keyPinRejection = {
+  'too-short': 'Il doit comporter au moins {minLength} caractères.',
+  'too-long':
+    'Il est trop long : 63 octets au plus, soit 63 chiffres ou lettres sans accent, moins avec des accents.',
+}
 
 const passwordRejection = {
   'too-short': 'Il doit comporter au moins 12 caractères ; une phrase de quelques mots convient.',
@@ -218,6 +242,7 @@ export const fr = {
     retryNow: 'Le délai est écoulé : vous pouvez réessayer.',
   },
   passwordRejection,
+  keyPinRejection,
   notices: {
     signedOut: 'La session est fermée. Le guichet est prêt pour la personne suivante.',
     idle: 'La session a été fermée après une période sans activité.',
@@ -332,6 +357,7 @@ export const fr = {
     keyNeverUsed: 'Pas encore utilisée',
     noKeys: 'Aucune clé de sécurité n’est enregistrée.',
     addKey: 'Ajouter une clé de sécurité',
+    changeKeyPin: 'Changer le code PIN de ma clé',
     removeKey: 'Supprimer',
     confirmKeyTitle: 'Supprimer cette clé de sécurité ?',
     confirmKeyText:
@@ -397,6 +423,33 @@ export const fr = {
     passkeyHint: 'Windows vous demandera alors le code PIN de la clé.',
     pinHint: 'Facultatif : nécessaire pour vous connecter sans mot de passe.',
     submit: 'Enregistrer la clé',
+  },
+  keyPinSetup: {
+    title: 'Choisir un code PIN pour cette clé',
+    intro:
+      'Cette clé de sécurité n’a pas encore de code PIN. Avec un code PIN, elle vous permettra aussi de vous connecter sans mot de passe. Touchez ensuite la clé pour l’enregistrer.',
+    newPin: 'Nouveau code PIN',
+    newPinHint:
+      'Au moins {min} caractères, chiffres ou lettres. Il vous sera demandé à chaque connexion sans mot de passe : ne le notez pas sur la clé.',
+    confirm: 'Confirmez le code PIN',
+    missing: 'Saisissez le code PIN choisi.',
+    confirmMissing: 'Saisissez à nouveau le code PIN choisi.',
+    tooShort: 'Le code PIN doit comporter au moins {min} caractères.',
+    tooLong:
+      'Ce code PIN est trop long : 63 octets au plus, soit 63 chiffres ou lettres sans accent, moins avec des accents.',
+    mismatch: 'Les deux codes PIN ne sont pas identiques. Saisissez-les à nouveau.',
+    submit: 'Enregistrer ce code PIN',
+    skip: 'Continuer sans code PIN',
+  },
+  changeKeyPin: {
+    title: 'Changer le code PIN de ma clé',
+    intro:
+      'Branchez votre clé de sécurité sur le guichet. Saisissez son code PIN actuel, puis le nouveau deux fois. Aucun toucher n’est nécessaire.',
+    current: 'Code PIN actuel de la clé',
+    currentMissing: 'Saisissez le code PIN actuel de la clé.',
+    submit: 'Changer le code PIN',
+    done: 'Le code PIN de votre clé de sécurité a été changé. Utilisez désormais le nouveau.',
+    backFactors: 'Retour à mes facteurs d’authentification',
   },
   keyAdded: {
     title: 'Clé de sécurité enregistrée',

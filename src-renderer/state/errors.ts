@@ -6,7 +6,7 @@ import type { ContractError } from '../../src-main/contract/errors'
 
 export type CodeSource = 'email' | 'app'
 /** Where a security-key operation happens: the same code may need another next step. */
-export type KeyContext = 'register' | 'keySignIn' | 'passwordless' | 'stepUp'
+export type KeyContext = 'register' | 'keySignIn' | 'passwordless' | 'stepUp' | 'changeKeyPin'
 /** Where any error happens, when the same code needs another sentence there. */
 export type ErrorContext = KeyContext | 'changePassword' | 'choosePassword' | 'addressChange'
 
@@ -63,6 +63,9 @@ export function describeError(error: ContractError, options: DescribeOptions): E
   const extras: string[] = []
   if (code === 'PASSWORD_REJECTED' && params.reason && has(`passwordRejection.${params.reason}`)) {
     extras.push(t(`passwordRejection.${params.reason}`, { issuer: issuer ?? '' }))
+  }
+  if (code === 'KEY_PIN_REJECTED' && params.reason && has(`keyPinRejection.${params.reason}`)) {
+    extras.push(t(`keyPinRejection.${params.reason}`, { minLength: params.minLength ?? 4 }))
   }
   if (typeof params.attemptsLeft === 'number' && code !== 'INTERNAL') {
     extras.push(t('errorExtra.attemptsLeft', { attemptsLeft: params.attemptsLeft }))

@@ -27,6 +27,13 @@
 // (`addressCode`), and the step-up: a sensitive change answers STEP_UP_REQUIRED
 // when the second factor was checked more than 5 minutes ago (`staleSecondFactor()`
 // makes it so at once), until beginStepUp + stepUp or stepUpWithKey.
+//
+// The key's own PIN, as the engine's key-pin module: inspectKey reads it (no
+// touch), setKeyPin gives a key without one a PIN, changeKeyPin changes it with
+// the current one (wrong ones counted as above). A new PIN is checked as the
+// engine does (CTAP 2.1 §6.5.1: at least 4 characters and the key's
+// minPinLength, at most 63 bytes of UTF-8, after NFC) before the key is asked;
+// a PIN in `key.refusedPins` is refused by the key itself (FIDO_PIN_POLICY).
 
 import type { Bridge, Unsubscribe } from '../../../src-main/contract/bridge'
 import type {
@@ -43,6 +50,7 @@ import type {
   Factor,
   Factors,
   Input,
+  KeyPinState,
   KeyView,
   MethodName,
   Output,
@@ -85,6 +93,12 @@ export interface FakeKey {
   alwaysUv: boolean
   /** Credentials on the key: which account, which registered key id, discoverable or not. */
   credentials: { email: string; keyId: string; discoverable: boolean }[]
+  /** The shortest PIN the key takes (getInfo minPINLength). */
+  minPinLength: number
+  /** A U2F-only key: it cannot have a PIN. */
+  u2fOnly: boolean
+  /** New PINs the key's own rules refuse (CTAP2_ERR_PIN_POLICY_VIOLATION). */
+  refusedPins: string[]
 }
 
 type KeyOutcome = { ok: true } | { ok: false; error: ContractError }
@@ -143,6 +157,9 @@ export class FakeBridge implements Bridge {
     wrongInARow: 0,
     alwaysUv: false,
     credentials: [],
+    minPinLength: 4,
+    u2fOnly: false,
+    refusedPins: [],
   }
 
   private session: {
@@ -179,6 +196,8 @@ export class FakeBridge implements Bridge {
   } | null = null
   private failures = new Map<MethodName, ContractError[]>()
   private keyWait: ((outcome: KeyOutcome) => void) | null = null
+  /** The waiting operation needs the key plugged in, not touched. */
+  private plugOnly = false
   private nextKeyId = 1
   private listeners = new Map<string, Set<(payload: unknown) => void>>()
 
@@ -515,7 +534,8 @@ export class FakeBridge implements Bridge {
   plugKey(): void {
     this.key.plugged = true
     this.key.wrongInARow = 0
-    if (this.keyWait) this.emit('keyStatus', { status: 'touch' })
+    if (this.keyWait && this.plugOnly) this.finishKeyWait({ ok: true })
+    else if (this.keyWait) this.emit('keyStatus', { status: 'touch' })
   }
 
   /** Unplug and replug: PIN use is allowed again after three wrong PINs in a row. */
@@ -531,6 +551,7 @@ export class FakeBridge implements Bridge {
   private finishKeyWait(outcome: KeyOutcome): void {
     const resolve = this.keyWait
     this.keyWait = null
+    this.plugOnly = false
     resolve?.(outcome)
   }
 
@@ -561,6 +582,95 @@ export class FakeBridge implements Bridge {
     key.retries = 8
     key.wrongInARow = 0
     return null
+  }
+
+  /** The engine's check of a new key PIN (CTAP 2.1 §6.5.1 and the key's minimum). */
+  private newPinRejection(pin: string, minPinLength: number): ContractError | null {
+    const normalized = pin.normalize('NFC')
+    const min = Math.max(4, minPinLength)
+    if ([...normalized].length < min) {
+      return { code: 'KEY_PIN_REJECTED', params: { reason: 'too-short', minLength: min } }
+    }
+    if (new TextEncoder().encode(normalized).length > 63) {
+      return { code: 'KEY_PIN_REJECTED', params: { reason: 'too-long' } }
+    }
+    return null
+  }
+
+  private keyPinState(): KeyPinState {
+    const key = this.key
+    return {
+      pin: key.u2fOnly ? 'unsupported' : key.pin === null ? 'not-set' : 'set',
+      minPinLength: key.minPinLength,
+    }
+  }
+
+  /** Waits for the key to be plugged in (no touch): 'waiting-device' meanwhile. */
+  private waitForPlug(): Promise<KeyOutcome> {
+    if (this.key.plugged) return Promise.resolve({ ok: true })
+    const waiting = this.waitForTouch()
+    this.plugOnly = true
+    return waiting
+  }
+
+  inspectKey = async (input: Input<'inspectKey'>): Promise<Result<KeyPinState>> => {
+    const failure = this.record('inspectKey', input)
+    if (failure) return { ok: false, error: failure }
+    const account = this.signedIn()
+    if (!account || !this.session) return { ok: false, error: { code: 'NOT_SIGNED_IN' } }
+    if (this.session.mustChangePassword) {
+      return { ok: false, error: { code: 'PASSWORD_CHANGE_REQUIRED' } }
+    }
+    const plugged = await this.waitForPlug()
+    if (!plugged.ok) return plugged
+    return { ok: true, value: this.keyPinState() }
+  }
+
+  setKeyPin = async (input: Input<'setKeyPin'>): Promise<Result<KeyPinState>> => {
+    const failure = this.record('setKeyPin', input)
+    if (failure) return { ok: false, error: failure }
+    const account = this.signedIn()
+    if (!account || !this.session) return { ok: false, error: { code: 'NOT_SIGNED_IN' } }
+    if (this.session.mustChangePassword) {
+      return { ok: false, error: { code: 'PASSWORD_CHANGE_REQUIRED' } }
+    }
+    const early = this.newPinRejection(input.pin, 4)
+    if (early) return { ok: false, error: early }
+    const plugged = await this.waitForPlug()
+    if (!plugged.ok) return plugged
+    const key = this.key
+    if (key.u2fOnly) return { ok: false, error: { code: 'FIDO_PIN_UNSUPPORTED' } }
+    if (key.pin !== null) return { ok: false, error: { code: 'FIDO_PIN_ALREADY_SET' } }
+    const rejected = this.newPinRejection(input.pin, key.minPinLength)
+    if (rejected) return { ok: false, error: rejected }
+    if (key.refusedPins.includes(input.pin))
+      return { ok: false, error: { code: 'FIDO_PIN_POLICY' } }
+    key.pin = input.pin.normalize('NFC')
+    key.retries = 8
+    key.wrongInARow = 0
+    return { ok: true, value: this.keyPinState() }
+  }
+
+  changeKeyPin = async (input: Input<'changeKeyPin'>): Promise<Result<Output<'changeKeyPin'>>> => {
+    const failure = this.record('changeKeyPin', input)
+    if (failure) return { ok: false, error: failure }
+    const me = this.me()
+    if ('error' in me) return { ok: false, error: me.error }
+    const early = this.newPinRejection(input.next, 4)
+    if (early) return { ok: false, error: early }
+    const plugged = await this.waitForPlug()
+    if (!plugged.ok) return plugged
+    const key = this.key
+    if (key.u2fOnly) return { ok: false, error: { code: 'FIDO_PIN_UNSUPPORTED' } }
+    if (key.pin === null) return { ok: false, error: { code: 'FIDO_PIN_NOT_SET' } }
+    const rejected = this.newPinRejection(input.next, key.minPinLength)
+    if (rejected) return { ok: false, error: rejected }
+    const pinError = this.checkPin(input.current, true)
+    if (pinError) return { ok: false, error: pinError }
+    if (key.refusedPins.includes(input.next))
+      return { ok: false, error: { code: 'FIDO_PIN_POLICY' } }
+    key.pin = input.next.normalize('NFC')
+    return { ok: true, value: {} }
   }
 
   /** Waits for the key: plugged in, then touched. Statuses go out as events. */
