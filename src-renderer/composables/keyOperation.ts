@@ -27,12 +27,17 @@ export function useKeyOperation() {
     unsubscribe = null
   }
 
-  async function run<T>(call: () => Promise<Result<T>>): Promise<Result<T> | null> {
+  /** `initial`: what is shown until main reports (« Vérification… » for a call without a touch). */
+  async function run<T>(
+    call: () => Promise<Result<T>>,
+    initial?: KeyStatus,
+  ): Promise<Result<T> | null> {
     if (waiting.value) return null
     waiting.value = true
     cancelled = false
-    // until main says otherwise: Windows' own window, or the key to touch
-    status.value = store.platformTakesPin.value ? 'platform' : 'touch'
+    // until main says otherwise: what the call asked for, else Windows' own window, or the
+    // key to touch
+    status.value = initial ?? (store.platformTakesPin.value ? 'platform' : 'touch')
     store.state.keyOperation = true
     unsubscribe = store.bridge.on('keyStatus', (payload) => {
       status.value = payload.status

@@ -61,3 +61,17 @@ export function useKeyPinFlow<T>(call: (input: { pin?: string }) => Promise<Resu
     leave,
   }
 }
+
+/** A PIN is at most 63 bytes of UTF-8 (CTAP 2.1 §6.5.1). */
+const KEY_PIN_MAX_BYTES = 63
+
+/**
+ * Why a new key PIN cannot be chosen, as the engine and the key see it (CTAP 2.1 §6.5.1):
+ * after NFC, fewer characters (code points) than `minLength`, or more than 63 bytes of UTF-8.
+ */
+export function newKeyPinProblem(pin: string, minLength: number): 'too-short' | 'too-long' | null {
+  const normalized = pin.normalize('NFC')
+  if ([...normalized].length < Math.max(4, minLength)) return 'too-short'
+  if (new TextEncoder().encode(normalized).length > KEY_PIN_MAX_BYTES) return 'too-long'
+  return null
+}

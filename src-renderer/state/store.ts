@@ -36,6 +36,8 @@ export type Screen =
   | { name: 'addKey' }
   /** `passwordless`: registered with its PIN, so it also signs in without a password. */
   | { name: 'keyAdded'; passwordless: boolean; recoveryCodes: string[] | null }
+  /** « Changer le code PIN de ma clé », from the factors. */
+  | { name: 'changeKeyPin' }
   | { name: 'account' }
   /** « Changer mon mot de passe », from « Mon compte ». */
   | { name: 'changePassword' }

@@ -99,6 +99,8 @@ export interface FakeKey {
   u2fOnly: boolean
   /** New PINs the key's own rules refuse (CTAP2_ERR_PIN_POLICY_VIOLATION). */
   refusedPins: string[]
+  /** The system (Windows) takes the key's PIN: inspectKey answers 'platform'. */
+  platform: boolean
 }
 
 type KeyOutcome = { ok: true } | { ok: false; error: ContractError }
@@ -160,6 +162,7 @@ export class FakeBridge implements Bridge {
     minPinLength: 4,
     u2fOnly: false,
     refusedPins: [],
+    platform: false,
   }
 
   private session: {
@@ -599,6 +602,7 @@ export class FakeBridge implements Bridge {
 
   private keyPinState(): KeyPinState {
     const key = this.key
+    if (key.platform) return { pin: 'platform', minPinLength: 4 }
     return {
       pin: key.u2fOnly ? 'unsupported' : key.pin === null ? 'not-set' : 'set',
       minPinLength: key.minPinLength,

@@ -48,6 +48,12 @@ async function submitKey(wrapper: VueWrapper, locale: Locale, name: string, pin 
   await settle()
 }
 
+/** The key has no PIN: « Continuer sans code PIN » on the offer to choose one. */
+async function skipPinSetup(wrapper: VueWrapper, locale: Locale): Promise<void> {
+  await button(wrapper, m(locale).keyPinSetup.skip).trigger('click')
+  await settle()
+}
+
 async function enterPin(wrapper: VueWrapper, locale: Locale, pin: string): Promise<void> {
   await type(field(wrapper, m(locale).key.pin), pin)
   await button(wrapper, m(locale).key.submit).trigger('click')
@@ -128,6 +134,11 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     expect(wrapper.findAll('input[type="checkbox"]')).toHaveLength(0)
 
     await submitKey(wrapper, locale, '  YubiKey bleue ')
+    // the key is read first: it has no PIN, so choosing one is offered
+    expect(bridge.callsOf('inspectKey')).toHaveLength(1)
+    expect(wrapper.text()).toContain(t.keyPinSetup.title)
+    expect(bridge.callsOf('registerKey')).toHaveLength(0)
+    await skipPinSetup(wrapper, locale)
     expect(bridge.callsOf('registerKey')).toEqual([{ name: 'YubiKey bleue' }])
     expect(statuses(wrapper)).toEqual([t.key.touch])
     expect(wrapper.find('.key-prompt--touch').exists()).toBe(true)
@@ -171,7 +182,8 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     expect(wrapper.text()).toContain(t.key.waitingDeviceHint)
     expect(wrapper.find('.key-prompt--waiting-device').exists()).toBe(true)
     bridge.plugKey()
-    await nextTick()
+    await settle()
+    await skipPinSetup(wrapper, locale)
     expect(statuses(wrapper)).toEqual([t.key.touch])
     expect(wrapper.text()).toContain(t.key.touchHint)
     bridge.emit('keyStatus', { status: 'processing' })
@@ -183,9 +195,12 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
   })
 
   it('on Windows, « Suivez les instructions de Windows » while the system window drives the key', async () => {
+    // the system takes the key's PIN: no PIN set-up is offered
+    bridge.key.platform = true
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    expect(wrapper.text()).not.toContain(t.keyPinSetup.title)
     bridge.emit('keyStatus', { status: 'platform' })
     await nextTick()
     expect(statuses(wrapper)).toEqual([t.key.platform])
@@ -201,6 +216,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     await button(wrapper, t.common.cancel).trigger('click')
     await settle()
     expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(1)
@@ -213,6 +229,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     // Escape does the same while waiting, and on the form goes back to the factors.
     await button(wrapper, t.addKey.submit).trigger('click')
     await settle()
+    await skipPinSetup(wrapper, locale)
     await press(window, 'Escape')
     expect(bridge.callsOf('cancelKeyOperation')).toHaveLength(2)
     expect(heading(wrapper)).toBe(t.addKey.title)
@@ -314,21 +331,25 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     await touch(bridge)
     await button(wrapper, t.keyAdded.backFactors).trigger('click')
     await settle()
     await button(wrapper, t.factors.addKey).trigger('click')
     await settle()
     await submitKey(wrapper, locale, 'Encore elle')
+    await skipPinSetup(wrapper, locale)
     await touch(bridge)
     expect(alerts(wrapper)).toEqual([t.errors.FIDO_CREDENTIAL_EXCLUDED])
     expect(heading(wrapper)).toBe(t.addKey.title)
   })
 
-  it('tells a key without a PIN to leave the PIN field empty', async () => {
+  it('a U2F-only key cannot have a PIN: registered without one, the PIN field is said to stay empty', async () => {
+    bridge.key.u2fOnly = true
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue', '4321')
+    expect(wrapper.text()).not.toContain(t.keyPinSetup.title)
     expect(alerts(wrapper)).toEqual([t.errorsKey.register.FIDO_PIN_NOT_SET])
     const pin = field(wrapper, t.addKey.pin)
     expect(pin.attributes('aria-invalid')).toBe('true')
@@ -342,6 +363,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     bridge.keyTimesOut()
     await settle()
     expect(alerts(wrapper)).toEqual([t.errors.FIDO_TIMEOUT])
@@ -358,6 +380,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     await openAddKey(wrapper, locale)
     bridge.failNext('registerKey', code)
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     const sentence = where === 'register' ? t.errorsKey.register.FIDO_KEY_REFUSED : t.errors[code]
     expect(alerts(wrapper)).toEqual([sentence])
     expect(wrapper.text()).not.toContain(code)
@@ -423,6 +446,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
     await button(wrapper, t.factors.addKey).trigger('click')
     await settle()
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     await touch(bridge)
     await button(wrapper, t.keyAdded.backFactors).trigger('click')
     await settle()
@@ -453,6 +477,7 @@ describe.each(LOCALES)('the enroll policy screen offers a key (%s)', (locale) =>
     expect(heading(wrapper)).toBe(t.enroll.title)
     await button(wrapper, t.enroll.addKey).trigger('click')
     await submitKey(wrapper, locale, 'YubiKey bleue')
+    await skipPinSetup(wrapper, locale)
     await touch(bridge)
     expect(heading(wrapper)).toBe(t.keyAdded.title)
     await button(wrapper, t.keyAdded.continue).trigger('click')
