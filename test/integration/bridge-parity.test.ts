@@ -171,6 +171,7 @@ const keyStep = <M extends MethodName>(
 const SCENARIO: Step[] = [
   step('status before anything', 'getStatus', () => ({})),
   step('the clerk chooses English', 'setLanguage', () => ({ locale: 'en' })),
+  step('no key PIN set-up before sign-in', 'setKeyPin', () => ({ pin: '2468' })),
   step('a wrong password', 'signIn', () => ({ email: EMAIL, password: 'pas-le-bon-mot-de-passe' })),
   step('no pending sign-in to verify', 'verifyCode', () => ({ code: '123456' })),
   step('the password', 'signIn', () => ({ email: EMAIL, password: PASSWORD })),
@@ -210,6 +211,12 @@ const SCENARIO: Step[] = [
   ),
   step('the step-up code a resend replaced', 'stepUp', (s) => ({ code: s.keptCode() })),
   step('the new step-up code', 'stepUp', async (s) => ({ code: await s.emailCode() })),
+  // The key's own PIN: the rules of CTAP 2.1 §6.5.1 are checked before any key is reached.
+  step('a key PIN too short', 'setKeyPin', () => ({ pin: '12' })),
+  step('a new key PIN of 64 bytes once composed (NFC)', 'changeKeyPin', () => ({
+    current: '1234',
+    next: 'e\u0301'.repeat(32),
+  })),
   step('no app to remove', 'removeApp', () => ({})),
   step('no recovery codes without an app or key', 'issueRecoveryCodes', () => ({})),
   step('a password too short', 'changePassword', () => ({ current: PASSWORD, next: 'court' })),
@@ -303,6 +310,7 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
     expect(transcripts.engine!.map(outcome)).toEqual([
       'ok',
       'ok',
+      'NOT_SIGNED_IN',
       'INVALID_CREDENTIALS',
       'NO_PENDING_SIGN_IN',
       'ok',
@@ -320,6 +328,8 @@ describe('the renderer tests’ fake bridge answers as the real engine', () => {
       'ok',
       'CODE_REPLACED',
       'ok',
+      'KEY_PIN_REJECTED',
+      'KEY_PIN_REJECTED',
       'APP_NOT_ENROLLED',
       'NO_RECOVERY_CODES',
       'PASSWORD_REJECTED',
