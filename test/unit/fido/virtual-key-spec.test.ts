@@ -21,6 +21,12 @@ import {
   STATUS,
 } from '../../../src-main/fido/protocol/ctap2-constants'
 import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
+import {
+  createKeyAgreementKey,
+  createPinUvAuthProtocol,
+  keyAgreementToCose,
+  sharedSecret,
+} from '../../../src-main/fido/protocol/pin-protocol'
 import { ApduStatusError, CtapStatusError } from '../../../src-main/fido/protocol/errors'
 import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
 import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
@@ -180,6 +186,62 @@ describe('software key: PIN set and change', () => {
     const pinAfter = ClientPin.forVersion(new Ctap2(fresh), 1)
     expect(await status(pinAfter.changePin(PIN, '5555', CALL))).toBe(0)
     expect(key.pinRetries).toBe(8)
+  })
+})
+
+describe('software key: PIN composition (CTAP 2.1 §6.5.1) and minPINLength (§6.4)', () => {
+  /** setPIN with a paddedNewPin of the test's choosing (§6.5.5.5), over PIN protocol 2. */
+  async function setRawPin(ctap2: Ctap2, padded: Uint8Array): Promise<number> {
+    const protocol = createPinUvAuthProtocol(2)
+    const agreement = await ctap2.clientPin(
+      { pinUvAuthProtocol: 2, subCommand: CP_SUBCMD.GET_KEY_AGREEMENT },
+      CALL,
+    )
+    const own = createKeyAgreementKey()
+    const shared = sharedSecret(protocol, own, agreement.keyAgreement!)
+    const newPinEnc = protocol.encrypt(shared, padded)
+    return status(
+      ctap2.clientPin(
+        {
+          pinUvAuthProtocol: 2,
+          subCommand: CP_SUBCMD.SET_PIN,
+          keyAgreement: keyAgreementToCose(own),
+          newPinEnc,
+          pinUvAuthParam: protocol.authenticate(shared, newPinEnc),
+        },
+        CALL,
+      ),
+    )
+  }
+
+  it('§6.5.5.5: a paddedNewPin of 64 bytes without its terminating 0x00 (a 64-byte PIN) is PIN_POLICY_VIOLATION', async () => {
+    const { ctap2, key } = await connect()
+    expect(await setRawPin(ctap2, new Uint8Array(64).fill(0x37))).toBe(STATUS.PIN_POLICY_VIOLATION)
+    expect(key.hasPin).toBe(false)
+    const sixtyThree = new Uint8Array(64).fill(0x37)
+    sixtyThree[63] = 0
+    expect(await setRawPin(ctap2, sixtyThree)).toBe(STATUS.SUCCESS)
+    expect(key.hasPin).toBe(true)
+  })
+
+  it('§6.4: a key shipped with a longer minimum reports it as minPINLength and refuses shorter PINs', async () => {
+    const { ctap2 } = await connect({ minPinLength: 6 })
+    expect((await ctap2.getInfo(CALL)).minPinLength).toBe(6)
+    const pin = ClientPin.forVersion(ctap2, 2)
+    expect(await status(pin.setPin('12345', CALL))).toBe(STATUS.PIN_POLICY_VIOLATION)
+    expect(await status(pin.setPin('123456', CALL))).toBe(STATUS.SUCCESS)
+  })
+
+  it('--ctap20 with a longer minimum applies it without reporting it (minPINLength is CTAP 2.1)', async () => {
+    const { ctap2 } = await connect({ ctap20: true, minPinLength: 6 })
+    expect((await ctap2.getInfo(CALL)).minPinLength).toBeUndefined()
+    const pin = ClientPin.forVersion(ctap2, 1)
+    expect(await status(pin.setPin('12345', CALL))).toBe(STATUS.PIN_POLICY_VIOLATION)
+    expect(await status(pin.changePin('12345', '1234567', CALL))).toBe(STATUS.PIN_NOT_SET)
+  })
+
+  it('refuses a minimum below the §6.5.1 floor of 4', () => {
+    expect(() => new VirtualKey({ minPinLength: 3 })).toThrow(RangeError)
   })
 })
 
