@@ -58,7 +58,10 @@ type PinClient = KeyClient & Required<Pick<KeyClient, 'readPinInfo' | 'setPin' |
 
 /** A key client that reads and sets the key's PIN itself (not the Windows platform's). */
 function managesPin(client: KeyClient): client is PinClient {
-  return Boolean(client.readPinInfo && client.setPin && client.changePin)
+  return (
+    client.pinEntry !== 'platform' &&
+    Boolean(client.readPinInfo && client.setPin && client.changePin)
+  )
 }
 
 export function keyPinMethods(

@@ -99,8 +99,6 @@ export interface FakeKey {
   u2fOnly: boolean
   /** New PINs the key's own rules refuse (CTAP2_ERR_PIN_POLICY_VIOLATION). */
   refusedPins: string[]
-  /** The system (Windows) takes the key's PIN: inspectKey answers 'platform'. */
-  platform: boolean
 }
 
 type KeyOutcome = { ok: true } | { ok: false; error: ContractError }
@@ -162,7 +160,6 @@ export class FakeBridge implements Bridge {
     minPinLength: 4,
     u2fOnly: false,
     refusedPins: [],
-    platform: false,
   }
 
   private session: {
@@ -602,7 +599,8 @@ export class FakeBridge implements Bridge {
 
   private keyPinState(): KeyPinState {
     const key = this.key
-    if (key.platform) return { pin: 'platform', minPinLength: 4 }
+    // As the engine with the Windows back end: the kiosk neither reads nor sets the PIN.
+    if (this.keyPinEntry === 'platform') return { pin: 'platform', minPinLength: 4 }
     return {
       pin: key.u2fOnly ? 'unsupported' : key.pin === null ? 'not-set' : 'set',
       minPinLength: key.minPinLength,
@@ -640,6 +638,8 @@ export class FakeBridge implements Bridge {
     }
     const early = this.newPinRejection(input.pin, 4)
     if (early) return { ok: false, error: early }
+    if (this.keyPinEntry === 'platform')
+      return { ok: false, error: { code: 'FIDO_PIN_UNSUPPORTED' } }
     const plugged = await this.waitForPlug()
     if (!plugged.ok) return plugged
     const key = this.key
@@ -662,6 +662,8 @@ export class FakeBridge implements Bridge {
     if ('error' in me) return { ok: false, error: me.error }
     const early = this.newPinRejection(input.next, 4)
     if (early) return { ok: false, error: early }
+    if (this.keyPinEntry === 'platform')
+      return { ok: false, error: { code: 'FIDO_PIN_UNSUPPORTED' } }
     const plugged = await this.waitForPlug()
     if (!plugged.ok) return plugged
     const key = this.key

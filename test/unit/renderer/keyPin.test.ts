@@ -250,6 +250,14 @@ describe.each(LOCALES)('« Changer le code PIN de ma clé » (%s)', (locale) => 
     expect(findButton(wrapper, t.factors.changeKeyPin)).toBeNull()
   })
 
+  it('is not offered where Windows takes the key’s PIN', async () => {
+    bridge.keyPinEntry = 'platform'
+    const wrapper = await mountKiosk(bridge)
+    await openFactors(wrapper, locale)
+    button(wrapper, t.factors.addKey)
+    expect(findButton(wrapper, t.factors.changeKeyPin)).toBeNull()
+  })
+
   it('§6.5.5.6 changePIN: the current PIN, the new one twice, then done — no step-up, no touch', async () => {
     const wrapper = await mountKiosk(bridge)
     await openFactors(wrapper, locale)

@@ -196,7 +196,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
 
   it('on Windows, « Suivez les instructions de Windows » while the system window drives the key', async () => {
     // the system takes the key's PIN: no PIN set-up is offered
-    bridge.key.platform = true
+    bridge.keyPinEntry = 'platform'
     const wrapper = await mountKiosk(bridge)
     await openAddKey(wrapper, locale)
     await submitKey(wrapper, locale, 'YubiKey bleue')
