@@ -226,7 +226,7 @@ const root = fileURLToPath(new URL('./src-renderer', import.meta.url))
 const LATER_SCREENS = new RegExp(
   [
     String.raw`[\\/]src-renderer[\\/]screens[\\/](?!SignInScreen|LoadingScreen|UnavailableScreen)[A-Za-z]+\.vue`,
-    String.raw`[\\/]src-renderer[\\/]components[\\/](CodeEntry|CodeField|KeyPinForm|KeyPrompt|RecoveryCodes|StepUpPanel)\.vue`,
+    String.raw`[\\/]src-renderer[\\/]components[\\/](CodeEntry|CodeField|KeyPinForm|KeyPrompt|NewKeyPinForm|RecoveryCodes|StepUpPanel)\.vue`,
     // fieldErrors: the sign-in screen's too
     String.raw`[\\/]src-renderer[\\/]composables[\\/](?!fieldErrors)[A-Za-z]+\.ts`,
   ].join('|'),
