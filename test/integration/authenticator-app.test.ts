@@ -114,6 +114,35 @@ describe('authenticator app', () => {
     ).toBe('app')
   })
 
+  // Mutation run (throttle.ts, failure): `countLeft && left > 0` → `true` / `>= 0`
+  // survived; the fifth failure has no free one left, so it names none.
+  it('names no tries left on the fifth wrong app code, and the sixth waits 30 s', async () => {
+    await signInByMail(bed)
+    const secret = await enroll(bed)
+    value(await bed.engine.signOut({}))
+    bed.clock.advance(30_000)
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const near = await Promise.all(
+      [-30_000, 0, 30_000].map((drift) => totpCodeAt(secret, bed.clock.t + drift)),
+    )
+    const wrong = ['000000', '111111', '222222', '333333'].find((c) => !near.includes(c))!
+    // DESIGN.md: 5 free failures per account, then 30 s doubling.
+    for (const left of [4, 3, 2, 1]) {
+      expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+        ok: false,
+        error: { code: 'CODE_INVALID', params: { attemptsLeft: left } },
+      })
+    }
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'CODE_INVALID' },
+    })
+    expect(await bed.engine.verifyCode({ code: wrong })).toEqual({
+      ok: false,
+      error: { code: 'ACCOUNT_LOCKED', params: { retryAfterSeconds: 30 } },
+    })
+  })
+
   it('accepts ±1 step of drift and refuses ±2 at sign-in', async () => {
     await signInByMail(bed)
     const secret = await enroll(bed)
