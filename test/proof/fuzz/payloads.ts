@@ -29,6 +29,7 @@ const CANDIDATES: unknown[] = [
   '4242',
   'ABCD-EFGH-JKMN-PQRS',
   'k1',
+  'fr',
   true,
   0,
 ]
