@@ -135,13 +135,33 @@ describe('passwordless with several passkeys on the key', () => {
     })
   })
 
-  it('refuses a key whose passkeys are all unknown here', async () => {
+  it('refuses a key whose passkeys are all unknown here, and audits the failed key sign-in', async () => {
     const { bed: b, client } = await kioskWithKey()
     await foreignPasskey(client)
     await foreignPasskey(client)
     expect(await b.engine.signInPasswordless({ pin: PIN })).toEqual({
       ok: false,
       error: { code: 'FIDO_KEY_REFUSED' },
+    })
+    expect((await b.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'key',
+      detail: 'unknown credential',
+    })
+  })
+
+  it('keeps the language chosen on the sign-in screen: the first notice after it is in English', async () => {
+    const { bed: b } = await kioskWithKey()
+    await addUser(b.store, ALICE)
+    await passkeyFor(b, ALICE)
+    value(await b.engine.setLanguage({ locale: 'en' }))
+    value(await b.engine.signInPasswordless({ pin: PIN }))
+    const [key] = value(await b.engine.listFactors({})).keys
+    value(await b.engine.removeKey({ id: key!.id }))
+    expect(b.smtp.mails.at(-1)).toMatchObject({
+      to: ALICE,
+      subject: expect.stringMatching(/Security key removed/),
     })
   })
 })
