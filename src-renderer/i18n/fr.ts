@@ -108,7 +108,7 @@ const errorsApp = {
 
 /**
  * The same key error reads differently where it happens: registering a key, the
- * key after the password, or « Se connecter avec ma clé de sécurité » (no password).
+ * key after the password, or « Se connecter avec ma clé de sécurité » (no password).
  */
 const errorsKey = {
   register: {
