@@ -108,6 +108,35 @@ describe('account rules (issue 13)', () => {
       })
   })
 
+  it('audits a change of password and each address code, naming the factor and the masked address', async () => {
+    await signInByMail(bed)
+    expect(
+      (await bed.engine.changePassword({ current: 'wrong-guess-abcdef', next: NEW_PASSWORD })).ok,
+    ).toBe(false)
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      outcome: 'fail',
+      factor: 'password',
+    })
+    value(await bed.engine.changePassword({ current: PASSWORD, next: NEW_PASSWORD }))
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'password-changed',
+      outcome: 'ok',
+      factor: 'password',
+    })
+    value(await bed.engine.beginAddressChange({ email: 'alice.m@mairie.fr' }))
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'address-code-sent',
+      outcome: 'ok',
+      detail: 'to a•••@mairie.fr',
+    })
+    value(await bed.engine.beginAddressChange({ email: OTHER }))
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'address-code-sent',
+      outcome: 'fail',
+      detail: 'not sent: b•••@mairie.fr belongs to another account',
+    })
+  })
+
   it('beginAddressChange: the quota counts taken addresses too, and comes first', async () => {
     await signInByMail(bed)
     for (let i = 0; i < 5; i++) {
