@@ -39,6 +39,11 @@ export default tseslint.config(
       'vue/max-attributes-per-line': 'off',
       'vue/singleline-html-element-content-newline': 'off',
       'vue/html-self-closing': 'off',
+      // French typography puts U+202F inside « » and before ; : ! ?, in comments too.
+      'no-irregular-whitespace': [
+        'error',
+        { skipStrings: true, skipComments: true, skipTemplates: true },
+      ],
     },
   },
   {
