@@ -12,7 +12,13 @@
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
 import type { KeyPinState } from '../contract/methods'
-import { FidoError, newPinProblem, type KeyClient, type KeyPinInfo } from '../fido'
+import {
+  FidoError,
+  newPinProblem,
+  type KeyClient,
+  type KeyOperationOptions as KeyOpts,
+  type KeyPinInfo,
+} from '../fido'
 import type { UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { KEY_TOUCH_TIMEOUT_MS } from './policy'
@@ -68,6 +74,39 @@ export function keyPinMethods(
   ctx: EngineContext,
 ): Pick<Api, 'inspectKey' | 'setKeyPin' | 'changeKeyPin'> {
   const timeout = { timeoutMs: KEY_TOUCH_TIMEOUT_MS }
+
+  /**
+   * Sets or changes the key's PIN: the rules every key shares first, before the clerk waits for
+   * the key; then the key's own minimum, read from the key; then `write`. Audited, never the PIN.
+   */
+  async function writePin(
+    user: UserRecord,
+    pin: string,
+    event: 'key-pin-set' | 'key-pin-changed',
+    write: (client: PinClient, info: KeyPinInfo, opts: KeyOpts) => Promise<KeyPinInfo>,
+  ): Promise<Result<KeyPinInfo>> {
+    const early = rejection(pin, 4)
+    if (early) return early
+    const client = ctx.keyClient
+    if (!client) return fail('FIDO_NO_DEVICE')
+    if (!managesPin(client)) return fail('FIDO_PIN_UNSUPPORTED')
+    let refused: Result<never> | undefined
+    const done = await withKey(ctx, async (_c, signal, onStatus) => {
+      const opts = { ...timeout, signal, onStatus }
+      const info = await client.readPinInfo(opts)
+      if (info.pin === 'unsupported') throw new FidoError('FIDO_PIN_UNSUPPORTED', 'no PIN')
+      if (event === 'key-pin-set' && info.pin === 'set')
+        throw new FidoError('FIDO_PIN_ALREADY_SET', 'the key has a PIN')
+      if (event === 'key-pin-changed' && info.pin === 'not-set')
+        throw new FidoError('FIDO_PIN_NOT_SET', 'the key has no PIN')
+      refused = rejection(pin, info.minPinLength)
+      return refused ? info : write(client, info, opts)
+    })
+    if (refused) return refused
+    await audit(ctx, event, user, done.ok ? { ok: true, info: done.value } : done)
+    return done
+  }
+
   return {
     async inspectKey() {
       const me = await signedInUser(ctx, { duringEnrollment: true })
@@ -84,49 +123,25 @@ export function keyPinMethods(
     async setKeyPin({ pin }) {
       const me = await signedInUser(ctx, { duringEnrollment: true })
       if (!me.ok) return me
-      const { user } = me.value
-      // The rules every key shares first, before the clerk waits for the key.
-      const early = rejection(pin, 4)
-      if (early) return early
-      const client = ctx.keyClient
-      if (!client) return fail('FIDO_NO_DEVICE')
-      if (!managesPin(client)) return fail('FIDO_PIN_UNSUPPORTED')
-      let refused: Result<never> | undefined
-      const done = await withKey(ctx, async (_c, signal, onStatus) => {
-        const info = await client.readPinInfo({ ...timeout, signal, onStatus })
-        if (info.pin === 'set') throw new FidoError('FIDO_PIN_ALREADY_SET', 'the key has a PIN')
-        if (info.pin === 'unsupported') throw new FidoError('FIDO_PIN_UNSUPPORTED', 'no PIN')
-        refused = rejection(pin, info.minPinLength)
-        if (refused) return info
-        await client.setPin({ pin, ...timeout, signal, onStatus })
+      const done = await writePin(me.value.user, pin, 'key-pin-set', async (client, info, opts) => {
+        await client.setPin({ pin, ...opts })
         return { ...info, pin: 'set' as const }
       })
-      if (refused) return refused
-      await audit(ctx, 'key-pin-set', user, done.ok ? { ok: true, info: done.value } : done)
       return done.ok ? ok(stateOf(done.value)) : done
     },
 
     async changeKeyPin({ current, next }) {
       const me = await signedInUser(ctx)
       if (!me.ok) return me
-      const { user } = me.value
-      const early = rejection(next, 4)
-      if (early) return early
-      const client = ctx.keyClient
-      if (!client) return fail('FIDO_NO_DEVICE')
-      if (!managesPin(client)) return fail('FIDO_PIN_UNSUPPORTED')
-      let refused: Result<never> | undefined
-      const done = await withKey(ctx, async (_c, signal, onStatus) => {
-        const info = await client.readPinInfo({ ...timeout, signal, onStatus })
-        if (info.pin === 'not-set') throw new FidoError('FIDO_PIN_NOT_SET', 'the key has no PIN')
-        if (info.pin === 'unsupported') throw new FidoError('FIDO_PIN_UNSUPPORTED', 'no PIN')
-        refused = rejection(next, info.minPinLength)
-        if (refused) return info
-        await client.changePin({ currentPin: current, newPin: next, ...timeout, signal, onStatus })
-        return info
-      })
-      if (refused) return refused
-      await audit(ctx, 'key-pin-changed', user, done.ok ? { ok: true, info: done.value } : done)
+      const done = await writePin(
+        me.value.user,
+        next,
+        'key-pin-changed',
+        async (client, info, opts) => {
+          await client.changePin({ currentPin: current, newPin: next, ...opts })
+          return info
+        },
+      )
       return done.ok ? ok({}) : done
     },
   }
