@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
-import { FakeBridge } from './fakeBridge'
+import type { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
   alerts,
@@ -21,6 +21,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -31,13 +33,7 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 15, 4, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 15, 4, 0), locale)
     bridge.addAccount({
       email: AGNES,
       name: 'Agnès Martin',
@@ -45,10 +41,7 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     })
     bridge.addAccount({ email: 'bruno@mairie.fr', name: 'Bruno Petit' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   async function open(wrapper: VueWrapper): Promise<void> {
     await signInByEmail(wrapper, locale, AGNES, 'correct horse battery', '246810')

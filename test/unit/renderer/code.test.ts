@@ -2,7 +2,7 @@
 // digits only, pasted codes, errors with their next step, Escape to go back.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FakeBridge } from './fakeBridge'
+import type { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
   alerts,
@@ -17,6 +17,8 @@ import {
   settle,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
@@ -41,13 +43,7 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 10, 32, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 10, 32, 0), locale)
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
     bridge.addAccount({
       email: 'bruno@mairie.fr',
@@ -55,10 +51,7 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
       app: { deviceName: 'Téléphone', createdAt: Date.now() },
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('says the code was e-mailed to the masked address and counts down its 10 minutes', async () => {
     const wrapper = await mountKiosk(bridge)

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
-import { FakeBridge } from './fakeBridge'
+import type { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
   alerts,
@@ -21,6 +21,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 async function openFactors(wrapper: VueWrapper, locale: Locale): Promise<void> {
@@ -34,19 +36,10 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 14, 0, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 14, 0, 0), locale)
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('lists the factors under « Paramètres de connexion »', async () => {
     const wrapper = await mountKiosk(bridge)

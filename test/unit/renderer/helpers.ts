@@ -8,19 +8,41 @@ import {
   type DOMWrapper,
   type VueWrapper,
 } from '@vue/test-utils'
-import { afterEach, expect } from 'vitest'
+import { afterEach, expect, vi } from 'vitest'
 import { createGuichetI18n, type Locale } from '../../../src-renderer/i18n'
 import { en } from '../../../src-renderer/i18n/en'
 import { fr, type MessageSchema } from '../../../src-renderer/i18n/fr'
 import { BRIDGE } from '../../../src-renderer/injection'
 import Root from '../../../src-renderer/Root.vue'
 import { preloadScreens } from '../../../src-renderer/screens/lazy'
-import type { FakeBridge } from './fakeBridge'
+import { FakeBridge } from './fakeBridge'
 
 // Every mounted kiosk goes after its test: no listener or timer of one test survives.
 enableAutoUnmount(afterEach)
 
 export const LOCALES: Locale[] = ['fr', 'en']
+
+/**
+ * A kiosk test's start: the clock, the countdowns and the idle lock on fake
+ * timers at `at`, and a fake bridge in `locale` that locks after
+ * `idleLockSeconds` without input. `afterEach(releaseKiosk)` undoes it.
+ */
+export function kioskAt(at: Date, locale: Locale, idleLockSeconds = 3600): FakeBridge {
+  vi.useFakeTimers({
+    toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+  })
+  vi.setSystemTime(at)
+  const bridge = new FakeBridge()
+  bridge.locale = locale
+  bridge.idleLockSeconds = idleLockSeconds
+  return bridge
+}
+
+/** After a kiosk test: real timers again and an empty page. */
+export function releaseKiosk(): void {
+  vi.useRealTimers()
+  document.body.innerHTML = ''
+}
 
 /** Both catalogues, as written (the page loads English on demand). */
 export const messages: Record<Locale, MessageSchema> = { fr, en }

@@ -2,7 +2,7 @@
 // down 30 s in an alert dialog, then signs out; any input before that postpones it.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { FakeBridge } from './fakeBridge'
+import type { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
   button,
@@ -16,6 +16,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 describe.each(LOCALES)('idle lock (%s)', (locale) => {
@@ -23,19 +25,10 @@ describe.each(LOCALES)('idle lock (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 60
+    bridge = kioskAt(new Date(2024, 8, 18, 9, 0, 0), locale, 60)
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('warns after the idle time, counts down 30 s, then signs out and forgets the clerk', async () => {
     const wrapper = await mountKiosk(bridge)

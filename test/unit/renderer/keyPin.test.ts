@@ -5,7 +5,7 @@
 // le code PIN de ma clé » on « Mes facteurs d’authentification » (§6.5.5.6: the
 // attempts left, the replug after three wrong PINs, a blocked PIN).
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
 import { FakeBridge } from './fakeBridge'
@@ -13,6 +13,7 @@ import {
   LOCALES,
   alerts,
   button,
+  errorUnder,
   field,
   fill,
   findButton,
@@ -24,6 +25,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -32,14 +35,6 @@ async function openFactors(wrapper: VueWrapper, locale: Locale): Promise<void> {
   await signInByEmail(wrapper, locale, AGNES, 'correct horse battery', '246810')
   await button(wrapper, m(locale).home.factors).trigger('click')
   await settle()
-}
-
-/** The text under a field (TextField's own error), or null. */
-function errorUnder(wrapper: VueWrapper, label: string): string | null {
-  const input = field(wrapper, label)
-  const ids = (input.attributes('aria-describedby') ?? '').split(' ')
-  const own = ids.find((i) => i.endsWith('-field-error'))
-  return own ? wrapper.find(`[id="${own}"]`).text() : null
 }
 
 async function choose(wrapper: VueWrapper, locale: Locale, pin: string, again = pin) {
@@ -55,23 +50,14 @@ describe.each(LOCALES)('« Choisir un code PIN pour cette clé » (%s)', (locale
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 14, 5, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 14, 5, 0), locale)
     bridge.addAccount({
       email: AGNES,
       name: 'Agnès Martin',
       app: { deviceName: 'Pixel', createdAt: Date.now() },
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   async function openSetup(wrapper: VueWrapper, typedPin = ''): Promise<void> {
     await openFactors(wrapper, locale)

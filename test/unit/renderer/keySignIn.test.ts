@@ -3,7 +3,7 @@
 // « Se connecter avec ma clé de sécurité » on the sign-in screen (the key's PIN,
 // no password). Touch, « Annuler », the PIN entry and the key errors.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
@@ -23,6 +23,8 @@ import {
   settle,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -63,13 +65,7 @@ describe.each(LOCALES)('the key after the password (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 8, 30, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 8, 30, 0), locale)
     // Agnès: an app and a key. Bruno: a key only.
     bridge.addAccount({
       email: AGNES,
@@ -80,10 +76,7 @@ describe.each(LOCALES)('the key after the password (%s)', (locale) => {
     giveKey(bridge, AGNES)
     giveKey(bridge, BRUNO)
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('offers « Utiliser ma clé de sécurité » next to the code field, and signs in with a touch', async () => {
     const wrapper = await mountKiosk(bridge)

@@ -3,7 +3,7 @@
 // touch with « Annuler », done), the PIN entry with the attempts left, every key
 // error as a sentence with its next step, and « Supprimer » after a confirmation.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { nextTick } from 'vue'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
@@ -24,6 +24,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -70,13 +72,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 14, 5, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 14, 5, 0), locale)
     // An app, so that the clerk still signs in with a code once a key is added.
     bridge.addAccount({
       email: AGNES,
@@ -84,10 +80,7 @@ describe.each(LOCALES)('security keys in the factors (%s)', (locale) => {
       app: { deviceName: 'Pixel', createdAt: Date.now() },
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   const dateOf = (at: number) => new Intl.DateTimeFormat(locale, { dateStyle: 'long' }).format(at)
 

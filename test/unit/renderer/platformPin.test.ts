@@ -6,7 +6,7 @@
 // no PIN sent; the key after the password and for a step-up likewise. Over HID
 // ('kiosk') the kiosk's own PIN entry stays as it is.
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import { FakeBridge } from './fakeBridge'
 import {
@@ -23,6 +23,8 @@ import {
   settle,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -43,14 +45,8 @@ describe.each(LOCALES)('Windows takes the key’s PIN (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 14, 5, 0))
-    bridge = new FakeBridge()
+    bridge = kioskAt(new Date(2024, 8, 18, 14, 5, 0), locale)
     bridge.keyPinEntry = 'platform'
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
     bridge.key.pin = '4321'
     bridge.addAccount({
       email: AGNES,
@@ -58,10 +54,7 @@ describe.each(LOCALES)('Windows takes the key’s PIN (%s)', (locale) => {
       app: { deviceName: 'Pixel', createdAt: Date.now() },
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   async function openAddKey(wrapper: VueWrapper): Promise<void> {
     await type(field(wrapper, t.signIn.email), AGNES)

@@ -23,6 +23,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -209,19 +211,10 @@ describe.each(LOCALES)('showing recovery codes once (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 11, 0, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 11, 0, 0), locale)
     bridge.addAccount({ email: AGNES, name: 'Agnès Martin' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   async function addFirstApp(wrapper: VueWrapper): Promise<string[]> {
     await signInByEmail(wrapper, locale, AGNES, 'correct horse battery')

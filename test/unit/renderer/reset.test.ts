@@ -21,6 +21,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const CLERK_A = [
@@ -166,13 +168,7 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 60
+    bridge = kioskAt(new Date(2024, 8, 18, 9, 0, 0), locale, 60)
     bridge.key.pin = '4321'
     bridge.addAccount({
       email: 'agnes@mairie.fr',
@@ -180,10 +176,7 @@ describe.each(LOCALES)('security-key state after a sign-out or the idle lock (%s
       app: { deviceName: 'Pixel de Agnès', createdAt: Date.now() },
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   const KEY_TRACES = ['Clé de Agnès', '4321', '9876']
 
@@ -346,13 +339,7 @@ describe.each(LOCALES)(
     let bridge: FakeBridge
 
     beforeEach(() => {
-      vi.useFakeTimers({
-        toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-      })
-      vi.setSystemTime(new Date(2024, 8, 18, 9, 0, 0))
-      bridge = new FakeBridge()
-      bridge.locale = locale
-      bridge.idleLockSeconds = 60
+      bridge = kioskAt(new Date(2024, 8, 18, 9, 0, 0), locale, 60)
       bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
       bridge.addAccount({
         email: 'bruno@mairie.fr',
@@ -360,10 +347,7 @@ describe.each(LOCALES)(
         password: 'bruno passphrase ok',
       })
     })
-    afterEach(() => {
-      vi.useRealTimers()
-      document.body.innerHTML = ''
-    })
+    afterEach(releaseKiosk)
 
     /** Every recovery code clerk A was ever shown, collected as they are issued. */
     const shown = new Set<string>()

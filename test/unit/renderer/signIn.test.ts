@@ -16,6 +16,7 @@ import {
   settle,
   signInByEmail,
   type,
+  releaseKiosk,
 } from './helpers'
 
 describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
@@ -27,10 +28,7 @@ describe.each(LOCALES)('sign-in screen (%s)', (locale) => {
     bridge.locale = locale
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('shows the labelled fields and the button, with nothing prefilled or remembered', async () => {
     const wrapper = await mountKiosk(bridge)

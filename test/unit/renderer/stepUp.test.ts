@@ -23,6 +23,8 @@ import {
   signInByEmail,
   statuses,
   type,
+  kioskAt,
+  releaseKiosk,
 } from './helpers'
 
 const AGNES = 'agnes@mairie.fr'
@@ -50,13 +52,7 @@ describe.each(LOCALES)('step-up with the app (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 16, 0, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 16, 0, 0), locale)
     bridge.addAccount({
       email: AGNES,
       name: 'Agnès Martin',
@@ -64,10 +60,7 @@ describe.each(LOCALES)('step-up with the app (%s)', (locale) => {
       recoveryCodes: ['R0C0-WXYZ-00AB-QRST'],
     })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   async function openFactors(wrapper: VueWrapper): Promise<void> {
     await signInByEmail(wrapper, locale, AGNES, PASSWORD, '246810')
@@ -249,19 +242,10 @@ describe.each(LOCALES)('step-up with an e-mailed code (%s)', (locale) => {
   let bridge: FakeBridge
 
   beforeEach(() => {
-    vi.useFakeTimers({
-      toFake: ['Date', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
-    })
-    vi.setSystemTime(new Date(2024, 8, 18, 16, 30, 0))
-    bridge = new FakeBridge()
-    bridge.locale = locale
-    bridge.idleLockSeconds = 3600
+    bridge = kioskAt(new Date(2024, 8, 18, 16, 30, 0), locale)
     bridge.addAccount({ email: AGNES, name: 'Agnès Martin' })
   })
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('sends a code, counts down, resends, then changes the password as typed', async () => {
     const wrapper = await mountKiosk(bridge)

@@ -16,6 +16,7 @@ import {
   settle,
   signInByEmail,
   type,
+  releaseKiosk,
 } from './helpers'
 
 function checkScreen(wrapper: VueWrapper, locale: Locale, screen: string): void {
@@ -56,10 +57,7 @@ function checkScreen(wrapper: VueWrapper, locale: Locale, screen: string): void 
 describe.each(LOCALES)('structure of every screen (%s)', (locale) => {
   const t = m(locale)
 
-  afterEach(() => {
-    vi.useRealTimers()
-    document.body.innerHTML = ''
-  })
+  afterEach(releaseKiosk)
 
   it('holds on the clerk screens', async () => {
     vi.useFakeTimers({
