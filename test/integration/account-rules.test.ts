@@ -8,7 +8,7 @@
 // - IT's temporary password is consumed at its first successful sign-in;
 // - an action begun under step-up cannot be confirmed after the window.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { STEP_UP_WINDOW_MS, THROTTLE_POLICY } from '../../src-main/engine/engine'
 import { hashPassword } from '../../src-main/engine/password'
 import { totpCodeAt } from '../../src-main/engine/totp'
@@ -232,6 +232,26 @@ describe('account rules (issue 13)', () => {
     value(await bed.engine.signIn({ email: EMAIL, password: NEW_PASSWORD }))
   })
 
+  it('a first sign-in with IT’s temporary password, under a policy that forces enrollment, chooses the password first and for good', async () => {
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    await bed.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt: bed.clock.t + 24 * 3600_000,
+      now: bed.clock.t,
+    })
+    const { engine } = await bed.reopen({ policy: { emailCode: 'first-sign-in-only' } })
+    value(await engine.signIn({ email: EMAIL, password: TEMPORARY }))
+    const first = value(await engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
+    expect(first).toMatchObject({ mustChangePassword: true, mustEnroll: true })
+    // still enrolling: the password is chosen all the same, then the enrollment
+    const chosen = value(await engine.changePassword({ next: NEW_PASSWORD }))
+    expect(chosen).toMatchObject({ mustChangePassword: false, mustEnroll: true })
+    // stored for good: the next sign-in with it is not bound to change it
+    const user = await bed.store.users.byEmail(EMAIL)
+    expect(user).toMatchObject({ mustChangePassword: false, passwordExpiresAt: null })
+  })
+
   it('a normal change still requires the current password (missing or wrong, counted)', async () => {
     await signInByMail(bed)
     expect(await bed.engine.changePassword({ next: NEW_PASSWORD })).toEqual({
@@ -291,5 +311,37 @@ describe('account rules (issue 13)', () => {
       error: { code: 'STEP_UP_REQUIRED' },
     })
     expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
+  })
+
+  it('an address taken by a new account between the code and its confirmation is not applied', async () => {
+    await signInByMail(bed)
+    const NEW = 'alice.m@mairie.fr'
+    value(await bed.engine.beginAddressChange({ email: NEW }))
+    const code = bed.smtp.lastCode(NEW)
+    await addUser(bed.store, NEW, 'Alice Moreau') // IT creates it meanwhile
+    expect(await bed.engine.confirmAddressChange({ code })).toEqual({
+      ok: false,
+      error: { code: 'EMAIL_TAKEN' },
+    })
+    expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
+    expect((await bed.store.audit.list()).map((e) => e.event)).not.toContain('address-changed')
+  })
+
+  it('a code confirmed meanwhile on another terminal is not applied twice', async () => {
+    await signInByMail(bed)
+    const NEW = 'alice.m@mairie.fr'
+    value(await bed.engine.beginAddressChange({ email: NEW }))
+    const code = bed.smtp.lastCode(NEW)
+    // the other terminal consumes the code after this one has counted its try
+    const attempt = bed.store.addressCodes.registerAttempt.bind(bed.store.addressCodes)
+    vi.spyOn(bed.store.addressCodes, 'registerAttempt').mockImplementation(async (id, max) => {
+      const tries = await attempt(id, max)
+      await bed.store.addressCodes.consume(id, bed.clock.t)
+      return tries
+    })
+    const r = await bed.engine.confirmAddressChange({ code })
+    expect(r.ok).toBe(false)
+    expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
+    expect((await bed.store.audit.list()).map((e) => e.event)).not.toContain('address-changed')
   })
 })
