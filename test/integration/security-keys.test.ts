@@ -5,6 +5,7 @@ import { runAdmin } from '../../src-main/cli/admin'
 import { totpCodeAt } from '../../src-main/engine/totp'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
 import type { ConfigInput } from '../../src-main/config'
+import { silentLogger, type Logger } from '../../src-main/log'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -24,6 +25,7 @@ async function keyBed(
     config?: Partial<ConfigInput>
     plugged?: boolean
     presenceTimeoutMs?: number
+    log?: Logger
   } = {},
 ): Promise<KeyBed> {
   const key = new VirtualKey({
@@ -39,6 +41,7 @@ async function keyBed(
   })
   const statuses: string[] = []
   const bed = await startBed(options.config ?? {}, {
+    log: options.log,
     keyClient: createKeyClient({ origin: ORIGIN, transport: source }),
     emit: (event, payload) => {
       if (event === 'keyStatus') statuses.push((payload as { status: string }).status)
@@ -107,7 +110,8 @@ describe('security keys', () => {
   })
 
   it('refuses a signature counter that goes backwards, and audits it', async () => {
-    kb = await keyBed()
+    const warnings: unknown[][] = []
+    kb = await keyBed({ log: { ...silentLogger, warn: (...w: unknown[]) => warnings.push(w) } })
     const { bed } = kb
     await signInByMail(bed)
     value(await bed.engine.registerKey({ name: 'Clé' }))
@@ -119,9 +123,11 @@ describe('security keys', () => {
       ok: false,
       error: { code: 'FIDO_KEY_REFUSED' },
     })
-    expect((await bed.store.audit.list()).some((a) => a.event === 'key-counter-regression')).toBe(
-      true,
-    )
+    const id = (await bed.store.keys.listByUser(1))[0]!.id
+    expect(
+      (await bed.store.audit.list()).find((a) => a.event === 'key-counter-regression'),
+    ).toMatchObject({ outcome: 'fail', userId: 1, factor: 'key', detail: `key ${id} (Clé)` })
+    expect(warnings).toEqual([['security key counter went backwards', { userId: 1, keyId: id }]])
     expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(1000)
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
   })
@@ -230,6 +236,15 @@ describe('security keys', () => {
       .filter((e) => e.factor === 'key' && e.outcome === 'fail')
       .map((e) => e.detail)
     expect(details).toEqual(expect.arrayContaining(['FIDO_TIMEOUT', 'FIDO_CANCELLED']))
+    // « Annuler » is not counted, but the entry still names the account
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      userId: 1,
+      email: EMAIL,
+      factor: 'key',
+      detail: 'FIDO_CANCELLED',
+    })
   })
 
   it('a wrong PIN in passwordless sign-in is audited without an account', async () => {
@@ -276,6 +291,13 @@ describe('security keys', () => {
     await signInByMail(bed)
     const id = value(await bed.engine.registerKey({ name: 'Clé' })).keys[0]!.id
     expect(value(await bed.engine.removeKey({ id })).keys).toEqual([])
+    expect((await bed.store.audit.list()).find((e) => e.event === 'key-removed')).toMatchObject({
+      outcome: 'ok',
+      userId: 1,
+      email: EMAIL,
+      factor: 'key',
+      detail: `key ${id}`,
+    })
     expect(await bed.engine.removeKey({ id })).toEqual({
       ok: false,
       error: { code: 'KEY_NOT_FOUND' },
@@ -309,6 +331,29 @@ describe('security keys', () => {
     await new Promise((r) => setTimeout(r, 100))
     source.plug(key)
     expect(value(await pending).keys).toHaveLength(1)
+  })
+
+  it('an account with two keys signs in with either: the answer is checked against the key that gave it', async () => {
+    kb = await keyBed()
+    const { bed, source, key } = kb
+    const spare = new VirtualKey({ userPresence: 'approve', presenceDelayMs: 0 })
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé bleue' }))
+    source.unplug(key)
+    source.plug(spare)
+    bed.clock.advance(60_000) // the spare comes second in the account's keys
+    value(await bed.engine.registerKey({ name: 'Clé de secours' }))
+    value(await bed.engine.signOut({}))
+    // only the second key at hand: it signs in
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect(value(await bed.engine.signInWithKey({})).factor).toBe('key')
+    const used = (await bed.store.keys.listByUser(1)).map((k) => [k.name, k.lastUsedAt])
+    expect(used).toEqual(
+      expect.arrayContaining([
+        ['Clé bleue', null],
+        ['Clé de secours', bed.clock.t],
+      ]),
+    )
   })
 
   it('policy first-sign-in-only is satisfied by a key', async () => {

@@ -14,7 +14,7 @@ import { createEngine, type Emit, type Engine } from '../../src-main/engine/engi
 import type { KeyClient } from '../../src-main/fido'
 import { createFileKeyProvider, defaultKeyFilePath } from '../../src-main/engine/keys'
 import { hashPassword } from '../../src-main/engine/password'
-import { silentLogger } from '../../src-main/log'
+import { silentLogger, type Logger } from '../../src-main/log'
 import { createMailer, type Mailer } from '../../src-main/mail/mailer'
 import type { openSqliteStore } from '../../src-main/store/sqlite/open'
 import type { PgStore } from '../../src-main/store/pg/open'
@@ -83,6 +83,8 @@ export function usesPostgres(): boolean {
 export interface BedExtras {
   keyClient?: KeyClient
   emit?: Emit
+  /** Where the engine logs (default: nowhere). */
+  log?: Logger
   /** The engine's timing marks (EngineDeps.marks), for the bench. */
   marks?: (name: string) => void
 }
@@ -124,7 +126,7 @@ export async function startBed(
       mailer,
       keyProvider: createFileKeyProvider(defaultKeyFilePath(c.dataDir)),
       clock,
-      log: silentLogger,
+      log: extras.log ?? silentLogger,
       keyClient: extras.keyClient,
       emit: extras.emit,
       marks: extras.marks,
