@@ -109,7 +109,38 @@ describe('sign-out between two clerks', () => {
     expectNothingOfA(wrapper)
   })
 
-  it('closes a session that is still open after the sign-out before showing anything', async () => {
+  it('shows the sign-in screen at once, and holds the next clerk’s calls until the engine has signed out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    bridge.addAccount({ email: 'bruno@mairie.fr', name: 'Bruno Petit' })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, 'fr', 'agnes@mairie.fr', 'correct horse battery')
+    const signOut = bridge.signOut
+    let answer = (): void => undefined
+    bridge.signOut = (input) =>
+      new Promise((resolve) => {
+        answer = () => resolve(signOut(input))
+      })
+    bridge.calls = []
+    await button(wrapper, m('fr').home.signOut).trigger('click')
+    await settle()
+    // The engine has not answered: the next clerk's screen is there already.
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
+    expectNothingOfA(wrapper)
+    await type(field(wrapper, m('fr').signIn.email), 'bruno@mairie.fr')
+    await type(field(wrapper, m('fr').signIn.password), 'correct horse battery')
+    await button(wrapper, m('fr').signIn.submit).trigger('click')
+    await settle()
+    // (the fake records signOut once it answers)
+    expect(bridge.calls.map((call) => call.method)).toEqual([])
+    answer()
+    await settle()
+    // Signed out, checked, and only then the next clerk's sign-in.
+    expect(bridge.calls.map((call) => call.method)).toEqual(['signOut', 'getStatus', 'signIn'])
+    expect(heading(wrapper)).toBe(m('fr').code.title)
+  })
+
+  it('closes a session that is still open after the sign-out before the next clerk’s first call', async () => {
     const bridge = new FakeBridge()
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
     const wrapper = await mountKiosk(bridge)
