@@ -352,6 +352,8 @@ export function createClerkStore(options: ClerkStoreOptions) {
   }
 
   async function signOut(reason: 'signedOut' | 'idle'): Promise<void> {
+    // A late answer of a tree already thrown away (a stillHere) signs nobody out.
+    if (disposed) return
     // The renderer forgets everything at once, whatever the engine answers; the
     // next generation shows the sign-in screen meanwhile and checks, once the
     // engine has answered, that nothing is left open (start's `closing`). A key
@@ -382,6 +384,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
    * sign-in) goes without a word; there is nobody to sign out.
    */
   async function clearForm(): Promise<void> {
+    if (disposed) return
     if (state.keyOperation) await engine.cancelKeyOperation({})
     if (state.screen.name === 'code') await engine.cancelSignIn({})
     await forgetLanguage()

@@ -140,6 +140,27 @@ describe('sign-out between two clerks', () => {
     expect(heading(wrapper)).toBe(m('fr').code.title)
   })
 
+  it('signs nobody out when a stillHere of the previous clerk answers NOT_SIGNED_IN after the sign-out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, 'fr', 'agnes@mairie.fr', 'correct horse battery')
+    let answer = (): void => undefined
+    bridge.stillHere = () =>
+      new Promise((resolve) => {
+        answer = () => resolve({ ok: false, error: { code: 'NOT_SIGNED_IN' } })
+      })
+    // The tap on « Se déconnecter » is input too: a stillHere goes with the sign-out.
+    window.dispatchEvent(new Event('pointerdown'))
+    await button(wrapper, m('fr').home.signOut).trigger('click')
+    await settle()
+    answer()
+    await settle()
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
+    expect(statuses(wrapper)).toEqual([m('fr').notices.signedOut])
+  })
+
   it('closes a session that is still open after the sign-out before the next clerk’s first call', async () => {
     const bridge = new FakeBridge()
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
