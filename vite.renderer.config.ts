@@ -3,12 +3,11 @@
 //
 // The page runs under a strict CSP (default-src 'none'; script-src 'self';
 // style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'): no inline script
-// or style is emitted, assets are files, and the messages are compiled here, at
-// build time, to vue-i18n's AST (no eval, and no message compiler in the page).
+// or style is emitted, and assets are files (the messages are plain strings,
+// filled in by src-renderer/i18n: no eval anywhere).
 import { fileURLToPath } from 'node:url'
 import vue from '@vitejs/plugin-vue'
 import { defineConfig, runnerImport, type Plugin, type UserConfig } from 'vite'
-import type * as Precompile from './src-renderer/i18n/precompile'
 import { escapeHtml, fillIssuer, ISSUER_PAGE, ISSUER_SLOT } from './src-main/shell/first-screen'
 
 export const RENDERER_CSP = [
@@ -40,69 +39,6 @@ function cspMeta(): Plugin {
           injectTo: 'head-prepend',
         },
       ]
-    },
-  }
-}
-
-/**
- * The message catalogues (src-renderer/i18n/<locale>.ts) are run here and replaced
- * by their messages compiled to vue-i18n's AST, as @intlify/unplugin-vue-i18n does
- * for JSON and YAML: the page then needs neither the message compiler (about a
- * third of vue-i18n) nor the time to compile each message the first time it shows.
- * The unit tests import the catalogues as they are (strings).
- */
-function precompiledMessages(): Plugin {
-  const catalogue = /\/src-renderer\/i18n\/[a-z]{2}\.ts$/
-  // Loaded like the catalogues (a static import would make this file depend on
-  // the renderer's sources when vite loads it).
-  let compiler: Promise<typeof Precompile> | undefined
-  return {
-    name: 'guichet-precompiled-messages',
-    async transform(_code, id) {
-      if (!catalogue.test(id)) return null
-      compiler ??= runnerImport<typeof Precompile>(
-        fileURLToPath(new URL('./src-renderer/i18n/precompile.ts', import.meta.url)),
-        { logLevel: 'silent' },
-      ).then((loaded) => loaded.module)
-      const { compileCatalogue } = await compiler
-      const { module, dependencies } = await runnerImport<Record<string, unknown>>(id, {
-        logLevel: 'silent',
-      })
-      for (const file of dependencies) this.addWatchFile(file)
-      const lines = Object.entries(module).map(([name, value]) => {
-        if (typeof value !== 'object' || value === null) {
-          throw new Error(`${id}: export ${name} is not a catalogue`)
-        }
-        const compiled = JSON.stringify(compileCatalogue(value as Precompile.Catalogue, name))
-        // JSON.parse: faster to load than the same object literal.
-        return `export const ${name} = /* @__PURE__ */ JSON.parse(${JSON.stringify(compiled)})`
-      })
-      return { code: lines.join('\n'), map: { mappings: '' } }
-    },
-  }
-}
-
-/**
- * vue-i18n reads `Vue[key]` (a dynamic key on `import * as Vue from 'vue'`, only
- * to avoid a bundler warning), which makes the bundler keep all of Vue: Teleport,
- * KeepAlive, Suspense, transitions, hydration… (about 50 kB that the page never
- * uses). The key is 'currentInstance', which Vue does not export, so the function
- * always ends in `Vue.getCurrentInstance()`: said so plainly, Vue is tree-shaken
- * again. If vue-i18n changes that function, the build fails here, to look again.
- */
-function treeShakableVue(): Plugin {
-  const file = /\/node_modules\/vue-i18n\/dist\/vue-i18n\.runtime\.mjs$/
-  const dynamic =
-    /const key = 'currentInstance';\s*if \(key in Vue\) \{\s*return Vue\[key\];\s*\}\s*else \{\s*return Vue\.getCurrentInstance\(\);\s*\}/
-  return {
-    name: 'guichet-tree-shakable-vue',
-    apply: 'build',
-    transform(code, id) {
-      if (!file.test(id)) return null
-      if (!dynamic.test(code) || /Vue\[/.test(code.replace(dynamic, ''))) {
-        throw new Error(`${id}: vue-i18n's getCurrentInstance has changed; see treeShakableVue`)
-      }
-      return { code: code.replace(dynamic, 'return Vue.getCurrentInstance();'), map: null }
     },
   }
 }
@@ -169,11 +105,8 @@ function prerenderFirstScreen(): Plugin {
       {
         configFile: false,
         logLevel: 'silent',
-        plugins: [vue(), precompiledMessages()],
-        // The page's own builds of vue-i18n, with the page's flags.
+        plugins: [vue()],
         define: rendererConfig.define,
-        resolve: { alias: rendererConfig.resolve.alias },
-        ssr: { noExternal: ['vue-i18n', /^@intlify\//] },
       },
     ).then((loaded) => loaded.module))
   const app = (issuerHtml: string, markup: string): string =>
@@ -233,7 +166,7 @@ const LATER_SCREENS = new RegExp(
 )
 
 /**
- * Vue, vue-i18n, and the few modules that both the first screen and the later
+ * Vue, the i18n module and French, and the few modules that both the first screen and the later
  * screens import. Left alone, rolldown puts those in a chunk of their own (one
  * more file, loaded with the first screen anyway); here they go with Vue.
  */
@@ -241,39 +174,23 @@ const VENDOR = new RegExp(
   [
     String.raw`[\\/]node_modules[\\/]`,
     String.raw`[\\/]src-renderer[\\/]components[\\/](ErrorMessage|ScreenTitle)\.vue`,
-    String.raw`[\\/]src-renderer[\\/](state[\\/]errors|state[\\/]format|injection)\.ts`,
+    String.raw`[\\/]src-renderer[\\/](state[\\/]errors|state[\\/]format|injection|i18n[\\/]index|i18n[\\/]fr)\.ts`,
   ].join('|'),
 )
 
 export const rendererConfig = {
   root,
   base: './',
-  plugins: [
-    vue(),
-    precompiledMessages(),
-    treeShakableVue(),
-    prerenderFirstScreen(),
-    preloadApp(),
-    cspMeta(),
-  ],
+  plugins: [vue(), prerenderFirstScreen(), preloadApp(), cspMeta()],
   define: {
     // Vue: no Options API, no devtools in production.
     __VUE_OPTIONS_API__: 'false',
     __VUE_PROD_DEVTOOLS__: 'false',
     __VUE_PROD_HYDRATION_MISMATCH_DETAILS__: 'false',
-    // vue-i18n: Composition API only, no global components, messages as ASTs
-    // compiled at build time (precompiledMessages: no `new Function`, so CSP-safe,
-    // and no message compiler in the page), no devtools.
-    __VUE_I18N_FULL_INSTALL__: 'false',
-    __VUE_I18N_LEGACY_API__: 'false',
-    __INTLIFY_JIT_COMPILATION__: 'true',
-    __INTLIFY_DROP_MESSAGE_COMPILER__: 'true',
-    __INTLIFY_PROD_DEVTOOLS__: 'false',
   },
   resolve: {
-    alias: {
-      'vue-i18n': 'vue-i18n/dist/vue-i18n.runtime.esm-bundler.js',
-    },
+    // None (vue-i18n had one); the bench builds with these too (bench/browser.ts).
+    alias: {} as Record<string, string>,
   },
   build: {
     outDir: fileURLToPath(new URL('./out/renderer', import.meta.url)),
@@ -299,7 +216,7 @@ export const rendererConfig = {
       output: {
         // Two chunks rather than one per module group: the screens after sign-in
         // (loaded once the first screen is up) and what only they use, in one;
-        // Vue and vue-i18n (and what every screen shares) in another. With the
+        // Vue (and what every screen shares) in another. With the
         // entry, app.ts's chunk and the English messages: five files. Each file
         // compresses better whole (renderer_js_gzip_kb: about 10 kB less than
         // twenty small chunks).

@@ -1,7 +1,7 @@
 /** The code entry: the six digits typed, their error, the e-mailed code's life. */
 
 import { computed, ref } from 'vue'
-import { useI18n } from 'vue-i18n'
+import { useI18n } from '../i18n'
 import type { ContractError, Result } from '../../src-main/contract/errors'
 import type { SessionView } from '../../src-main/contract/methods'
 import { useNow } from '../injection'

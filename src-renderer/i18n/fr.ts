@@ -5,7 +5,7 @@
 // Typography: run `npm run fix:typography` after editing (narrow no-break spaces,
 // ’, no-break spaces between a number and its unit); a test checks it.
 //
-// Message syntax (vue-i18n): `{name}` is a placeholder; `@`, `|`, `{` and `}` are
+// Message syntax (i18n/index.ts): `{name}` is a placeholder; `@`, `|`, `{` and `}` are
 // reserved, so never write them as plain text here.
 
 import type { ErrorCode, PasswordRejection } from '../../src-main/contract/errors'

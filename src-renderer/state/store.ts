@@ -59,6 +59,19 @@ export type ResetReason = 'signedOut' | 'idle' | 'error'
 export interface ResetRequest {
   reason: ResetReason
   notice: Notice | null
+  /** A sign-out still under way in the engine (see Closing). */
+  closing?: Closing
+}
+
+/**
+ * « Se déconnecter »: the clerk's tree goes at once, and the next clerk's
+ * sign-in screen shows as the kiosk showed it (`status`, less the session),
+ * while the engine closes the visit (`done`). The check that nothing is left
+ * open (start) runs once it has; until then the next clerk's calls wait.
+ */
+export interface Closing {
+  done: Promise<unknown>
+  status: Status
 }
 
 export interface ClerkState {
@@ -101,7 +114,28 @@ export interface ClerkStoreOptions {
 export type ClerkStore = ReturnType<typeof createClerkStore>
 
 export function createClerkStore(options: ClerkStoreOptions) {
-  const { bridge, requestReset, setLocale, onKioskLocale } = options
+  const { bridge: engine, requestReset, setLocale, onKioskLocale } = options
+
+  /**
+   * Settled once start has checked that the engine has nothing open (true) or
+   * could not (false). The screens' calls (`bridge` below) wait for it: after a
+   * sign-out the sign-in screen shows before that check, never a call of the
+   * next clerk.
+   */
+  let ready: Promise<boolean> = Promise.resolve(true)
+  const bridge = new Proxy(engine, {
+    get(target, name, receiver) {
+      const member: unknown = Reflect.get(target, name, receiver)
+      if (typeof member !== 'function' || name === 'on') return member
+      const call = member as (input: unknown) => Promise<Result<unknown>>
+      return (input: unknown) =>
+        ready.then((checked): Promise<Result<unknown>> | Result<unknown> =>
+          checked
+            ? call.call(target, input)
+            : { ok: false, error: { code: 'SERVICE_UNAVAILABLE' } },
+        )
+    },
+  })
 
   const state = reactive<ClerkState>({
     status: null,
@@ -146,7 +180,7 @@ export function createClerkStore(options: ClerkStoreOptions) {
     const kiosk = state.status?.locale
     if (!kiosk || chosenLanguage === null || chosenLanguage === kiosk) return undefined
     chosenLanguage = null
-    return bridge.setLanguage({ locale: kiosk })
+    return engine.setLanguage({ locale: kiosk })
   }
   function dispose(): void {
     disposed = true
@@ -193,28 +227,54 @@ export function createClerkStore(options: ClerkStoreOptions) {
    * `first`: the first clerk tree's getStatus, asked by main.ts. When it has
    * answered already, and the kiosk's language is at hand, the screen it says is
    * set before this returns, so it is the first one rendered (no loading screen).
+   *
+   * `closing`: after « Se déconnecter », the sign-out under way: the sign-in
+   * screen shows at once (nothing of the previous clerk is in this tree), and
+   * the check above runs once the engine has answered; the screens' calls wait
+   * for it (`ready`).
    */
   let startReason: ResetReason | null = null
 
-  async function start(
+  function start(
     afterReset: ResetReason | null,
     first: FirstStatus | null = null,
+    closing: Closing | null = null,
   ): Promise<void> {
     startReason = afterReset
+    if (closing) {
+      state.status = { ...closing.status, session: null, pending: null }
+      // The kiosk's language, in use until now: at hand.
+      void setLocale(state.status.locale)
+      go({ name: 'signIn' })
+    }
+    // Without `closing`, check sets the screen before this returns (no await first).
+    const checking = closing
+      ? closing.done.catch(() => undefined).then(() => check(afterReset, first, true))
+      : check(afterReset, first, false)
+    ready = checking
+    return checking.then(() => undefined)
+  }
+
+  /** start's check and what it shows; true when nothing is left open. */
+  async function check(
+    afterReset: ResetReason | null,
+    first: FirstStatus | null,
+    shown: boolean,
+  ): Promise<boolean> {
     const answered = first?.result ?? null
-    if (!answered) go({ name: 'loading' })
-    const result = answered ?? (await (first ? first.promise : bridge.getStatus({})))
+    if (!answered && !shown) go({ name: 'loading' })
+    const result = answered ?? (await (first ? first.promise : engine.getStatus({})))
     if (!result.ok) {
       go({ name: 'unavailable', error: result.error })
-      return
+      return false
     }
     let status = result.value
     if (afterReset && (status.session || status.pending)) {
-      const closed = status.session ? await bridge.signOut({}) : await bridge.cancelSignIn({})
-      const again = closed.ok ? await bridge.getStatus({}) : closed
+      const closed = status.session ? await engine.signOut({}) : await engine.cancelSignIn({})
+      const again = closed.ok ? await engine.getStatus({}) : closed
       if (!again.ok || again.value.session || again.value.pending) {
         go({ name: 'unavailable', error: again.ok ? { code: 'INTERNAL' } : again.error })
-        return
+        return false
       }
       status = again.value
     }
@@ -225,7 +285,9 @@ export function createClerkStore(options: ClerkStoreOptions) {
     if (status.firstStart) go({ name: 'firstStart' })
     else if (status.session) enterSession(status.session)
     else if (status.pending) go({ name: 'code', step: status.pending, resent: false })
-    else go({ name: 'signIn' })
+    // Shown already: the next clerk may have gone on (« Se connecter avec ma clé »).
+    else if (!shown || state.screen.name === 'unavailable') go({ name: 'signIn' })
+    return true
   }
 
   /** « Réessayer » on the unavailable screen: the same start, with the same care. */
@@ -290,16 +352,31 @@ export function createClerkStore(options: ClerkStoreOptions) {
   }
 
   async function signOut(reason: 'signedOut' | 'idle'): Promise<void> {
-    // The engine is told first; the renderer forgets everything whatever it answers,
-    // and the next generation checks again that nothing is left open. A key waiting
-    // for a touch is released first: main runs one call at a time.
-    if (state.keyOperation) await bridge.cancelKeyOperation({})
-    if (state.session) await bridge.signOut({})
-    else {
-      if (state.screen.name === 'code') await bridge.cancelSignIn({})
-      await forgetLanguage()
-    }
-    requestReset({ reason, notice: { kind: reason } })
+    // A late answer of a tree already thrown away (a stillHere) signs nobody out.
+    if (disposed) return
+    // The renderer forgets everything at once, whatever the engine answers; the
+    // next generation shows the sign-in screen meanwhile and checks, once the
+    // engine has answered, that nothing is left open (start's `closing`). A key
+    // waiting for a touch is released first: main runs one call at a time.
+    const closingKey = state.keyOperation
+    const signedIn = state.session !== null
+    const screen = state.screen.name
+    const done = (async () => {
+      if (closingKey) await engine.cancelKeyOperation({})
+      if (signedIn) await engine.signOut({})
+      else {
+        if (screen === 'code') await engine.cancelSignIn({})
+        await forgetLanguage()
+      }
+    })()
+    const status = state.status
+    if (!status) await done
+    requestReset({
+      reason,
+      notice: { kind: reason },
+      ...(status ? { closing: { done, status } } : {}),
+    })
+    await done
   }
 
   /**
@@ -307,8 +384,9 @@ export function createClerkStore(options: ClerkStoreOptions) {
    * sign-in) goes without a word; there is nobody to sign out.
    */
   async function clearForm(): Promise<void> {
-    if (state.keyOperation) await bridge.cancelKeyOperation({})
-    if (state.screen.name === 'code') await bridge.cancelSignIn({})
+    if (disposed) return
+    if (state.keyOperation) await engine.cancelKeyOperation({})
+    if (state.screen.name === 'code') await engine.cancelSignIn({})
     await forgetLanguage()
     requestReset({ reason: 'idle', notice: null })
   }

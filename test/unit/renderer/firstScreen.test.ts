@@ -1,23 +1,19 @@
 // What the first load does to be quick, and still right: getStatus asked before
 // Vue sets up (the first screen rendered is the one it says, with no loading
 // screen when it has answered), English loaded only when it is wanted, the
-// screens past sign-in loaded on demand, and the messages compiled at build time
-// rendering exactly as the catalogues say.
+// screens past sign-in loaded on demand.
 
 import { flushPromises, mount } from '@vue/test-utils'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { h, ref } from 'vue'
-import { createI18n } from 'vue-i18n'
 import { createGuichetI18n, loadMessages } from '../../../src-renderer/i18n'
 import { en } from '../../../src-renderer/i18n/en'
-import { fr } from '../../../src-renderer/i18n/fr'
-import { compileCatalogue, type Catalogue } from '../../../src-renderer/i18n/precompile'
 import { BRIDGE, FIRST_STATUS, NOW, STORE } from '../../../src-renderer/injection'
 import Root from '../../../src-renderer/Root.vue'
 import { lazyScreen, preloadScreens } from '../../../src-renderer/screens/lazy'
 import { askFirstStatus } from '../../../src-renderer/state/firstStatus'
 import { FakeBridge } from './fakeBridge'
-import { button, heading, m, messages, mountKiosk, settle, signInByEmail } from './helpers'
+import { button, heading, m, mountKiosk, settle, signInByEmail } from './helpers'
 
 function mountRoot(bridge: FakeBridge, i18n = createGuichetI18n('fr', { en }), first?: unknown) {
   return mount(Root, {
@@ -175,36 +171,5 @@ describe('screens loaded on demand', () => {
     await button(wrapper, m('fr').signIn.withKey).trigger('click')
     // At once, with no loading screen in between.
     expect(heading(wrapper)).toBe(m('fr').passwordless.title)
-  })
-})
-
-describe('messages compiled at build time', () => {
-  function leaves(tree: Catalogue, prefix = ''): string[] {
-    return Object.entries(tree).flatMap(([key, value]) =>
-      typeof value === 'string' ? [`${prefix}${key}`] : leaves(value, `${prefix}${key}.`),
-    )
-  }
-
-  it.each(['fr', 'en'] as const)('render every %s message as the catalogue does', (locale) => {
-    const source = { fr, en }[locale] as unknown as Catalogue
-    const compiled = createI18n({
-      legacy: false,
-      locale,
-      // The AST is what the build puts in the page (vue-i18n's type says strings).
-      messages: { [locale]: compileCatalogue(source) } as Record<string, never>,
-    })
-    const written = createGuichetI18n(locale, messages)
-    const keys = leaves(source)
-    expect(keys.length).toBeGreaterThan(100)
-    for (const key of keys) {
-      const params = { wait: '<wait>', screen: '<screen>', email: '<email>', left: 3, field: 'x' }
-      const text = written.global.t(key, params)
-      expect(compiled.global.t(key, params), key).toBe(text)
-      expect(text, key).not.toBe(key)
-    }
-  })
-
-  it('refuses a message that does not compile, naming it', () => {
-    expect(() => compileCatalogue({ signIn: { title: 'Bonjour {name' } })).toThrow(/signIn\.title/)
   })
 })

@@ -1,8 +1,11 @@
 // Both languages have the same keys and the same placeholders, every error code
 // has a sentence, and every message compiles and renders without leftovers.
 
+import { mount } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
-import { createGuichetI18n } from '../../../src-renderer/i18n'
+import { defineComponent, h, nextTick } from 'vue'
+import { createGuichetI18n, Translation, useI18n } from '../../../src-renderer/i18n'
+import type { MessageSchema } from '../../../src-renderer/i18n/fr'
 
 // The list of codes is the contract's; the renderer may only import its types, the
 // test may import the values.
@@ -164,5 +167,58 @@ describe('message files', () => {
     for (const [key, text] of [...fr, ...en]) {
       expect(text, key).not.toMatch(/réinitialis|remise à zéro|factory|reset/i)
     }
+  })
+})
+
+describe('the i18n module (src-renderer/i18n)', () => {
+  /** French whose sign-in title is `title` (French always comes from fr.ts: set it after). */
+  const frWithTitle = (title: string): MessageSchema => ({
+    ...messages.fr,
+    signIn: { ...messages.fr.signIn, title },
+  })
+
+  it('fills every placeholder, spaces inside the braces allowed, and an absent value with nothing', () => {
+    const i18n = createGuichetI18n('fr', messages)
+    expect(i18n.global.t('factors.recoveryLeft', { left: 3 })).toBe(
+      'Codes de secours restants\u202f: 3',
+    )
+    expect(i18n.global.t('factors.recoveryLeft')).toBe('Codes de secours restants\u202f: ')
+    const composer = createGuichetI18n('fr').global
+    composer.setLocaleMessage('fr', frWithTitle('{ a }-{b}-{a}'))
+    expect(composer.t('signIn.title', { a: 1, b: '<b>' })).toBe('1-<b>-1')
+  })
+
+  it('shows the current language, re-rendering when it changes, and falls back to French, then to the key', async () => {
+    const i18n = createGuichetI18n('fr', { en: messages.en })
+    const Shown = defineComponent({
+      setup() {
+        const { t } = useI18n()
+        return () => h('p', t('signIn.submit'))
+      },
+    })
+    const wrapper = mount(Shown, { global: { plugins: [i18n] } })
+    expect(wrapper.text()).toBe('Se connecter')
+    i18n.global.locale.value = 'en'
+    await nextTick()
+    expect(wrapper.text()).toBe(messages.en.signIn.submit)
+    const partial = { ...messages.en, signIn: {} } as unknown as MessageSchema
+    i18n.global.setLocaleMessage('en', partial)
+    await nextTick()
+    expect(wrapper.text()).toBe('Se connecter')
+    expect(i18n.global.te('signIn.submit')).toBe(false)
+    expect(i18n.global.te('common.back')).toBe(true)
+    expect(i18n.global.t('no.such.key')).toBe('no.such.key')
+    expect(i18n.global.te('signIn')).toBe(false)
+  })
+
+  it('<Translation> fills a placeholder with its slot and the others with params', () => {
+    const i18n = createGuichetI18n('fr')
+    i18n.global.setLocaleMessage('fr', frWithTitle('Attendez {wait} puis {then}.'))
+    const wrapper = mount(Translation, {
+      props: { keypath: 'signIn.title', tag: 'span', params: { then: 'réessayez' } },
+      slots: { wait: () => h('b', '3 min') },
+      global: { plugins: [i18n] },
+    })
+    expect(wrapper.html()).toBe('<span>Attendez <b>3 min</b> puis réessayez.</span>')
   })
 })

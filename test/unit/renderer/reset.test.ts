@@ -109,7 +109,59 @@ describe('sign-out between two clerks', () => {
     expectNothingOfA(wrapper)
   })
 
-  it('closes a session that is still open after the sign-out before showing anything', async () => {
+  it('shows the sign-in screen at once, and holds the next clerk’s calls until the engine has signed out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    bridge.addAccount({ email: 'bruno@mairie.fr', name: 'Bruno Petit' })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, 'fr', 'agnes@mairie.fr', 'correct horse battery')
+    const signOut = bridge.signOut
+    let answer = (): void => undefined
+    bridge.signOut = (input) =>
+      new Promise((resolve) => {
+        answer = () => resolve(signOut(input))
+      })
+    bridge.calls = []
+    await button(wrapper, m('fr').home.signOut).trigger('click')
+    await settle()
+    // The engine has not answered: the next clerk's screen is there already.
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
+    expectNothingOfA(wrapper)
+    await type(field(wrapper, m('fr').signIn.email), 'bruno@mairie.fr')
+    await type(field(wrapper, m('fr').signIn.password), 'correct horse battery')
+    await button(wrapper, m('fr').signIn.submit).trigger('click')
+    await settle()
+    // (the fake records signOut once it answers)
+    expect(bridge.calls.map((call) => call.method)).toEqual([])
+    answer()
+    await settle()
+    // Signed out, checked, and only then the next clerk's sign-in.
+    expect(bridge.calls.map((call) => call.method)).toEqual(['signOut', 'getStatus', 'signIn'])
+    expect(heading(wrapper)).toBe(m('fr').code.title)
+  })
+
+  it('signs nobody out when a stillHere of the previous clerk answers NOT_SIGNED_IN after the sign-out', async () => {
+    const bridge = new FakeBridge()
+    bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
+    const wrapper = await mountKiosk(bridge)
+    await signInByEmail(wrapper, 'fr', 'agnes@mairie.fr', 'correct horse battery')
+    let answer = (): void => undefined
+    bridge.stillHere = () =>
+      new Promise((resolve) => {
+        answer = () => resolve({ ok: false, error: { code: 'NOT_SIGNED_IN' } })
+      })
+    // The tap on « Se déconnecter » is input too: a stillHere goes with the sign-out.
+    window.dispatchEvent(new Event('pointerdown'))
+    await button(wrapper, m('fr').home.signOut).trigger('click')
+    await settle()
+    answer()
+    await settle()
+    expect(bridge.callsOf('signOut')).toHaveLength(1)
+    expect(heading(wrapper)).toBe(m('fr').signIn.title)
+    expect(statuses(wrapper)).toEqual([m('fr').notices.signedOut])
+  })
+
+  it('closes a session that is still open after the sign-out before the next clerk’s first call', async () => {
     const bridge = new FakeBridge()
     bridge.addAccount({ email: 'agnes@mairie.fr', name: 'Agnès Martin' })
     const wrapper = await mountKiosk(bridge)
