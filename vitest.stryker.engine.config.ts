@@ -33,7 +33,7 @@ export default defineConfig({
           include: [
             'test/integration/*.test.ts',
             'test/integration/fido/windows-client.test.ts',
-            'test/unit/{totp,keys,store-password,recovery-codes}.test.ts',
+            'test/unit/{totp,keys,store-password,recovery-codes,mask-email}.test.ts',
           ],
           exclude: ['test/integration/admin-cli.test.ts', ...ISOLATED],
           isolate: false,

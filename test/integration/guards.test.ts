@@ -337,6 +337,65 @@ describe('the step-up window is 300 seconds', () => {
   })
 })
 
+describe('the clock: its edges and a clock set back', () => {
+  /** A clock may step back 5 seconds (an NTP correction) without consequence, no more. */
+  const TOLERANCE_MS = 5000
+  /** DESIGN.md: an e-mailed code lives 10 minutes; the second step by app waits as long. */
+  const SECOND_STEP_SECONDS = 600
+
+  it('the step-up window includes its 300th second', async () => {
+    const { bed } = await open()
+    await signInByMail(bed)
+    bed.clock.advance(STEP_UP_SECONDS * 1000)
+    expect((await bed.engine.beginAppEnrollment({})).ok).toBe(true)
+  })
+
+  it('a clock set back 5 s keeps the step-up; set back further, a sensitive change needs a new one', async () => {
+    const { bed } = await open()
+    await signInByMail(bed)
+    bed.clock.advance(-TOLERANCE_MS)
+    expect((await bed.engine.beginAppEnrollment({})).ok).toBe(true)
+    bed.clock.advance(-1)
+    expect(await bed.engine.beginAppEnrollment({})).toEqual({
+      ok: false,
+      error: { code: 'STEP_UP_REQUIRED' },
+    })
+  })
+
+  it('a second step after the clock went back 5 s is taken; further back, the sign-in is gone', async () => {
+    const { bed } = await open()
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const code = bed.smtp.lastCode(EMAIL)
+    bed.clock.advance(-TOLERANCE_MS - 1)
+    expect(await bed.engine.verifyCode({ code })).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
+    bed.clock.advance(TOLERANCE_MS + 1)
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    bed.clock.advance(-TOLERANCE_MS)
+    expect(value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) })).factor).toBe(
+      'email',
+    )
+  })
+
+  it('the second step by app is taken at its 600th second, not after', async () => {
+    const { bed } = await open()
+    const { secret } = await withApp(bed)
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    bed.clock.advance(SECOND_STEP_SECONDS * 1000)
+    value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    bed.clock.advance(SECOND_STEP_SECONDS * 1000 + 1)
+    expect(await bed.engine.verifyCode({ code: await nextAppCode(bed, secret) })).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
+  })
+})
+
 describe('a session ends', () => {
   it('when IT disables the account', async () => {
     const { bed } = await open()
