@@ -5,7 +5,7 @@ import { parseConfig } from '../../src-main/config'
 import { openRuntime, StartupError } from '../../src-main/runtime'
 import { SQLITE_MIGRATIONS } from '../../src-main/store/sqlite/migrations'
 import { DB_FILE_NAME, migrate, openSqliteStore } from '../../src-main/store/sqlite/open'
-import { SqliteDatabase } from '../../src-main/store/sqlite/sqlite'
+import { SqliteDatabase, STATEMENT_CACHE_SIZE } from '../../src-main/store/sqlite/sqlite'
 import { tempDir } from '../support/env'
 import { checkKeyStepRead } from '../support/key-step-read'
 
@@ -143,6 +143,71 @@ describe('SQLite store', () => {
     await chmod(ro, 0o500)
     const config = parseConfig({ dataDir: join(ro, 'data') })
     await expect(openRuntime(config)).rejects.toThrow(/cannot be created or written/)
+  })
+})
+
+describe('kept prepared statements', () => {
+  let dir: { path: string; remove(): Promise<void> }
+  let db: SqliteDatabase
+  beforeEach(async () => {
+    dir = await tempDir()
+    db = await SqliteDatabase.open(join(dir.path, DB_FILE_NAME))
+    await db.run('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL) STRICT')
+  })
+  afterEach(async () => {
+    await db.close()
+    await dir.remove()
+  })
+
+  it('prepares a statement once and binds it afresh at each use', async () => {
+    const insert = 'INSERT INTO t (id, v) VALUES (?, ?)'
+    const before = db.keptStatements
+    for (let i = 1; i <= 5; i += 1) expect((await db.run(insert, [i, `v${i}`])).lastID).toBe(i)
+    expect(db.keptStatements).toBe(before + 1)
+    expect(await db.get('SELECT v FROM t WHERE id = ?', [4])).toEqual({ v: 'v4' })
+    expect(await db.get('SELECT v FROM t WHERE id = ?', [9])).toBeUndefined()
+    expect(await db.get('SELECT v FROM t WHERE id = ?', [2])).toEqual({ v: 'v2' })
+    const update = await db.run('UPDATE t SET v = ? WHERE id > ?', ['x', 3])
+    expect(update.changes).toBe(2)
+    expect(db.keptStatements).toBe(before + 3)
+  })
+
+  it('leaves no read open: another connection’s write is seen, and this one can still write', async () => {
+    await db.run('INSERT INTO t (id, v) VALUES (1, ?)', ['old'])
+    // a read whose statement stopped at its first row would keep this connection's snapshot
+    expect(await db.get('SELECT v FROM t WHERE id > ?', [0])).toEqual({ v: 'old' })
+    const other = await SqliteDatabase.open(join(dir.path, DB_FILE_NAME))
+    try {
+      await other.run('UPDATE t SET v = ? WHERE id = 1', ['new'])
+      expect(await db.all('SELECT v FROM t')).toEqual([{ v: 'new' }])
+      await db.transaction((tx) => tx.run('UPDATE t SET v = ? WHERE id = 1', ['mine']))
+      expect(await other.all('SELECT v FROM t')).toEqual([{ v: 'mine' }])
+    } finally {
+      await other.close()
+    }
+  })
+
+  it('keeps at most STATEMENT_CACHE_SIZE, and a statement that does not prepare is not kept', async () => {
+    for (let i = 0; i < STATEMENT_CACHE_SIZE + 20; i += 1)
+      expect(await db.get(`SELECT ${i} AS n FROM t WHERE id = ?`, [0])).toBeUndefined()
+    expect(db.keptStatements).toBe(STATEMENT_CACHE_SIZE)
+    await expect(db.all('SELECT nope FROM t')).rejects.toThrow(/no such column: nope/)
+    await expect(db.all('SELECT nope FROM t')).rejects.toThrow(/no such column: nope/)
+    expect(db.keptStatements).toBe(STATEMENT_CACHE_SIZE)
+    expect(await db.get('SELECT 1 AS n FROM t WHERE id = ?', [0])).toBeUndefined()
+  })
+
+  it('a failed statement in a transaction rolls it back, and the kept statements go on working', async () => {
+    await db.run('INSERT INTO t (id, v) VALUES (?, ?)', [1, 'a'])
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [2, 'b'])
+        await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [1, 'dup'])
+      }),
+    ).rejects.toThrow(/UNIQUE/)
+    expect(await db.all('SELECT id, v FROM t')).toEqual([{ id: 1, v: 'a' }])
+    await db.transaction((tx) => tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [2, 'b']))
+    expect(await db.all('SELECT id FROM t')).toEqual([{ id: 1 }, { id: 2 }])
   })
 })
 

@@ -43,39 +43,144 @@ class Mutex {
   }
 }
 
-function raw(db: sqlite3.Database): SqlExecutor {
+/** Prepared statements kept per connection, at most this many (the least recently used goes). */
+export const STATEMENT_CACHE_SIZE = 128
+
+/**
+ * The connection's prepared statements, kept by SQL text. node-sqlite3 runs
+ * each step of a statement as one job on libuv's thread pool, and each job's
+ * answer waits for a turn of the event loop: `db.run(sql)` is two of them
+ * (prepare, then run), a kept statement one (bind and step together). Every
+ * statement is stepped to its end (run: once, for statements without rows;
+ * get and all: every row), so none is left open holding a read snapshot, and
+ * it is bound afresh at each use.
+ */
+class StatementCache {
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>()
+
+  constructor(
+    private readonly db: sqlite3.Database,
+    private readonly max = STATEMENT_CACHE_SIZE,
+  ) {}
+
+  statement(sql: string): Promise<sqlite3.Statement> {
+    const kept = this.statements.get(sql)
+    if (kept) {
+      // most recently used last: Map keeps insertion order
+      this.statements.delete(sql)
+      this.statements.set(sql, kept)
+      return kept
+    }
+    const prepared = new Promise<sqlite3.Statement>((resolve, reject) => {
+      const statement = this.db.prepare(sql, (error: Error | null) =>
+        error ? reject(error) : resolve(statement),
+      )
+    })
+    this.statements.set(sql, prepared)
+    prepared.then(
+      () => this.evict(),
+      // A statement that does not prepare is not kept (its error goes to the caller).
+      () => {
+        if (this.statements.get(sql) === prepared) this.statements.delete(sql)
+      },
+    )
+    return prepared
+  }
+
+  /** The least recently used statements beyond `max` are finalized. */
+  private evict(): void {
+    while (this.statements.size > this.max) {
+      const [oldest, statement] = this.statements.entries().next().value as [
+        string,
+        Promise<sqlite3.Statement>,
+      ]
+      this.statements.delete(oldest)
+      // node-sqlite3 finalizes after the uses already queued on the statement
+      void statement.then(
+        (s) => s.finalize(),
+        () => undefined,
+      )
+    }
+  }
+
+  get size(): number {
+    return this.statements.size
+  }
+
+  /** Finalizes every kept statement (before the connection closes). */
+  async clear(): Promise<void> {
+    const all = [...this.statements.values()]
+    this.statements.clear()
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (s) => new Promise<void>((resolve) => s.finalize(() => resolve())),
+          () => undefined,
+        ),
+      ),
+    )
+  }
+}
+
+/**
+ * What `run` may step through a kept statement: a write or a transaction's
+ * boundary, which one step completes. Anything else that may answer rows
+ * (PRAGMA, RETURNING) or runs once (DDL, migrations) is prepared, run and
+ * finalized as before.
+ */
+const KEPT_RUN =
+  /^\s*(INSERT|UPDATE|DELETE|REPLACE|BEGIN|COMMIT|ROLLBACK)\b(?![\s\S]*\bRETURNING\b)/i
+
+function raw(db: sqlite3.Database, cache: StatementCache): SqlExecutor {
+  const once = (sql: string, params: Params): Promise<RunResult> =>
+    new Promise((resolve, reject) => {
+      db.run(sql, params as unknown[], function (this: sqlite3.RunResult, error: Error | null) {
+        if (error) reject(error)
+        else resolve({ changes: this.changes, lastID: this.lastID })
+      })
+    })
   return {
-    run: (sql, params = []) =>
-      new Promise((resolve, reject) => {
-        db.run(sql, params as unknown[], function (this: sqlite3.RunResult, error: Error | null) {
+    run: async (sql, params = []) => {
+      if (!KEPT_RUN.test(sql)) return once(sql, params)
+      const statement = await cache.statement(sql)
+      return new Promise((resolve, reject) => {
+        statement.run(params, function (this: sqlite3.RunResult, error: Error | null) {
           if (error) reject(error)
           else resolve({ changes: this.changes, lastID: this.lastID })
         })
-      }),
-    get: <T>(sql: string, params: Params = []) =>
-      new Promise<T | undefined>((resolve, reject) => {
-        db.get(sql, params as unknown[], (error: Error | null, row: T | undefined) =>
-          error ? reject(error) : resolve(row),
+      })
+    },
+    // `all`, not `get`: a statement stepped to its last row leaves no read open.
+    get: async <T>(sql: string, params: Params = []) => {
+      const statement = await cache.statement(sql)
+      return new Promise<T | undefined>((resolve, reject) => {
+        statement.all(params, (error: Error | null, rows: T[]) =>
+          error ? reject(error) : resolve(rows[0]),
         )
-      }),
-    all: <T>(sql: string, params: Params = []) =>
-      new Promise<T[]>((resolve, reject) => {
-        db.all(sql, params as unknown[], (error: Error | null, rows: T[]) =>
+      })
+    },
+    all: async <T>(sql: string, params: Params = []) => {
+      const statement = await cache.statement(sql)
+      return new Promise<T[]>((resolve, reject) => {
+        statement.all(params, (error: Error | null, rows: T[]) =>
           error ? reject(error) : resolve(rows),
         )
-      }),
+      })
+    },
   }
 }
 
 export class SqliteDatabase implements SqlExecutor {
   private readonly mutex = new Mutex()
+  private readonly statements: StatementCache
   private readonly exec: SqlExecutor
 
   private constructor(
     private readonly db: sqlite3.Database,
     readonly path: string,
   ) {
-    this.exec = raw(db)
+    this.statements = new StatementCache(db)
+    this.exec = raw(db, this.statements)
   }
 
   /** Opens (creating 0600 if needed) and sets the pragmas every connection needs. */
@@ -124,6 +229,11 @@ export class SqliteDatabase implements SqlExecutor {
     return store
   }
 
+  /** How many prepared statements the connection keeps (at most STATEMENT_CACHE_SIZE). */
+  get keptStatements(): number {
+    return this.statements.size
+  }
+
   run(sql: string, params?: Params): Promise<RunResult> {
     return this.mutex.lock(() => this.exec.run(sql, params))
   }
@@ -153,9 +263,11 @@ export class SqliteDatabase implements SqlExecutor {
   }
 
   close(): Promise<void> {
-    return this.mutex.lock(
-      () =>
-        new Promise<void>((resolve, reject) => this.db.close((e) => (e ? reject(e) : resolve()))),
-    )
+    return this.mutex.lock(async () => {
+      await this.statements.clear()
+      await new Promise<void>((resolve, reject) =>
+        this.db.close((e) => (e ? reject(e) : resolve())),
+      )
+    })
   }
 }
