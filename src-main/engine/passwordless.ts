@@ -14,8 +14,14 @@ import type { SessionView } from '../contract/methods'
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import type { EngineContext } from './context'
 import { KEY_TOUCH_TIMEOUT_MS } from './policy'
-import { completeSignIn } from './second-step'
-import { checkAssertion, keyFailed, keyPinEntry, userHandle, withKey } from './security-keys'
+import {
+  completeKeySignIn,
+  keyFailed,
+  keyPinEntry,
+  userHandle,
+  verifyAssertion,
+  withKey,
+} from './security-keys'
 import { maskEmail, type PasskeyCandidate } from './session'
 import { refuseIfLocked, refuseSignIn } from './throttle'
 
@@ -49,8 +55,8 @@ async function finish(
   if (user.disabled) return refuseSignIn(ctx, user, 'key', 'ACCOUNT_DISABLED')
   const locked = await refuseIfLocked(ctx, user.email)
   if (locked) return locked
-  const checked = await checkAssertion(ctx, user, key, assertion, challenge, startedAt, true)
-  return checked.ok ? completeSignIn(ctx, user, 'key') : checked
+  const used = await verifyAssertion(ctx, user, key, assertion, challenge, startedAt, true)
+  return used.ok ? completeKeySignIn(ctx, user, used.value) : used
 }
 
 export function passwordlessMethods(
@@ -71,7 +77,7 @@ export function passwordlessMethods(
           challenge,
           rpId: config.fido.rpId,
           allowCredentialIDs: [],
-          // Without a password, the key's PIN is required (checkAssertion requires the UV flag).
+          // Without a password, the key's PIN is required (verifyAssertion requires the UV flag).
           userVerification: true,
           pin: platform ? undefined : pin,
           timeoutMs: KEY_TOUCH_TIMEOUT_MS,

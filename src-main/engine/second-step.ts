@@ -5,7 +5,7 @@
 
 import { fail, ok, type Result } from '../contract/errors'
 import type { Factor, SessionView, SignInStep } from '../contract/methods'
-import type { ThrottleRecord, UserRecord } from '../store/types'
+import type { ThrottleRecord, TxRepos, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsAvailable, hasAppOrKey, type Available } from './factors'
 import { currentPending, maskEmail, viewOf, type PendingSignIn, type SignedIn } from './session'
@@ -34,16 +34,30 @@ export async function stepView(
   }
 }
 
+/**
+ * A write the sign-in depends on (a key's counter moving forward), made first
+ * in the sign-in's own transaction: one wait for the store, and no sign-in
+ * recorded without it nor it without the sign-in.
+ */
+export interface SignInCondition {
+  /** Runs first in the transaction; false: nothing is written and the sign-in is refused. */
+  holds(tx: TxRepos, now: number): Promise<boolean>
+  /** The refusal's answer (its audit and count), once the transaction is over. */
+  refused(): Promise<Result<never>>
+}
+
 /** The second factor was given: clear the throttle, audit, open the session. */
 export async function completeSignIn(
   ctx: EngineContext,
   user: UserRecord,
   factor: Factor,
+  condition?: SignInCondition,
 ): Promise<Result<SessionView>> {
   const { store, config } = ctx
   const now = ctx.clock.now()
   // The counter is cleared with the success recorded, or neither.
-  await store.transaction(async (tx) => {
+  const held = await store.transaction(async (tx) => {
+    if (condition && !(await condition.holds(tx, now))) return false
     await tx.throttle.reset(user.email)
     // IT's temporary password is single use: this sign-in consumes it (any
     // later one finds it expired). The clerk replaces it in this session;
@@ -64,7 +78,9 @@ export async function completeSignIn(
       email: user.email,
       factor,
     })
+    return true
   })
+  if (!held && condition) return condition.refused()
   // Policy first-sign-in-only: a sign-in by e-mailed code, or by a recovery code
   // of an account left with no app or key, must end with an app or a key.
   const mustEnroll =

@@ -2,7 +2,8 @@
  * FIDO security keys: running one operation on the key (progress, « Annuler »,
  * device errors as codes), registering a key (with its PIN, a passkey for
  * passwordless sign-in), the key as second factor, passwordless sign-in, and
- * removing a key. Assertions are checked and counters moved atomically.
+ * removing a key. Assertions are checked, and each counter moves forward in
+ * one conditional statement (a sign-in's in its own transaction).
  *
  * Who asks for the key's PIN depends on the key client (`keyPinEntry`): the
  * kiosk, which hands the PIN to the key over HID, or the platform (Windows'
@@ -14,6 +15,7 @@
 import { randomBytes } from 'node:crypto'
 import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
+import type { SessionView } from '../contract/methods'
 import { FidoError, type KeyClient, type KeyPinEntry, type KeyStatus } from '../fido'
 import type { KeyRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
@@ -107,8 +109,36 @@ export async function keyFailed(
   return { ok: false, error }
 }
 
-/** Checks an assertion against a stored key and moves its counter forward, atomically. */
-export async function checkAssertion(
+/** A verified assertion: the stored key that signed it and its new counter, not stored yet. */
+export interface KeyUse {
+  key: KeyRecord
+  signCount: number
+}
+
+/** A counter that did not move forward may be a cloned key: refuse, and tell IT. */
+async function counterRefused(
+  ctx: EngineContext,
+  user: UserRecord,
+  key: KeyRecord,
+): Promise<Result<never>> {
+  await ctx.audit({
+    event: 'key-counter-regression',
+    outcome: 'fail',
+    userId: user.id,
+    email: user.email,
+    factor: 'key',
+    detail: `key ${key.id} (${key.name})`,
+  })
+  ctx.log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
+  return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+}
+
+/**
+ * Checks an assertion against a stored key, within the challenge's lifetime.
+ * Its counter is not stored here: a step-up stores it alone (`touchAccountKey`),
+ * a sign-in with its own writes (`completeKeySignIn`).
+ */
+export async function verifyAssertion(
   ctx: EngineContext,
   user: UserRecord,
   key: KeyRecord,
@@ -116,33 +146,34 @@ export async function checkAssertion(
   challenge: Uint8Array,
   startedAt: number,
   requireUserVerification: boolean,
-): Promise<Result<void>> {
+): Promise<Result<KeyUse>> {
   if (ctx.clock.now() - startedAt > KEY_CHALLENGE_TTL_MS) return fail('FIDO_TIMEOUT')
   const check = await verifyKeyAssertion(response, key, {
     ...relyingParty(ctx),
     challenge: challengeB64(challenge),
     requireUserVerification,
   })
-  const counterMoved =
-    check.ok &&
-    (await ctx.store.keys.advanceCounter(key.credentialID, check.signCount, ctx.clock.now()))
-  if (!check.ok || !counterMoved) {
-    if (!check.ok && check.reason === 'invalid') {
-      return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-    }
-    // A counter that goes backwards may be a cloned key: refuse and tell IT.
-    await ctx.audit({
-      event: 'key-counter-regression',
-      outcome: 'fail',
-      userId: user.id,
-      email: user.email,
-      factor: 'key',
-      detail: `key ${key.id} (${key.name})`,
-    })
-    ctx.log.warn('security key counter went backwards', { userId: user.id, keyId: key.id })
+  if (check.ok) return ok({ key, signCount: check.signCount })
+  if (check.reason === 'invalid') {
     return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
   }
-  return ok(undefined)
+  return counterRefused(ctx, user, key)
+}
+
+/**
+ * The sign-in a verified key completes: its counter moves forward in the
+ * sign-in's own transaction (one wait for the store), and a counter that does
+ * not move refuses it, as in a step-up.
+ */
+export function completeKeySignIn(
+  ctx: EngineContext,
+  user: UserRecord,
+  use: KeyUse,
+): Promise<Result<SessionView>> {
+  return completeSignIn(ctx, user, 'key', {
+    holds: (tx, now) => tx.keys.advanceCounter(use.key.credentialID, use.signCount, now),
+    refused: () => counterRefused(ctx, user, use.key),
+  })
 }
 
 /**
@@ -150,14 +181,15 @@ export async function checkAssertion(
  * for a step-up): user presence is enough; with the PIN, verified too. With the
  * platform asking for the PIN, a PIN sent here is not handed on: the
  * verification it stood for is asked of the platform and required in the answer.
+ * The key's counter is not stored yet (see `touchAccountKey`).
  */
-export async function touchAccountKey(
+async function assertAccountKey(
   ctx: EngineContext,
   user: UserRecord,
   pin: string | undefined,
   /** The account's keys, when the caller has read them already. */
   known?: KeyRecord[],
-): Promise<Result<void>> {
+): Promise<Result<KeyUse>> {
   const keys = known ?? (await ctx.store.keys.listByUser(user.id))
   if (keys.length === 0) return fail('KEY_NOT_FOUND')
   const challenge = randomBytes(32)
@@ -179,7 +211,7 @@ export async function touchAccountKey(
   if (!asserted.ok) return keyFailed(ctx, user, asserted.error)
   const key = keys.find((k) => k.credentialID === asserted.value.id)
   if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-  return checkAssertion(
+  return verifyAssertion(
     ctx,
     user,
     key,
@@ -188,6 +220,19 @@ export async function touchAccountKey(
     startedAt,
     platform && userVerification,
   )
+}
+
+/** One of the account's keys signs a fresh challenge (a step-up), and its counter moves forward. */
+export async function touchAccountKey(
+  ctx: EngineContext,
+  user: UserRecord,
+  pin: string | undefined,
+): Promise<Result<void>> {
+  const used = await assertAccountKey(ctx, user, pin)
+  if (!used.ok) return used
+  const { key, signCount } = used.value
+  const moved = await ctx.store.keys.advanceCounter(key.credentialID, signCount, ctx.clock.now())
+  return moved ? ok(undefined) : counterRefused(ctx, user, key)
 }
 
 /** A registration that did not end in a stored key: audited with why. */
@@ -330,8 +375,8 @@ export function keyMethods(
       )
       if (!second.ok) return second
       const { user, read } = second.value
-      const checked = await touchAccountKey(ctx, user, pin, read.keys)
-      return checked.ok ? completeSignIn(ctx, user, 'key') : checked
+      const used = await assertAccountKey(ctx, user, pin, read.keys)
+      return used.ok ? completeKeySignIn(ctx, user, used.value) : used
     },
 
     async cancelKeyOperation() {

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { runAdmin } from '../../src-main/cli/admin'
 import { totpCodeAt } from '../../src-main/engine/totp'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
@@ -130,6 +130,37 @@ describe('security keys', () => {
     expect(warnings).toEqual([['security key counter went backwards', { userId: 1, keyId: id }]])
     expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(1000)
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+  })
+
+  it('refuses a key whose counter another terminal moved past it while it was touched: no sign-in is recorded', async () => {
+    // The counter is checked twice: against the key as read before the touch
+    // (verifyAuthenticationResponse), and by the conditional UPDATE made in the
+    // sign-in's own transaction (completeKeySignIn). Only the second can see a
+    // clone used elsewhere during the touch; it must refuse the whole sign-in.
+    kb = await keyBed()
+    const { bed, statuses } = kb
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé' }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    const before = (await bed.store.keys.listByUser(1))[0]?.signCount ?? -1
+    const signInsBefore = (await bed.store.audit.list()).filter(
+      (a) => a.event === 'sign-in' && a.outcome === 'ok',
+    ).length
+    statuses.length = 0
+    const attempt = bed.engine.signInWithKey({})
+    // the key waits 250 ms for its touch: meanwhile a clone signs elsewhere
+    await vi.waitFor(() => expect(statuses).toContain('touch'))
+    await bed.exec('UPDATE security_keys SET sign_count = sign_count + 100')
+    expect(await attempt).toEqual({ ok: false, error: { code: 'FIDO_KEY_REFUSED' } })
+    const audit = await bed.store.audit.list()
+    expect(audit.some((a) => a.event === 'key-counter-regression')).toBe(true)
+    expect(audit.filter((a) => a.event === 'sign-in' && a.outcome === 'ok')).toHaveLength(
+      signInsBefore,
+    )
+    expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(before + 100)
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
+    expect(value(await bed.engine.getStatus({})).session).toBeNull()
   })
 
   it('signs in without a password with a discoverable credential and the PIN', async () => {
