@@ -197,6 +197,44 @@ describe('kept prepared statements', () => {
     expect(await db.get('SELECT 1 AS n FROM t WHERE id = ?', [0])).toBeUndefined()
   })
 
+  it('a statement asked for during a transaction runs after it, not inside it', async () => {
+    let inside: () => void = () => undefined
+    const started = new Promise<void>((resolve) => (inside = resolve))
+    const failing = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [1, 'in the transaction'])
+      inside()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      throw new Error('rolled back')
+    })
+    await started
+    // asked for while the transaction is open: a ROLLBACK must not take it away
+    const outside = db.run('INSERT INTO t (id, v) VALUES (?, ?)', [2, 'outside'])
+    await expect(failing).rejects.toThrow('rolled back')
+    await outside
+    expect(await db.all('SELECT id, v FROM t')).toEqual([{ id: 2, v: 'outside' }])
+  })
+
+  it('statements and transactions asked for together: no statement ends up inside a transaction', async () => {
+    const calls: Promise<unknown>[] = []
+    for (let i = 1; i <= 10; i += 1) {
+      calls.push(db.run('INSERT INTO t (id, v) VALUES (?, ?)', [i, 'outside']))
+      calls.push(
+        db
+          .transaction(async (tx) => {
+            await tx.run('INSERT INTO t (id, v) VALUES (?, ?)', [100 + i, 'inside'])
+            await tx.get('SELECT count(*) AS n FROM t')
+            throw new Error('rolled back')
+          })
+          .catch((error: Error) => error.message),
+      )
+      calls.push(db.get('SELECT v FROM t WHERE id = ?', [i]))
+    }
+    const results = await Promise.all(calls)
+    expect(results.filter((r) => r === 'rolled back')).toHaveLength(10)
+    const rows = await db.all<{ id: number; v: string }>('SELECT id, v FROM t ORDER BY id')
+    expect(rows).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i + 1, v: 'outside' })))
+  })
+
   it('a failed statement in a transaction rolls it back, and the kept statements go on working', async () => {
     await db.run('INSERT INTO t (id, v) VALUES (?, ?)', [1, 'a'])
     await expect(

@@ -1,8 +1,9 @@
 /**
  * A small promise layer over `sqlite3` with one rule: a connection runs one
- * transaction at a time. node-sqlite3 queues statements on its connection but
- * knows nothing of transactions, so two async callers could interleave their
- * statements inside one BEGIN…COMMIT; the lock below prevents that.
+ * transaction at a time, alone. node-sqlite3 queues statements on its
+ * connection but knows nothing of transactions, so two async callers could
+ * interleave their statements inside one BEGIN…COMMIT; the lock below prevents
+ * that, while single statements outside a transaction run side by side.
  */
 
 import { chmod, mkdir, open as openFile } from 'node:fs/promises'
@@ -31,11 +32,36 @@ export class StoreOpenError extends Error {
   }
 }
 
-class Mutex {
-  private tail: Promise<void> = Promise.resolve()
-  lock<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn)
-    this.tail = run.then(
+/**
+ * Who may use the connection: single statements together (each is its own
+ * implicit transaction, and node-sqlite3 runs them side by side on its thread
+ * pool, SQLite's connection mutex taking them one at a time), a transaction
+ * alone. Turns are taken in call order: a statement asked for after a
+ * transaction runs after it, a transaction waits for the statements asked
+ * for before it.
+ */
+class ConnectionLock {
+  /** Settles when the last transaction asked for (and all before it) is over. */
+  private exclusive: Promise<void> = Promise.resolve()
+  /** Statements asked for since that transaction, still running. */
+  private readonly statements = new Set<Promise<void>>()
+
+  statement<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.exclusive.then(fn)
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.statements.add(settled)
+    void settled.then(() => this.statements.delete(settled))
+    return run
+  }
+
+  transaction<T>(fn: () => Promise<T>): Promise<T> {
+    const before = Promise.all([this.exclusive, ...this.statements])
+    this.statements.clear()
+    const run = before.then(fn)
+    this.exclusive = run.then(
       () => undefined,
       () => undefined,
     )
@@ -171,7 +197,7 @@ function raw(db: sqlite3.Database, cache: StatementCache): SqlExecutor {
 }
 
 export class SqliteDatabase implements SqlExecutor {
-  private readonly mutex = new Mutex()
+  private readonly lock = new ConnectionLock()
   private readonly statements: StatementCache
   private readonly exec: SqlExecutor
 
@@ -235,13 +261,13 @@ export class SqliteDatabase implements SqlExecutor {
   }
 
   run(sql: string, params?: Params): Promise<RunResult> {
-    return this.mutex.lock(() => this.exec.run(sql, params))
+    return this.lock.statement(() => this.exec.run(sql, params))
   }
   get<T>(sql: string, params?: Params): Promise<T | undefined> {
-    return this.mutex.lock(() => this.exec.get<T>(sql, params))
+    return this.lock.statement(() => this.exec.get<T>(sql, params))
   }
   all<T>(sql: string, params?: Params): Promise<T[]> {
-    return this.mutex.lock(() => this.exec.all<T>(sql, params))
+    return this.lock.statement(() => this.exec.all<T>(sql, params))
   }
 
   /**
@@ -249,7 +275,7 @@ export class SqliteDatabase implements SqlExecutor {
    * two terminals on one file serialise instead of failing at COMMIT).
    */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.mutex.lock(async () => {
+    return this.lock.transaction(async () => {
       await this.exec.run('BEGIN IMMEDIATE')
       try {
         const result = await fn(this.exec)
@@ -263,7 +289,7 @@ export class SqliteDatabase implements SqlExecutor {
   }
 
   close(): Promise<void> {
-    return this.mutex.lock(async () => {
+    return this.lock.transaction(async () => {
       await this.statements.clear()
       await new Promise<void>((resolve, reject) =>
         this.db.close((e) => (e ? reject(e) : resolve())),
