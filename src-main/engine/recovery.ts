@@ -68,7 +68,9 @@ export function recoveryMethods(
       if (!match || !(await store.recovery.consume(match.id, ctx.clock.now()))) {
         return failure(ctx, user.email, user, 'recovery', { code: 'RECOVERY_CODE_INVALID' })
       }
-      const signedIn = await completeSignIn(ctx, user, 'recovery')
+      const signedIn = await completeSignIn(ctx, user, 'recovery', {
+        throttleRead: { row: second.value.read.throttle },
+      })
       await sendNotice(ctx, user, 'recovery-used')
       return signedIn
     },

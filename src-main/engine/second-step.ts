@@ -46,19 +46,30 @@ export interface SignInCondition {
   refused(): Promise<Result<never>>
 }
 
+export interface CompleteOptions {
+  condition?: SignInCondition
+  /**
+   * The throttle row of the address as the step read it (pendingStep): when
+   * there was none, there is none to clear. (A failure another terminal
+   * records meanwhile is then left to count: stricter, never looser.)
+   */
+  throttleRead?: { row: ThrottleRecord | undefined }
+}
+
 /** The second factor was given: clear the throttle, audit, open the session. */
 export async function completeSignIn(
   ctx: EngineContext,
   user: UserRecord,
   factor: Factor,
-  condition?: SignInCondition,
+  options: CompleteOptions = {},
 ): Promise<Result<SessionView>> {
   const { store, config } = ctx
+  const { condition, throttleRead } = options
   const now = ctx.clock.now()
   // The counter is cleared with the success recorded, or neither.
   const held = await store.transaction(async (tx) => {
     if (condition && !(await condition.holds(tx, now))) return false
-    await tx.throttle.reset(user.email)
+    if (!throttleRead || throttleRead.row) await tx.throttle.reset(user.email)
     // IT's temporary password is single use: this sign-in consumes it (any
     // later one finds it expired). The clerk replaces it in this session;
     // abandoning that means IT issues another.
@@ -131,10 +142,10 @@ export async function pendingStep<R extends StepRead>(
   return ok({ pending, user, read: got })
 }
 
-/** The sign-in waiting for its second step, with its account, unless locked or gone. */
+/** The sign-in waiting for its second step, with its account (and the throttle row read), unless locked or gone. */
 export async function pendingSecondStep(
   ctx: EngineContext,
-): Promise<Result<{ pending: PendingSignIn; user: UserRecord }>> {
+): Promise<Result<{ pending: PendingSignIn; user: UserRecord; read: StepRead }>> {
   // Both reads at once: one wait for the store, not two in a row.
   return pendingStep(ctx, async (pending) => {
     const [throttle, user] = await Promise.all([

@@ -17,7 +17,7 @@ import { fail, ok, type ContractError, type Result } from '../contract/errors'
 import type { Api } from '../contract/dispatch'
 import type { SessionView } from '../contract/methods'
 import { FidoError, type KeyClient, type KeyPinEntry, type KeyStatus } from '../fido'
-import type { KeyRecord, UserRecord } from '../store/types'
+import type { KeyRecord, ThrottleRecord, UserRecord } from '../store/types'
 import type { EngineContext } from './context'
 import { factorsOf, voidRecoveryCodesWithoutFactor } from './factors'
 import { sendNotice } from './notices'
@@ -169,10 +169,14 @@ export function completeKeySignIn(
   ctx: EngineContext,
   user: UserRecord,
   use: KeyUse,
+  throttleRead?: { row: ThrottleRecord | undefined },
 ): Promise<Result<SessionView>> {
   return completeSignIn(ctx, user, 'key', {
-    holds: (tx, now) => tx.keys.advanceCounter(use.key.credentialID, use.signCount, now),
-    refused: () => counterRefused(ctx, user, use.key),
+    condition: {
+      holds: (tx, now) => tx.keys.advanceCounter(use.key.credentialID, use.signCount, now),
+      refused: () => counterRefused(ctx, user, use.key),
+    },
+    throttleRead,
   })
 }
 
@@ -376,7 +380,7 @@ export function keyMethods(
       if (!second.ok) return second
       const { user, read } = second.value
       const used = await assertAccountKey(ctx, user, pin, read.keys)
-      return used.ok ? completeKeySignIn(ctx, user, used.value) : used
+      return used.ok ? completeKeySignIn(ctx, user, used.value, { row: read.throttle }) : used
     },
 
     async cancelKeyOperation() {

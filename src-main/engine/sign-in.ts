@@ -18,7 +18,7 @@ import { randomId } from './secrets'
 import { keyPinEntry } from './security-keys'
 import { completeSignIn, pendingSecondStep, stepView } from './second-step'
 import { currentPending, sessionView, type PendingSignIn } from './session'
-import { failure, refuseIfLocked, refuseSignIn } from './throttle'
+import { failure, lockedBy, refuseSignIn } from './throttle'
 
 /** The password was right: which second step the account gets (app, key, or an e-mailed code). */
 async function startSecondStep(
@@ -81,9 +81,14 @@ export function signInMethods(
 
     async signIn({ email, password }) {
       terminal.end({ keepLanguage: true })
-      const locked = await refuseIfLocked(ctx, email)
+      // The lock and the account in one wait for the store (both are read for
+      // an unknown address too); a locked address gets no further.
+      const [throttle, user] = await Promise.all([
+        store.throttle.get(email),
+        store.users.byEmail(email),
+      ])
+      const locked = lockedBy(ctx, throttle)
       if (locked) return locked
-      const user = await store.users.byEmail(email)
       // Unknown addresses verify a dummy hash: same answer, same time. The
       // account's factors are read meanwhile (for an unknown address too, from
       // an id no account has), so the store's time hides under argon2's.
@@ -139,6 +144,7 @@ export function signInMethods(
       ])
       if (!second.ok) return second
       const { pending, user } = second.value
+      const done = { throttleRead: { row: second.value.read.throttle } }
       if (pending.factor === 'email') {
         // an app or a key was enrolled meanwhile
         if (await hasAppOrKey(ctx, user.id)) return fail('EMAIL_CODE_NOT_ALLOWED')
@@ -149,7 +155,7 @@ export function signInMethods(
           code,
           pending.replacedMacs,
         )
-        return checked.ok ? completeSignIn(ctx, user, 'email') : checked
+        return checked.ok ? completeSignIn(ctx, user, 'email', done) : checked
       }
       if (pending.factor === 'key') return fail('APP_NOT_ENROLLED')
       const checked = await checkAppCode(
@@ -158,7 +164,7 @@ export function signInMethods(
         code,
         expected?.factor === 'app' ? { app } : undefined,
       )
-      return checked.ok ? completeSignIn(ctx, user, 'app') : checked
+      return checked.ok ? completeSignIn(ctx, user, 'app', done) : checked
     },
 
     async cancelSignIn() {
