@@ -66,31 +66,38 @@ export async function completeSignIn(
   const { store, config } = ctx
   const { condition, throttleRead } = options
   const now = ctx.clock.now()
-  // The counter is cleared with the success recorded, or neither.
-  const held = await store.transaction(async (tx) => {
-    if (condition && !(await condition.holds(tx, now))) return false
-    if (!throttleRead || throttleRead.row) await tx.throttle.reset(user.email)
-    // IT's temporary password is single use: this sign-in consumes it (any
-    // later one finds it expired). The clerk replaces it in this session;
-    // abandoning that means IT issues another.
-    if (user.mustChangePassword && user.passwordExpiresAt !== null)
-      await tx.users.setPassword(user.id, {
-        passwordHash: user.passwordHash,
-        mustChange: true,
-        expiresAt: Math.min(user.passwordExpiresAt, now - 1),
-        now,
-      })
-    await tx.audit.append({
-      at: now,
-      terminalId: config.terminalId,
-      event: 'sign-in',
-      outcome: 'ok',
-      userId: user.id,
-      email: user.email,
-      factor,
+  const reset = !throttleRead || throttleRead.row !== undefined
+  // IT's temporary password is single use: this sign-in consumes it (any
+  // later one finds it expired). The clerk replaces it in this session;
+  // abandoning that means IT issues another.
+  const expireTemporary = user.mustChangePassword && user.passwordExpiresAt !== null
+  const entry = {
+    at: now,
+    terminalId: config.terminalId,
+    event: 'sign-in',
+    outcome: 'ok' as const,
+    userId: user.id,
+    email: user.email,
+    factor,
+  }
+  // The counter is cleared with the success recorded, or neither; with the
+  // audit entry the only write, it is one statement, no transaction needed.
+  let held = true
+  if (!condition && !reset && !expireTemporary) await store.audit.append(entry)
+  else
+    held = await store.transaction(async (tx) => {
+      if (condition && !(await condition.holds(tx, now))) return false
+      if (reset) await tx.throttle.reset(user.email)
+      if (expireTemporary)
+        await tx.users.setPassword(user.id, {
+          passwordHash: user.passwordHash,
+          mustChange: true,
+          expiresAt: Math.min(user.passwordExpiresAt ?? now - 1, now - 1),
+          now,
+        })
+      await tx.audit.append(entry)
+      return true
     })
-    return true
-  })
   if (!held && condition) return condition.refused()
   // Policy first-sign-in-only: a sign-in by e-mailed code, or by a recovery code
   // of an account left with no app or key, must end with an app or a key.
