@@ -13,8 +13,6 @@ import { signedInUser } from './session'
 export interface Available {
   hasApp: boolean
   hasKey: boolean
-  /** The credential ids of the account's keys, oldest first. */
-  keyIds: string[]
   hasRecoveryCodes: boolean
 }
 
@@ -26,12 +24,7 @@ export async function factorsAvailable(ctx: EngineContext, userId: number): Prom
     store.keys.listByUser(userId),
     store.recovery.countUnused(userId),
   ])
-  return {
-    hasApp: app !== undefined,
-    hasKey: keys.length > 0,
-    keyIds: keys.map((k) => k.credentialID),
-    hasRecoveryCodes: recovery > 0,
-  }
+  return { hasApp: app !== undefined, hasKey: keys.length > 0, hasRecoveryCodes: recovery > 0 }
 }
 
 export async function hasKeys(ctx: EngineContext, userId: number): Promise<boolean> {

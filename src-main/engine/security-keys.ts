@@ -25,7 +25,7 @@ import { KEY_CHALLENGE_TTL_MS, KEY_TOUCH_TIMEOUT_MS } from './policy'
 import { recoveryCodesForFirstFactor } from './recovery'
 import { completeSignIn, pendingStep } from './second-step'
 import { mac, randomId } from './secrets'
-import { currentPending, signedInUser } from './session'
+import { signedInUser } from './session'
 import { failure } from './throttle'
 import { verifyKeyAssertion, verifyNewKey } from './webauthn'
 
@@ -180,78 +180,13 @@ export function completeKeySignIn(
   })
 }
 
-/** A request to the key for some credentials, and what it answered. */
-interface KeyAnswer {
-  asked: string[]
-  challenge: Uint8Array
-  startedAt: number
-  /** The platform asked for the PIN: its answer must carry user verification. */
-  requireUserVerification: boolean
-  asserted: Result<Awaited<ReturnType<KeyClient['getAssertion']>>>
-}
-
 /**
- * Asks the key to sign a fresh challenge with one of `credentialIDs`: user
- * presence is enough; with the PIN, verified too. With the platform asking for
- * the PIN, a PIN sent here is not handed on: the verification it stood for is
- * asked of the platform and required in the answer.
- */
-async function askKey(
-  ctx: EngineContext,
-  credentialIDs: string[],
-  pin: string | undefined,
-): Promise<KeyAnswer> {
-  const challenge = randomBytes(32)
-  const startedAt = ctx.clock.now()
-  const platform = keyPinEntry(ctx) === 'platform'
-  const userVerification = pin !== undefined
-  const asserted = await withKey(ctx, (client, signal, onStatus) =>
-    client.getAssertion({
-      challenge,
-      rpId: ctx.config.fido.rpId,
-      allowCredentialIDs: credentialIDs,
-      userVerification,
-      pin: platform ? undefined : pin,
-      timeoutMs: KEY_TOUCH_TIMEOUT_MS,
-      signal,
-      onStatus,
-    }),
-  )
-  const requireUserVerification = platform && userVerification
-  return { asked: credentialIDs, challenge, startedAt, requireUserVerification, asserted }
-}
-
-/**
- * The key's answer checked against the account's keys as read now. A key
- * removed since it was asked for is answered as a key holding none of the
- * account's credentials (what the key says when asked for the keys read now).
+ * One of the account's keys signs a fresh challenge (after the password, or
+ * for a step-up): user presence is enough; with the PIN, verified too. With the
+ * platform asking for the PIN, a PIN sent here is not handed on: the
+ * verification it stood for is asked of the platform and required in the answer.
  * The key's counter is not stored yet (see `touchAccountKey`).
  */
-async function checkKeyAnswer(
-  ctx: EngineContext,
-  user: UserRecord,
-  keys: KeyRecord[],
-  answer: KeyAnswer,
-): Promise<Result<KeyUse>> {
-  const { asserted } = answer
-  if (!asserted.ok) return keyFailed(ctx, user, asserted.error)
-  const key = keys.find((k) => k.credentialID === asserted.value.id)
-  if (!key && answer.asked.includes(asserted.value.id)) {
-    return keyFailed(ctx, user, { code: 'FIDO_NO_CREDENTIALS' })
-  }
-  if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
-  return verifyAssertion(
-    ctx,
-    user,
-    key,
-    asserted.value,
-    answer.challenge,
-    answer.startedAt,
-    answer.requireUserVerification,
-  )
-}
-
-/** One of the account's keys (as read now) signs a fresh challenge, checked; its counter not stored yet. */
 async function assertAccountKey(
   ctx: EngineContext,
   user: UserRecord,
@@ -261,12 +196,34 @@ async function assertAccountKey(
 ): Promise<Result<KeyUse>> {
   const keys = known ?? (await ctx.store.keys.listByUser(user.id))
   if (keys.length === 0) return fail('KEY_NOT_FOUND')
-  const answer = await askKey(
-    ctx,
-    keys.map((k) => k.credentialID),
-    pin,
+  const challenge = randomBytes(32)
+  const startedAt = ctx.clock.now()
+  const platform = keyPinEntry(ctx) === 'platform'
+  const userVerification = pin !== undefined
+  const asserted = await withKey(ctx, (client, signal, onStatus) =>
+    client.getAssertion({
+      challenge,
+      rpId: ctx.config.fido.rpId,
+      allowCredentialIDs: keys.map((k) => k.credentialID),
+      userVerification,
+      pin: platform ? undefined : pin,
+      timeoutMs: KEY_TOUCH_TIMEOUT_MS,
+      signal,
+      onStatus,
+    }),
   )
-  return checkKeyAnswer(ctx, user, keys, answer)
+  if (!asserted.ok) return keyFailed(ctx, user, asserted.error)
+  const key = keys.find((k) => k.credentialID === asserted.value.id)
+  if (!key) return failure(ctx, user.email, user, 'key', { code: 'FIDO_KEY_REFUSED' })
+  return verifyAssertion(
+    ctx,
+    user,
+    key,
+    asserted.value,
+    challenge,
+    startedAt,
+    platform && userVerification,
+  )
 }
 
 /** One of the account's keys signs a fresh challenge (a step-up), and its counter moves forward. */
@@ -416,39 +373,13 @@ export function keyMethods(
     },
 
     async signInWithKey({ pin }) {
-      const pending = currentPending(ctx)
-      // The account, its keys and the throttle: one statement.
-      const reading = pendingStep(ctx, (p) => ctx.store.keys.withAccount(p.userId, p.email))
-      // A touch alone (no PIN) for the keys the password step read: the key is
-      // asked at once, while the account is read. Nothing it answers is used
-      // before the read says the account may sign in; if it may not (locked,
-      // gone, disabled), the key's request is cancelled. With a PIN, the key is
-      // asked only after that (a locked account's PIN never reaches the key).
-      const early =
-        pin === undefined && pending?.keyIds?.length
-          ? askKey(ctx, pending.keyIds, undefined)
-          : undefined
-      const stopEarly = async (): Promise<void> => {
-        if (!early) return
-        terminal.keyOperation?.abort()
-        await early?.catch(() => undefined)
-      }
-      const second = await reading.catch(async (error: unknown) => {
-        await stopEarly()
-        throw error
-      })
-      if (!second.ok) {
-        await stopEarly()
-        return second
-      }
+      // The account, its keys and the throttle: one statement, before the key is asked.
+      const second = await pendingStep(ctx, (pending) =>
+        ctx.store.keys.withAccount(pending.userId, pending.email),
+      )
+      if (!second.ok) return second
       const { user, read } = second.value
-      let used: Result<KeyUse>
-      if (!early) used = await assertAccountKey(ctx, user, pin, read.keys)
-      else if (read.keys.length === 0) {
-        // every key was removed since the password step, as if read before asking
-        await stopEarly()
-        used = fail('KEY_NOT_FOUND')
-      } else used = await checkKeyAnswer(ctx, user, read.keys, await early)
+      const used = await assertAccountKey(ctx, user, pin, read.keys)
       return used.ok ? completeKeySignIn(ctx, user, used.value, { row: read.throttle }) : used
     },
 

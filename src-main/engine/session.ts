@@ -34,8 +34,6 @@ export interface PendingSignIn {
   startedAt: number
   /** The MACs of this attempt's e-mailed codes that « Renvoyer un code » replaced. */
   replacedMacs?: Uint8Array[]
-  /** The key step: the account's credentials as the password step read them (the key is asked for them at once). */
-  keyIds?: string[]
 }
 
 export interface SignedIn {

@@ -42,14 +42,7 @@ async function startSecondStep(
   }
   if (available.hasKey) {
     // A key is enrolled: e-mailed codes are no longer offered, as with an app.
-    return ok({
-      ...base,
-      factor: 'key',
-      sentAt: null,
-      expiresAt: null,
-      validUntil,
-      keyIds: available.keyIds,
-    })
+    return ok({ ...base, factor: 'key', sentAt: null, expiresAt: null, validUntil })
   }
   const sent = await issueEmailCode(ctx, user, base.attemptId, codesSentLastHour)
   if (!sent.ok) return sent
