@@ -313,6 +313,19 @@ describe('account rules (issue 13)', () => {
     expect((await bed.store.users.byId(1))?.email).toBe(EMAIL)
   })
 
+  it('audits the change of address under the new one, naming the old', async () => {
+    await signInByMail(bed)
+    value(await bed.engine.beginAddressChange({ email: 'alice.m@mairie.fr' }))
+    value(await bed.engine.confirmAddressChange({ code: bed.smtp.lastCode('alice.m@mairie.fr') }))
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'address-changed',
+      outcome: 'ok',
+      userId: 1,
+      email: 'alice.m@mairie.fr',
+      detail: `from ${EMAIL}`,
+    })
+  })
+
   it('an address taken by a new account between the code and its confirmation is not applied', async () => {
     await signInByMail(bed)
     const NEW = 'alice.m@mairie.fr'

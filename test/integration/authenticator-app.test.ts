@@ -296,4 +296,80 @@ describe('authenticator app', () => {
     expect(value(await engine.getStatus({})).session?.mustEnroll).toBe(false)
     await close()
   })
+
+  it('audits each app event with its factor: enrolled (first, then replaced), a wrong code, a replayed step, removed', async () => {
+    await signInByMail(bed)
+    const first = await enroll(bed)
+    bed.clock.advance(30_000)
+    const secret = await enroll(bed, 'Nouveau téléphone')
+    expect(
+      (await bed.store.audit.list())
+        .filter((e) => e.event === 'app-enrolled')
+        .map((e) => [e.outcome, e.factor, e.detail]),
+    ).toEqual([
+      ['ok', 'app', null],
+      ['ok', 'app', 'replaced'],
+    ])
+    expect(first).not.toBe(secret)
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    bed.clock.advance(30_000)
+    const code = await totpCodeAt(secret, bed.clock.t)
+    const wrong = code === '000000' ? '111111' : '000000'
+    expect((await bed.engine.verifyCode({ code: wrong })).ok).toBe(false)
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'app',
+      detail: 'CODE_INVALID',
+    })
+    value(await bed.engine.verifyCode({ code }))
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect((await bed.engine.verifyCode({ code })).ok).toBe(false)
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'app',
+      detail: 'CODE_REPLAYED',
+    })
+    // the sign-in is still pending: the next step's code signs in, then the app goes
+    bed.clock.advance(30_000)
+    value(await bed.engine.verifyCode({ code: await totpCodeAt(secret, bed.clock.t) }))
+    value(await bed.engine.removeApp({}))
+    expect((await bed.store.audit.list()).find((e) => e.event === 'app-removed')).toMatchObject({
+      event: 'app-removed',
+      outcome: 'ok',
+      factor: 'app',
+    })
+  })
+
+  it('an enrollment is confirmed up to its 600th second, not after', async () => {
+    await signInByMail(bed)
+    // a step-up lasts 300 s: renewed 200 s before the end, it covers the last second
+    const stepUp = async () => {
+      value(await bed.engine.beginStepUp({}))
+      value(await bed.engine.stepUp({ code: bed.smtp.lastCode(EMAIL) }))
+    }
+    const late = value(await bed.engine.beginAppEnrollment({}))
+    bed.clock.advance(400_000)
+    await stepUp()
+    bed.clock.advance(200_001)
+    expect(
+      await bed.engine.confirmAppEnrollment({
+        code: await totpCodeAt(late.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Trop tard',
+      }),
+    ).toEqual({ ok: false, error: { code: 'NO_PENDING_ENROLLMENT' } })
+    const onTime = value(await bed.engine.beginAppEnrollment({}))
+    bed.clock.advance(400_000)
+    await stepUp()
+    bed.clock.advance(200_000)
+    value(
+      await bed.engine.confirmAppEnrollment({
+        code: await totpCodeAt(onTime.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Juste à temps',
+      }),
+    )
+  })
 })

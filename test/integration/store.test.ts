@@ -290,7 +290,7 @@ describe('the data key', () => {
       const error = await openRuntime(config, { keyProvider: otherKey }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(StartupError)
       expect((error as Error).message).toMatch(
-        /data key does not open the secrets of the account store/,
+        /data key does not open the secrets of the account store .*: every terminal sharing a store must use the same data key/,
       )
       // the right key still opens it
       const again = await openRuntime(config)

@@ -21,6 +21,7 @@ import {
   type KeyModel,
   type MetadataService,
 } from '../support/fido-metadata'
+import { silentLogger, type Logger } from '../../src-main/log'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -54,12 +55,14 @@ function softwareKey(aaguid: Uint8Array, attestation?: VirtualAttestation): Virt
 async function registerWith(
   key: VirtualKey,
   blob: string,
+  options: { allowedAaguids?: string[]; log?: Logger } = {},
 ): Promise<ReturnType<TestBed['engine']['registerKey']>> {
   const metadataFile = join(dir, `blob-${Math.random().toString(36).slice(2)}.jwt`)
   await writeFile(metadataFile, blob)
   bed = await startBed(
-    { fido: { allowedAaguids: [ALLOWED], metadataFile } },
+    { fido: { allowedAaguids: options.allowedAaguids ?? [ALLOWED], metadataFile } },
     {
+      log: options.log,
       keyClient: createKeyClient({
         origin: 'app://guichet',
         transport: createMemoryDeviceSource({ keys: [key], pollIntervalMs: 20 }),
@@ -137,6 +140,24 @@ describe('trusted key models (fido.allowedAaguids + fido.metadataFile)', () => {
       error: { code: 'FIDO_KEY_NOT_ALLOWED' },
     })
     expect(await refusalDetail()).toMatch(/metadata not verified/)
+  })
+
+  it('tells IT in the log, once, that no key can be registered while the BLOB is not verified', async () => {
+    const forger = await metadataService()
+    const errors: unknown[][] = []
+    const log = { ...silentLogger, error: (...e: unknown[]) => errors.push(e) }
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    await registerWith(key, await forger.blob([{ model: allowed }]), { log })
+    expect(errors).toEqual([
+      ['no security key can be registered', { error: expect.stringMatching(/FIDO root/) }],
+    ])
+  })
+
+  it('a metadata file without an allow-list restricts nothing and is not read', async () => {
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    // not a BLOB at all: read, it would refuse every key
+    const factors = value(await registerWith(key, 'not a metadata BLOB', { allowedAaguids: [] }))
+    expect(factors.keys).toHaveLength(1)
   })
 
   it('a configuration with an allow-list but no metadata file names the missing key', () => {
