@@ -128,6 +128,13 @@ describe('security keys', () => {
       (await bed.store.audit.list()).find((a) => a.event === 'key-counter-regression'),
     ).toMatchObject({ outcome: 'fail', userId: 1, factor: 'key', detail: `key ${id} (Clé)` })
     expect(warnings).toEqual([['security key counter went backwards', { userId: 1, keyId: id }]])
+    // and, like any refused key, a failed sign-in by key, counted below
+    expect((await bed.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'key',
+      detail: 'FIDO_KEY_REFUSED',
+    })
     expect((await bed.store.keys.listByUser(1))[0]?.signCount).toBe(1000)
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
   })
