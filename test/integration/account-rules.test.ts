@@ -23,6 +23,18 @@ async function signInByMail(bed: TestBed, password = PASSWORD): Promise<void> {
   value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
 }
 
+/** IT's temporary password, as the admin command sets it: valid 24 hours, once, to be changed. */
+const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+
+async function giveTemporaryPassword(bed: TestBed): Promise<void> {
+  await bed.store.users.setPassword(1, {
+    passwordHash: await hashPassword(TEMPORARY),
+    mustChange: true,
+    expiresAt: bed.clock.t + 24 * 3600_000,
+    now: bed.clock.t,
+  })
+}
+
 async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] }> {
   await signInByMail(bed)
   const e = value(await bed.engine.beginAppEnrollment({}))
@@ -181,13 +193,7 @@ describe('account rules (issue 13)', () => {
   })
 
   it('IT’s temporary password is consumed by its first sign-in', async () => {
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await bed.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: bed.clock.t + 24 * 3600_000,
-      now: bed.clock.t,
-    })
+    await giveTemporaryPassword(bed)
     await signInByMail(bed, TEMPORARY)
     expect(value(await bed.engine.getStatus({})).session?.mustChangePassword).toBe(true)
     // abandoned without choosing a password: it does not sign in again
@@ -199,13 +205,7 @@ describe('account rules (issue 13)', () => {
   })
 
   it('the temporary password can still be replaced in the session that consumed it', async () => {
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await bed.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: bed.clock.t + 24 * 3600_000,
-      now: bed.clock.t,
-    })
+    await giveTemporaryPassword(bed)
     await signInByMail(bed, TEMPORARY)
     value(await bed.engine.changePassword({ current: TEMPORARY, next: NEW_PASSWORD }))
     value(await bed.engine.signOut({}))
@@ -213,13 +213,7 @@ describe('account rules (issue 13)', () => {
   })
 
   it('« Choisissez votre mot de passe » after the temporary password does not ask it again, once', async () => {
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await bed.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: bed.clock.t + 24 * 3600_000,
-      now: bed.clock.t,
-    })
+    await giveTemporaryPassword(bed)
     await signInByMail(bed, TEMPORARY)
     const chosen = value(await bed.engine.changePassword({ next: NEW_PASSWORD }))
     expect(chosen.mustChangePassword).toBe(false)
@@ -233,13 +227,7 @@ describe('account rules (issue 13)', () => {
   })
 
   it('a first sign-in with IT’s temporary password, under a policy that forces enrollment, chooses the password first and for good', async () => {
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await bed.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: bed.clock.t + 24 * 3600_000,
-      now: bed.clock.t,
-    })
+    await giveTemporaryPassword(bed)
     const { engine } = await bed.reopen({ policy: { emailCode: 'first-sign-in-only' } })
     value(await engine.signIn({ email: EMAIL, password: TEMPORARY }))
     const first = value(await engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
