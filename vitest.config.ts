@@ -34,7 +34,7 @@ export default defineConfig({
           name: 'node-pg',
           include: [
             'test/integration/pg/**/*.test.ts',
-            'test/integration/{authenticator-app,guards,lifecycle,password-lock,security-keys,security-keys-engine,setup,sign-in,throttle}.test.ts',
+            'test/integration/{authenticator-app,guards,lifecycle,password-lock,security-keys,security-keys-engine,setup,sign-in,sign-in-edges,throttle}.test.ts',
             'test/integration/host/web-host.test.ts',
           ],
           environment: 'node',

@@ -1,0 +1,110 @@
+// The sign-in's own edges (src-main/engine/sign-in.ts; issue 18: each survived
+// a deliberate change once): the hour of the e-mailed code quota, a temporary
+// password's last second, a resent code carrying the sign-in with it, a key
+// account's second step taking no code, and the sign-out in the audit log.
+// Figures are DESIGN.md's and the README's, in seconds and counts.
+
+import { afterEach, describe, expect, it } from 'vitest'
+import { hashPassword } from '../../src-main/engine/password'
+import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
+
+const EMAIL = 'alice.martin@mairie.fr'
+/** 5 e-mailed codes an hour; a code lives 10 minutes. */
+const CODES_PER_HOUR = 5
+const CODE_MS = 600_000
+
+let bed: TestBed | undefined
+afterEach(async () => {
+  await bed?.close()
+  bed = undefined
+})
+
+async function open(): Promise<TestBed> {
+  bed = await startBed()
+  await addUser(bed.store, EMAIL)
+  return bed
+}
+
+describe('the password step', () => {
+  it('counts the codes mailed in the last hour: the sixth sign-in of the hour is refused, not the sixth of two hours', async () => {
+    const b = await open()
+    for (let i = 0; i < CODES_PER_HOUR; i++) {
+      value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+      b.clock.advance(60_000)
+    }
+    expect(await b.engine.signIn({ email: EMAIL, password: PASSWORD })).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_QUOTA_EXCEEDED' },
+    })
+    // an hour after the first, a code may go again
+    b.clock.advance(3600_000)
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+  })
+
+  it('IT’s temporary password signs in up to its 24th hour, not after', async () => {
+    const b = await open()
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    const expiresAt = b.clock.t + 24 * 3600_000
+    await b.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt,
+      now: b.clock.t,
+    })
+    b.clock.t = expiresAt + 1
+    expect(await b.engine.signIn({ email: EMAIL, password: TEMPORARY })).toEqual({
+      ok: false,
+      error: { code: 'TEMP_PASSWORD_EXPIRED' },
+    })
+    b.clock.t = expiresAt
+    value(await b.engine.signIn({ email: EMAIL, password: TEMPORARY }))
+  })
+})
+
+describe('the second step', () => {
+  it('a resent code carries the sign-in with it: the new code signs in after the first one’s end', async () => {
+    const b = await open()
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    b.clock.advance(CODE_MS - 100_000)
+    value(await b.engine.resendCode({}))
+    // past the first code's life and its grace, within the second code's
+    b.clock.advance(CODE_MS - 100_000)
+    expect(value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) })).factor).toBe('email')
+  })
+
+  it('a sign-in waiting for a key takes no code', async () => {
+    const b = await open()
+    await b.store.keys.insert({
+      id: 'cle-1',
+      userId: 1,
+      credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
+      publicKey: new Uint8Array([1, 2, 3]),
+      signCount: 0,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      fmt: 'none',
+      discoverable: false,
+      name: 'Clé',
+      createdAt: b.clock.t,
+      lastUsedAt: null,
+    })
+    expect(value(await b.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('key')
+    expect(await b.engine.verifyCode({ code: '123456' })).toEqual({
+      ok: false,
+      error: { code: 'APP_NOT_ENROLLED' },
+    })
+  })
+})
+
+describe('the sign-out', () => {
+  it('is audited with the account', async () => {
+    const b = await open()
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
+    value(await b.engine.signOut({}))
+    expect((await b.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-out',
+      outcome: 'ok',
+      userId: 1,
+    })
+  })
+})
