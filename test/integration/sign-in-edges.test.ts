@@ -1,7 +1,8 @@
 // The sign-in's own edges (src-main/engine/sign-in.ts; issue 18: each survived
 // a deliberate change once): the hour of the e-mailed code quota, a temporary
 // password's last second, a resent code carrying the sign-in with it, a key
-// account's second step taking no code, and the sign-out in the audit log.
+// account's second step taking no code, « Annuler » ending only a sign-in
+// still pending, and the sign-out in the audit log.
 // Figures are DESIGN.md's and the README's, in seconds and counts.
 
 import { afterEach, describe, expect, it } from 'vitest'
@@ -92,6 +93,23 @@ describe('the second step', () => {
       ok: false,
       error: { code: 'APP_NOT_ENROLLED' },
     })
+  })
+})
+
+describe('« Annuler » on the second step (cancelSignIn)', () => {
+  it('ends a sign-in waiting for its second step, and nothing else', async () => {
+    const b = await open()
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    value(await b.engine.cancelSignIn({}))
+    expect(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) })).toEqual({
+      ok: false,
+      error: { code: 'NO_PENDING_SIGN_IN' },
+    })
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
+    // a signed-in clerk is not signed out by a late « Annuler »
+    value(await b.engine.cancelSignIn({}))
+    expect(value(await b.engine.getStatus({})).session).toMatchObject({ email: EMAIL })
   })
 })
 
