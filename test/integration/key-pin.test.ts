@@ -8,11 +8,14 @@
  */
 
 import { randomBytes } from 'node:crypto'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import type { ConfigInput } from '../../src-main/config'
 import {
   createKeyClient,
   createMemoryDeviceSource,
+  FidoError,
   VirtualKey,
+  type KeyClient,
   type MemoryDeviceSource,
 } from '../../src-main/fido'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
@@ -37,7 +40,14 @@ afterEach(async () => {
   bed = undefined
 })
 
-async function kiosk(options: ConstructorParameters<typeof VirtualKey>[0] = {}): Promise<{
+async function kiosk(
+  options: ConstructorParameters<typeof VirtualKey>[0] = {},
+  kioskOptions: {
+    config?: Partial<ConfigInput>
+    /** What the engine is given instead of the whole client (a Windows-like or partial one). */
+    seen?: (client: ReturnType<typeof createKeyClient>) => KeyClient
+  } = {},
+): Promise<{
   bed: TestBed
   key: VirtualKey
   source: MemoryDeviceSource
@@ -46,7 +56,8 @@ async function kiosk(options: ConstructorParameters<typeof VirtualKey>[0] = {}):
   const key = new VirtualKey({ userPresence: 'approve', ...options })
   const source = createMemoryDeviceSource({ keys: [key], pollIntervalMs: 20 })
   const client = createKeyClient({ origin: 'app://guichet', transport: source })
-  bed = await startBed({}, { keyClient: client })
+  const keyClient = kioskOptions.seen ? kioskOptions.seen(client) : client
+  bed = await startBed(kioskOptions.config ?? {}, { keyClient })
   await addUser(bed.store, EMAIL)
   value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
   value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
@@ -255,6 +266,113 @@ describe('a new key PIN follows CTAP 2.1 §6.5.1 and the key’s minPINLength (�
       expect(codeOf(await call)).toBe('NOT_SIGNED_IN')
     }
   })
+})
+
+describe('what the engine asks of the key', () => {
+  it('the key’s state is read first: setPIN is never sent to a key with a PIN (§6.5.5.5), changePIN never to one without (§6.5.5.6), neither to a U2F key', async () => {
+    const withPin = await kiosk({ pin: '1111' })
+    const setPin = vi.spyOn(withPin.client, 'setPin')
+    expect(codeOf(await withPin.bed.engine.setKeyPin({ pin: '2468' }))).toBe('FIDO_PIN_ALREADY_SET')
+    expect(setPin).not.toHaveBeenCalled()
+    await withPin.bed.close()
+
+    const noPin = await kiosk()
+    const changePin = vi.spyOn(noPin.client, 'changePin')
+    expect(codeOf(await noPin.bed.engine.changeKeyPin({ current: '1111', next: '2468' }))).toBe(
+      'FIDO_PIN_NOT_SET',
+    )
+    expect(changePin).not.toHaveBeenCalled()
+    await noPin.bed.close()
+
+    const u2f = await kiosk({ u2fOnly: true })
+    const u2fSet = vi.spyOn(u2f.client, 'setPin')
+    const u2fChange = vi.spyOn(u2f.client, 'changePin')
+    expect(codeOf(await u2f.bed.engine.setKeyPin({ pin: '2468' }))).toBe('FIDO_PIN_UNSUPPORTED')
+    expect(codeOf(await u2f.bed.engine.changeKeyPin({ current: '1111', next: '2468' }))).toBe(
+      'FIDO_PIN_UNSUPPORTED',
+    )
+    expect(u2fSet).not.toHaveBeenCalled()
+    expect(u2fChange).not.toHaveBeenCalled()
+  })
+
+  it('each call to the key has 30 seconds and reports its status to the screen', async () => {
+    const k = await kiosk({ pin: '1111' })
+    const read = vi.spyOn(k.client, 'readPinInfo')
+    const change = vi.spyOn(k.client, 'changePin')
+    const bounded = expect.objectContaining({
+      timeoutMs: 30_000,
+      signal: expect.any(AbortSignal),
+      onStatus: expect.any(Function),
+    })
+    value(await k.bed.engine.inspectKey({}))
+    expect(read).toHaveBeenLastCalledWith(bounded)
+    value(await k.bed.engine.changeKeyPin({ current: '1111', next: '2222' }))
+    expect(read).toHaveBeenLastCalledWith(bounded)
+    expect(change).toHaveBeenCalledWith(
+      expect.objectContaining({ currentPin: '1111', newPin: '2222', timeoutMs: 30_000 }),
+    )
+  })
+
+  it('« Annuler » stops a key that does not answer, whether the screen reads it or gives it a PIN', async () => {
+    const k = await kiosk()
+    // a key that never answers until the operation is aborted
+    vi.spyOn(k.client, 'readPinInfo').mockImplementation(
+      ({ signal }) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () =>
+            reject(new FidoError('FIDO_CANCELLED', 'cancelled')),
+          )
+        }),
+    )
+    for (const call of [
+      () => k.bed.engine.inspectKey({}),
+      () => k.bed.engine.setKeyPin({ pin: '2468' }),
+    ]) {
+      const pending = call()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      value(await k.bed.engine.cancelKeyOperation({}))
+      expect(codeOf(await pending)).toBe('FIDO_CANCELLED')
+    }
+    expect(k.key.hasPin).toBe(false)
+  })
+
+  it('during a forced enrollment the clerk can read the new key and give it a PIN, not change one', async () => {
+    const k = await kiosk({}, { config: { policy: { emailCode: 'first-sign-in-only' } } })
+    expect(value(await k.bed.engine.getStatus({})).session?.mustEnroll).toBe(true)
+    expect(value(await k.bed.engine.inspectKey({}))).toEqual({ pin: 'not-set', minPinLength: 4 })
+    expect(value(await k.bed.engine.setKeyPin({ pin: '2468' }))).toEqual({
+      pin: 'set',
+      minPinLength: 4,
+    })
+    expect(k.key.hasPin).toBe(true)
+    expect(codeOf(await k.bed.engine.changeKeyPin({ current: '2468', next: '1357' }))).toBe(
+      'ENROLLMENT_REQUIRED',
+    )
+  })
+
+  it('a key client that leaves the PIN to the platform (Windows) is never asked to read or set one', async () => {
+    const k = await kiosk({}, { seen: (client) => ({ ...client, pinEntry: 'platform' }) })
+    const read = vi.spyOn(k.client, 'readPinInfo')
+    expect(value(await k.bed.engine.inspectKey({}))).toEqual({ pin: 'platform', minPinLength: 4 })
+    expect(codeOf(await k.bed.engine.setKeyPin({ pin: '2468' }))).toBe('FIDO_PIN_UNSUPPORTED')
+    expect(codeOf(await k.bed.engine.changeKeyPin({ current: '1111', next: '2468' }))).toBe(
+      'FIDO_PIN_UNSUPPORTED',
+    )
+    expect(read).not.toHaveBeenCalled()
+    expect(k.key.hasPin).toBe(false)
+  })
+
+  it.each(['readPinInfo', 'setPin', 'changePin'] as const)(
+    'a key client without %s cannot manage a PIN at all: refused before the key is asked',
+    async (missing) => {
+      const k = await kiosk({}, { seen: (client) => ({ ...client, [missing]: undefined }) })
+      expect(codeOf(await k.bed.engine.setKeyPin({ pin: '2468' }))).toBe('FIDO_PIN_UNSUPPORTED')
+      expect(codeOf(await k.bed.engine.changeKeyPin({ current: '1111', next: '2468' }))).toBe(
+        'FIDO_PIN_UNSUPPORTED',
+      )
+      expect(k.key.hasPin).toBe(false)
+    },
+  )
 })
 
 describe('passkeys with credProtect (CTAP 2.1 §12.1)', () => {
