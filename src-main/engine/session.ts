@@ -201,13 +201,13 @@ export function expiryOf(ctx: EngineContext, now: number): string | undefined {
 
 /**
  * Ends the session when it is past its lifetime, and audits it
- * (`session-expired`, the account, why). True when it ended one.
+ * (`session-expired`, the account, why).
  */
-export async function expireSession(ctx: EngineContext): Promise<boolean> {
+export async function expireSession(ctx: EngineContext): Promise<void> {
   const s = ctx.terminal.session
-  if (s.kind === 'none') return false
+  if (s.kind === 'none') return
   const why = expiryOf(ctx, ctx.clock.now())
-  if (!why) return false
+  if (!why) return
   ctx.terminal.end() // before any await: nothing can use it meanwhile
   const user = await ctx.store.users.byId(s.userId).catch(() => undefined)
   await ctx.audit({
@@ -217,7 +217,6 @@ export async function expireSession(ctx: EngineContext): Promise<boolean> {
     email: user?.email ?? (s.kind === 'pending' ? s.email : null),
     detail: s.kind === 'pending' ? `sign-in: ${why}` : why,
   })
-  return true
 }
 
 /** A call from the page: the signed-in session's idle time starts again. */
