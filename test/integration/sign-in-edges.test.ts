@@ -7,6 +7,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { hashPassword } from '../../src-main/engine/password'
+import { totpCodeAt } from '../../src-main/engine/totp'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -93,6 +94,41 @@ describe('the second step', () => {
       ok: false,
       error: { code: 'APP_NOT_ENROLLED' },
     })
+  })
+
+  it('nor a right app code from an app enrolled meanwhile on another terminal: the step is the key’s', async () => {
+    const b = await open()
+    const other = await b.reopen({ terminalId: 'poste-2' })
+    value(await other.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    value(await other.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
+    await b.store.keys.insert({
+      id: 'cle-1',
+      userId: 1,
+      credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
+      publicKey: new Uint8Array([1, 2, 3]),
+      signCount: 0,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      fmt: 'none',
+      discoverable: false,
+      name: 'Clé',
+      createdAt: b.clock.t,
+      lastUsedAt: null,
+    })
+    expect(value(await b.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('key')
+    const enrolling = value(await other.engine.beginAppEnrollment({}))
+    const secret = enrolling.secretGroups.join('')
+    value(
+      await other.engine.confirmAppEnrollment({
+        code: await totpCodeAt(secret, b.clock.t),
+        deviceName: 'Téléphone',
+      }),
+    )
+    b.clock.advance(30_000) // the next step's code, not the one just used
+    expect(await b.engine.verifyCode({ code: await totpCodeAt(secret, b.clock.t) })).toEqual({
+      ok: false,
+      error: { code: 'APP_NOT_ENROLLED' },
+    })
+    expect(value(await b.engine.getStatus({})).session).toBeNull()
   })
 })
 
