@@ -27,6 +27,23 @@ async function open(): Promise<TestBed> {
   return bed
 }
 
+/** A key on the account, written as another terminal's registration would (no key is asked here). */
+async function giveKey(b: TestBed): Promise<void> {
+  await b.store.keys.insert({
+    id: 'cle-1',
+    userId: 1,
+    credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
+    publicKey: new Uint8Array([1, 2, 3]),
+    signCount: 0,
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    fmt: 'none',
+    discoverable: false,
+    name: 'Clé',
+    createdAt: b.clock.t,
+    lastUsedAt: null,
+  })
+}
+
 describe('the password step', () => {
   it('counts the codes mailed in the last hour: the sixth sign-in of the hour is refused, not the sixth of two hours', async () => {
     const b = await open()
@@ -76,19 +93,7 @@ describe('the second step', () => {
 
   it('a sign-in waiting for a key takes no code', async () => {
     const b = await open()
-    await b.store.keys.insert({
-      id: 'cle-1',
-      userId: 1,
-      credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
-      publicKey: new Uint8Array([1, 2, 3]),
-      signCount: 0,
-      aaguid: '00000000-0000-0000-0000-000000000000',
-      fmt: 'none',
-      discoverable: false,
-      name: 'Clé',
-      createdAt: b.clock.t,
-      lastUsedAt: null,
-    })
+    await giveKey(b)
     expect(value(await b.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('key')
     expect(await b.engine.verifyCode({ code: '123456' })).toEqual({
       ok: false,
@@ -101,19 +106,7 @@ describe('the second step', () => {
     const other = await b.reopen({ terminalId: 'poste-2' })
     value(await other.engine.signIn({ email: EMAIL, password: PASSWORD }))
     value(await other.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
-    await b.store.keys.insert({
-      id: 'cle-1',
-      userId: 1,
-      credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
-      publicKey: new Uint8Array([1, 2, 3]),
-      signCount: 0,
-      aaguid: '00000000-0000-0000-0000-000000000000',
-      fmt: 'none',
-      discoverable: false,
-      name: 'Clé',
-      createdAt: b.clock.t,
-      lastUsedAt: null,
-    })
+    await giveKey(b)
     expect(value(await b.engine.signIn({ email: EMAIL, password: PASSWORD })).factor).toBe('key')
     const enrolling = value(await other.engine.beginAppEnrollment({}))
     const secret = enrolling.secretGroups.join('')
