@@ -10,7 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SettingsService } from '@simplewebauthn/server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parseConfig, ConfigError } from '../../src-main/config'
 import { createVirtualKeyState } from '../../src-main/fido/virtual-key/state'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
@@ -150,6 +150,99 @@ describe('trusted key models (fido.allowedAaguids + fido.metadataFile)', () => {
     await registerWith(key, await forger.blob([{ model: allowed }]), { log })
     expect(errors).toEqual([
       ['no security key can be registered', { error: expect.stringMatching(/FIDO root/) }],
+    ])
+  })
+
+  /** A logger that keeps IT's warnings and errors. */
+  function capture(): { log: Logger; warns: unknown[][]; errors: unknown[][] } {
+    const warns: unknown[][] = []
+    const errors: unknown[][] = []
+    const log = {
+      ...silentLogger,
+      warn: (...w: unknown[]) => warns.push(w),
+      error: (...e: unknown[]) => errors.push(e),
+    }
+    return { log, warns, errors }
+  }
+
+  it('tells IT which allowed model the metadata file does not list, its AAGUID without dashes, in lower case', async () => {
+    const other = await keyModel('00000000-0000-4000-8000-000000000001', 'Other')
+    const { log, warns } = capture()
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const result = await registerWith(key, await mds.blob([{ model: other }]), {
+      allowedAaguids: [ALLOWED.toUpperCase()],
+      log,
+    })
+    expect(result).toMatchObject({ ok: false, error: { code: 'FIDO_KEY_NOT_ALLOWED' } })
+    expect(warns).toEqual([
+      [
+        'allowed key model not in the metadata file',
+        { aaguid: '2fc0579f811347eab116bb5a8db9202a' },
+      ],
+    ])
+  })
+
+  it('tells IT which allowed model its metadata status refuses, and the status', async () => {
+    const { log, warns } = capture()
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const blob = await mds.blob([{ model: allowed, statuses: ['FIDO_CERTIFIED', 'REVOKED'] }])
+    await registerWith(key, blob, { log })
+    expect(warns).toEqual([
+      [
+        'allowed key model refused by its metadata status',
+        { aaguid: '2fc0579f811347eab116bb5a8db9202a', status: 'REVOKED' },
+      ],
+    ])
+  })
+
+  it('finds the allowed model among others in the metadata, whatever its place', async () => {
+    const other = await keyModel('00000000-0000-4000-8000-000000000001', 'Other')
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const blob = await mds.blob([{ model: other }, { model: allowed }])
+    expect(value(await registerWith(key, blob)).keys).toHaveLength(1)
+  })
+
+  it('reads a metadata file that also lists U2F models (no AAGUID, FIDO Metadata Service §3.1.1)', async () => {
+    const u2f = await keyModel('00000000-0000-4000-8000-000000000002', 'U2F')
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const blob = await mds.blob([{ model: u2f, u2f: true }, { model: allowed }])
+    expect(value(await registerWith(key, blob)).keys).toHaveLength(1)
+  })
+
+  it('an allowed model listed without attestation roots trusts no attestation', async () => {
+    const impostor = await keyModel(ALLOWED, 'Impostor')
+    const key = softwareKey(allowed.aaguidBytes, impostor.attestation)
+    const blob = await mds.blob([{ model: allowed, roots: [] }])
+    expect(await registerWith(key, blob)).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_KEY_NOT_ALLOWED' },
+    })
+    expect(await refusalDetail()).toMatch(/not allowed/)
+  })
+
+  it('reads a metadata file that ends with a line break, as a download or an editor leaves it', async () => {
+    const key = softwareKey(allowed.aaguidBytes, allowed.attestation)
+    const blob = `${await mds.blob([{ model: allowed }])}\r\n`
+    expect(value(await registerWith(key, blob)).keys).toHaveLength(1)
+  })
+
+  it('tells IT in the log that the metadata file cannot be read, and which file', async () => {
+    const { log, errors } = capture()
+    const metadataFile = join(dir, 'missing.jwt')
+    bed = await startBed({ fido: { allowedAaguids: [ALLOWED], metadataFile } }, { log })
+    // The models are read at start, in the background.
+    await vi.waitFor(() => expect(errors).toHaveLength(1))
+    expect(errors).toEqual([
+      [
+        'no security key can be registered',
+        {
+          error: expect.stringMatching(
+            new RegExp(
+              `^The metadata file ${metadataFile} \\("fido\\.metadataFile"\\) cannot be read: .*ENOENT`,
+            ),
+          ),
+        },
+      ],
     ])
   })
 

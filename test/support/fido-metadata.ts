@@ -108,8 +108,14 @@ export async function keyModel(aaguid: string, vendor = 'Test Vendor'): Promise<
 export interface MetadataService {
   /** The PEM of the stand-in FIDO root (SettingsService 'mds'). */
   rootPem: string
-  /** A BLOB (JWT) listing these models, each with its statuses. */
-  blob(models: { model: KeyModel; statuses?: string[] }[]): Promise<string>
+  /**
+   * A BLOB (JWT) listing these models, each with its statuses. `u2f` lists the
+   * model as a U2F one does (no AAGUID, key identifiers instead); `roots`
+   * replaces its attestation root certificates (base64 DER).
+   */
+  blob(
+    models: { model: KeyModel; statuses?: string[]; u2f?: boolean; roots?: string[] }[],
+  ): Promise<string>
 }
 
 /** A stand-in for the FIDO Metadata Service: its root and a signer of BLOBs. */
@@ -124,11 +130,19 @@ export async function metadataService(): Promise<MetadataService> {
         legalHeader: 'Test metadata, no legal value.',
         no: 1,
         nextUpdate: new Date(Date.now() + 30 * DAY).toISOString().slice(0, 10),
-        entries: models.map(({ model, statuses = ['FIDO_CERTIFIED'] }) => ({
-          aaguid: model.aaguid,
+        entries: models.map(({ model, statuses = ['FIDO_CERTIFIED'], u2f, roots }) => ({
+          ...(u2f
+            ? { attestationCertificateKeyIdentifiers: ['bf7a6d7c3c1e0c4a8b0d2c1f4e5a6b7c8d9e0f1a'] }
+            : { aaguid: model.aaguid }),
           metadataStatement: {
             legalHeader: 'Test metadata, no legal value.',
-            aaguid: model.aaguid,
+            ...(u2f
+              ? {
+                  attestationCertificateKeyIdentifiers: [
+                    'bf7a6d7c3c1e0c4a8b0d2c1f4e5a6b7c8d9e0f1a',
+                  ],
+                }
+              : { aaguid: model.aaguid }),
             description: 'Test key model',
             authenticatorVersion: 1,
             protocolFamily: 'fido2',
@@ -142,7 +156,9 @@ export async function metadataService(): Promise<MetadataService> {
             matcherProtection: ['on_chip'],
             attachmentHint: ['external', 'wired'],
             tcDisplay: [],
-            attestationRootCertificates: [model.rootPem.replace(/-----[A-Z ]+-----|\s/g, '')],
+            attestationRootCertificates: roots ?? [
+              model.rootPem.replace(/-----[A-Z ]+-----|\s/g, ''),
+            ],
           },
           statusReports: statuses.map((status) => ({ status, effectiveDate: '2024-01-01' })),
           timeOfLastStatusChange: '2024-01-01',
