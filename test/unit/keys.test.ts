@@ -1,4 +1,4 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createFileKeyProvider, DATA_KEY_BYTES } from '../../src-main/engine/keys'
@@ -29,5 +29,32 @@ describe('the data key file', () => {
     await writeFile(path, '')
     await expect(createFileKeyProvider(path).getDataKey()).rejects.toThrow(/data\.key is damaged/)
     expect((await readFile(path)).length).toBe(0)
+  })
+
+  it('names the key file it cannot read, instead of making a new key over it', async () => {
+    const path = join(dir.path, 'data.key')
+    await mkdir(path) // not a file: reading it fails with EISDIR, not ENOENT
+    await expect(createFileKeyProvider(path).getDataKey()).rejects.toThrow(
+      `Cannot read the data key file ${path}: EISDIR`,
+    )
+  })
+
+  it('names the key file it cannot create', async () => {
+    // A name the file system takes, but not with the temporary suffix (> 255 bytes).
+    const path = join(dir.path, 'k'.repeat(250))
+    await expect(createFileKeyProvider(path).getDataKey()).rejects.toThrow(
+      `Cannot create the data key file ${path}: ENAMETOOLONG`,
+    )
+  })
+
+  it('leaves no file open once the key is created (Linux /proc)', async () => {
+    const path = join(dir.path, 'data.key')
+    await createFileKeyProvider(path).getDataKey()
+    const open = await Promise.all(
+      (await readdir('/proc/self/fd')).map((fd) =>
+        readlink(join('/proc/self/fd', fd)).catch(() => ''),
+      ),
+    )
+    expect(open.filter((target) => target.startsWith(dir.path))).toEqual([])
   })
 })
