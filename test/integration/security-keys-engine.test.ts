@@ -161,6 +161,23 @@ describe('the engine checks the key’s answer itself', () => {
     expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(1)
   })
 
+  it('a well-formed signature that does not match (its last byte changed, DER still valid) is refused (WebAuthn §7.2 step 21)', async () => {
+    const { bed, knobs } = await open()
+    await atKeyStep(bed)
+    knobs.assertion = (r) => {
+      const signature = Buffer.from(r.response.signature, 'base64url')
+      signature[signature.length - 1] = signature[signature.length - 1]! ^ 0x01
+      return { ...r, response: { ...r.response, signature: signature.toString('base64url') } }
+    }
+    expect(await bed.engine.signInWithKey({})).toEqual(REFUSED)
+    expect(await lastAudit(bed)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'key',
+      detail: 'FIDO_KEY_REFUSED',
+    })
+  })
+
   it('an answer naming a credential the account does not have is refused, counted and audited', async () => {
     const { bed, knobs } = await open()
     await atKeyStep(bed)
