@@ -67,6 +67,35 @@ describe('passwords', () => {
     expect(await checkNewPassword('écrire à helene.cote@mairie.fr', town)).toBe('contains-email')
   })
 
+  it('refuses the address’s local part from 3 characters on; a shorter one refuses nothing', async () => {
+    const eva = { email: 'eva@mairie.fr', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('Eva-lune-verte-escalier', eva)).toBe('contains-email')
+    const lu = { email: 'lu@mairie.fr', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('lune verte sur l’escalier du marché', lu)).toBeUndefined()
+  })
+
+  it('refuses an issuer name from 3 characters on, stray spaces around it aside; a shorter one refuses nothing', async () => {
+    const sud = { ...ctx, issuer: 'Sud' }
+    expect(await checkNewPassword('Orage sur le Sud ce soir', sud)).toBe('contains-product')
+    const lyon = { ...ctx, issuer: '  Mairie de Lyon ' }
+    expect(await checkNewPassword('Mairie de Lyon, orage ce soir', lyon)).toBe('contains-product')
+    const lu = { ...ctx, issuer: 'Lu' }
+    expect(await checkNewPassword('lune verte sur l’escalier du marché', lu)).toBeUndefined()
+  })
+
+  it('folds case to lower: a capital ẞ matches the ß of the address', async () => {
+    // ẞ (U+1E9E) lowers to ß, while ß uppers to SS: only lower-case folding finds the address
+    const weiss = { email: 'anna.weiß@mairie.fr', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('ANNA.WEIẞ-lune-verte', weiss)).toBe('contains-email')
+  })
+
+  it('refuses the pieces of the address’s local part, reordered, as guessable', async () => {
+    // each piece alone is no word; reordered, the local part is not contained either
+    const clerk = { email: 'kzorvath.plimbu@mairie.fr', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('plimbukzorvath', clerk)).toBe('too-common')
+    expect(await checkNewPassword('plimbukzorvath', ctx)).toBeUndefined()
+  })
+
   it('accepts long passphrases in any script, with no composition rules', async () => {
     expect(await checkNewPassword('lune verte sur l’escalier du marché', ctx)).toBeUndefined()
     expect(await checkNewPassword('Зелёная луна на лестнице', ctx)).toBeUndefined()
