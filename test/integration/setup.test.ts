@@ -14,6 +14,23 @@ describe('first start with an empty store', () => {
   })
   afterEach(() => bed.close())
 
+  it('keeps the language chosen before setup for the rest of the visit', async () => {
+    value(await bed.engine.setLanguage({ locale: 'en' }))
+    const e = value(
+      await bed.engine.beginSetup({ email: 'it@mairie.fr', name: 'IT', password: PASSWORD }),
+    )
+    value(
+      await bed.engine.confirmSetup({
+        code: await totpCodeAt(e.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Téléphone IT',
+      }),
+    )
+    value(
+      await bed.engine.changePassword({ current: PASSWORD, next: 'Marché-du-jeudi-sous-la-pluie' }),
+    )
+    expect(bed.smtp.mails.at(-1)?.subject).toBe('Guichet: Password changed')
+  })
+
   it("creates IT's account with its app enrolled on the spot, once", async () => {
     expect(value(await bed.engine.getStatus({})).firstStart).toBe(true)
     expect(
@@ -59,8 +76,9 @@ describe('first start with an empty store', () => {
       recoveryCodesLeft: 10,
       newRecoveryCodes: null,
     })
-    const audit = (await bed.store.audit.list()).map((a) => `${a.event}:${a.outcome}`)
-    expect(audit).toEqual(['setup:ok', 'recovery-codes-issued:ok', 'sign-in:ok'])
+    // IT reads each entry's factor: the app enrolled, the codes issued
+    const audit = (await bed.store.audit.list()).map((a) => `${a.event}:${a.outcome}:${a.factor}`)
+    expect(audit).toEqual(['setup:ok:app', 'recovery-codes-issued:ok:recovery', 'sign-in:ok:app'])
     expect(value(await bed.engine.getStatus({})).firstStart).toBe(false)
     expect(
       await bed.engine.beginSetup({ email: 'x@mairie.fr', name: 'X', password: PASSWORD }),
