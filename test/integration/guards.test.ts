@@ -280,6 +280,28 @@ describe('every code is single use', () => {
     })
   })
 
+  it('a recovery-code sign-in clears the failures it found, not one recorded after its read', async () => {
+    const { bed } = await open()
+    const { codes } = await withApp(bed)
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    // another terminal's wrong password lands after this step read the (empty) counter,
+    // while its code is being consumed: stricter, that failure is left to count
+    const recovery = bed.store.recovery
+    const consume = recovery.consume.bind(recovery)
+    recovery.consume = async (id, now) => {
+      await bed.store.throttle.recordFailure(EMAIL, bed.clock.t, {
+        freeFailures: 5,
+        baseWaitMs: 60_000,
+        maxWaitMs: 60_000,
+        forgetAfterMs: 24 * 3600_000,
+      })
+      return consume(id, now)
+    }
+    value(await bed.engine.useRecoveryCode({ code: codes[0]! }))
+    expect(await failures(bed)).toBe(1)
+  })
+
   it('a recovery code is refused a second time while the next sign-in is pending', async () => {
     const { bed } = await open()
     const { codes } = await withApp(bed)
