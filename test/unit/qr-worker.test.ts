@@ -4,12 +4,13 @@
  * QR code is drawn by a new worker.
  */
 
+import type { Worker } from 'node:worker_threads'
 import { expect, it, vi } from 'vitest'
 
-const started = vi.hoisted(() => [] as import('node:worker_threads').Worker[])
+const started = vi.hoisted(() => [] as Worker[])
 
 vi.mock('node:worker_threads', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:worker_threads')>()
+  const real = await importOriginal<{ Worker: typeof Worker }>()
   class Recorded extends real.Worker {
     constructor(...args: ConstructorParameters<typeof real.Worker>) {
       super(...args)
