@@ -48,6 +48,23 @@ async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] 
   return { secret, codes: factors.newRecoveryCodes ?? [] }
 }
 
+/** A key on the account, written as another terminal's registration would (no key is asked here). */
+async function giveKey(bed: TestBed): Promise<void> {
+  await bed.store.keys.insert({
+    id: 'cle-1',
+    userId: 1,
+    credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
+    publicKey: new Uint8Array([1, 2, 3]),
+    signCount: 0,
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    fmt: 'none',
+    discoverable: false,
+    name: 'Clé',
+    createdAt: bed.clock.t,
+    lastUsedAt: null,
+  })
+}
+
 describe('account rules (issue 13)', () => {
   let bed: TestBed
   beforeEach(async () => {
@@ -177,6 +194,36 @@ describe('account rules (issue 13)', () => {
     expect((await bed.engine.useRecoveryCode({ code: codes[0]! })).ok).toBe(false)
   })
 
+  it('recovery codes are kept while a key remains, and their voiding is audited once, as recovery', async () => {
+    const { codes } = await withApp(bed)
+    await giveKey(bed)
+    value(await bed.engine.removeApp({}))
+    // the key still stands: the codes stay
+    expect(value(await bed.engine.listFactors({})).recoveryCodesLeft).toBe(codes.length)
+    expect((await bed.store.audit.list()).map((a) => a.event)).not.toContain(
+      'recovery-codes-voided',
+    )
+    value(await bed.engine.removeKey({ id: 'cle-1' }))
+    expect(value(await bed.engine.listFactors({})).recoveryCodesLeft).toBe(0)
+    const voided = (await bed.store.audit.list()).filter((a) => a.event === 'recovery-codes-voided')
+    expect(voided).toHaveLength(1)
+    expect(voided[0]).toMatchObject({
+      outcome: 'ok',
+      email: EMAIL,
+      factor: 'recovery',
+      detail: 'the last app or key was removed',
+    })
+  })
+
+  it('with no recovery code left, removing the last app audits no voiding', async () => {
+    await withApp(bed)
+    await bed.store.recovery.removeAll(1) // all used up, or never issued
+    value(await bed.engine.removeApp({}))
+    expect((await bed.store.audit.list()).map((a) => a.event)).not.toContain(
+      'recovery-codes-voided',
+    )
+  })
+
   it('a recovery-code sign-in of an account with no app or key must enroll (policy first-sign-in-only)', async () => {
     const { codes } = await withApp(bed)
     value(await bed.engine.signOut({}))
@@ -186,6 +233,13 @@ describe('account rules (issue 13)', () => {
     value(await engine.signIn({ email: EMAIL, password: PASSWORD }))
     const session = value(await engine.useRecoveryCode({ code: codes[0]! }))
     expect(session.mustEnroll).toBe(true)
+    // the enrolment screen still lists what the account has: no app, no key, the codes left
+    expect(value(await engine.listFactors({}))).toMatchObject({
+      email: EMAIL,
+      app: null,
+      keys: [],
+      recoveryCodesLeft: 9,
+    })
     expect(await engine.issueRecoveryCodes({})).toEqual({
       ok: false,
       error: { code: 'ENROLLMENT_REQUIRED' },

@@ -2,10 +2,12 @@
 // a deliberate change once): the hour of the e-mailed code quota, a temporary
 // password's last second, a resent code carrying the sign-in with it, a key
 // account's second step taking no code, « Annuler » ending only a sign-in
-// still pending, and the sign-out in the audit log.
+// still pending, and the sign-out in the audit log; the second step leaving a
+// failure recorded meanwhile to count, and a password to change with no end not
+// consumed (src-main/engine/second-step.ts).
 // Figures are DESIGN.md's and the README's, in seconds and counts.
 
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { hashPassword } from '../../src-main/engine/password'
 import { totpCodeAt } from '../../src-main/engine/totp'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
@@ -122,6 +124,65 @@ describe('the second step', () => {
       error: { code: 'APP_NOT_ENROLLED' },
     })
     expect(value(await b.engine.getStatus({})).session).toBeNull()
+  })
+})
+
+describe('the second step and the throttle (src-main/engine/second-step.ts)', () => {
+  /**
+   * While the code is being checked (the step has just read no failure for the
+   * address), another terminal records a wrong password for the same address.
+   */
+  async function failureMeanwhile(b: TestBed): Promise<void> {
+    const other = await b.reopen({ terminalId: 'poste-2' })
+    const get = b.store.throttle.get.bind(b.store.throttle)
+    vi.spyOn(b.store.throttle, 'get').mockImplementationOnce(async (subject) => {
+      const row = await get(subject)
+      expect(
+        await other.engine.signIn({ email: EMAIL, password: 'Pas-le-bon-mot-de-passe-7' }),
+      ).toMatchObject({ ok: false, error: { code: 'INVALID_CREDENTIALS' } })
+      return row
+    })
+  }
+
+  it('a wrong password typed on another terminal while the code is checked is left to count', async () => {
+    const b = await open()
+    value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    await failureMeanwhile(b)
+    expect(value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) })).factor).toBe('email')
+    expect((await b.store.throttle.get(EMAIL))?.failures).toBe(1)
+  })
+
+  it('so too when the sign-in consumes IT’s temporary password', async () => {
+    const b = await open()
+    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
+    await b.store.users.setPassword(1, {
+      passwordHash: await hashPassword(TEMPORARY),
+      mustChange: true,
+      expiresAt: b.clock.t + 24 * 3600_000,
+      now: b.clock.t,
+    })
+    value(await b.engine.signIn({ email: EMAIL, password: TEMPORARY }))
+    await failureMeanwhile(b)
+    const session = value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
+    expect(session.mustChangePassword).toBe(true)
+    expect((await b.store.throttle.get(EMAIL))?.failures).toBe(1)
+  })
+
+  it('a password to change set with no end (before temporary passwords had one) is not consumed by a sign-in', async () => {
+    const b = await open()
+    await b.store.users.setPassword(1, {
+      passwordHash: await hashPassword(PASSWORD),
+      mustChange: true,
+      expiresAt: null,
+      now: b.clock.t,
+    })
+    for (const round of [1, 2]) {
+      value(await b.engine.signIn({ email: EMAIL, password: PASSWORD }))
+      const session = value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))
+      expect(session.mustChangePassword, `sign-in ${round}`).toBe(true)
+      value(await b.engine.signOut({}))
+      b.clock.advance(60_000)
+    }
   })
 })
 

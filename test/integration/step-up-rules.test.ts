@@ -34,6 +34,30 @@ async function signInByMail(b: TestBed, password = PASSWORD): Promise<void> {
 }
 
 describe('step-up', () => {
+  it('a code mailed before the step turned to the app (added, then removed, meanwhile) is a wrong code, not a replaced one', async () => {
+    const b = await open()
+    await signInByMail(b)
+    expect(value(await b.engine.beginStepUp({}))).toMatchObject({ factor: 'email' })
+    const first = b.smtp.lastCode(EMAIL)
+    // an app enrolled on another terminal: the next step-up is the app's
+    await b.store.apps.put({
+      userId: 1,
+      secretEnc: new Uint8Array(48),
+      deviceName: 'Téléphone',
+      createdAt: b.clock.t,
+      lastStep: 0,
+    })
+    expect(value(await b.engine.beginStepUp({}))).toMatchObject({ factor: 'app' })
+    // removed again: back to a mailed code, a new attempt, not a resend of the first
+    await b.store.apps.remove(1)
+    expect(value(await b.engine.beginStepUp({}))).toMatchObject({ factor: 'email' })
+    expect(await b.engine.stepUp({ code: first })).toMatchObject({
+      ok: false,
+      error: { code: 'CODE_INVALID' },
+    })
+    value(await b.engine.stepUp({ code: b.smtp.lastCode(EMAIL) }))
+  })
+
   // step-up.ts: signedInUser(ctx, { duringEnrollment: true }) in beginStepUp and stepUp
   it('is allowed while the policy still requires an app or key, so that one can be enrolled', async () => {
     const b = await open({ policy: { emailCode: 'first-sign-in-only' } })

@@ -7,6 +7,7 @@ import {
   boundedForEstimate,
   STRENGTH_INPUT_CHARS,
   stopStrengthWorker,
+  strengthScore,
 } from '../../src-main/engine/strength'
 
 /** Time the calling thread (the event loop) has spent on a CPU, in ns (Linux). */
@@ -15,6 +16,19 @@ function loopThreadCpuNs(): number {
 }
 
 const ctx = { email: 'alice.martin@mairie.fr', name: 'Alice Martin', issuer: 'Guichet' }
+
+describe('the strength worker stopped mid-check (src-main/engine/strength.ts)', () => {
+  afterAll(() => stopStrengthWorker())
+
+  it('the check in progress answers with an error naming the worker’s exit, and the next check starts a new worker', async () => {
+    const inProgress = strengthScore('Marché-du-jeudi-sous-la-pluie', ['alice'])
+    await stopStrengthWorker()
+    await expect(inProgress).rejects.toThrow(/^password strength worker exited \(\d+\)$/)
+    expect(await strengthScore('Marché-du-jeudi-sous-la-pluie', ['alice'])).toBeGreaterThanOrEqual(
+      3,
+    )
+  })
+})
 
 describe('passwords', () => {
   it('hashes with argon2id m=64 MiB t=3 p=1, parameters stored with the hash', async () => {
