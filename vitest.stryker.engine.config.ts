@@ -10,5 +10,5 @@ import { mutationRunConfig } from './vitest.stryker.shared.config'
 export default mutationRunConfig([
   'test/integration/*.test.ts',
   'test/integration/fido/windows-client.test.ts',
-  'test/unit/{totp,keys,store-password,recovery-codes,mask-email}.test.ts',
+  'test/unit/{totp,keys,store-password,recovery-codes,mask-email,secrets}.test.ts',
 ])

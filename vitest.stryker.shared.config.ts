@@ -10,7 +10,11 @@
  */
 import { defineConfig, type ViteUserConfig } from 'vitest/config'
 
-const ISOLATED = ['test/integration/throttle.test.ts', 'test/unit/password.test.ts']
+const ISOLATED = [
+  'test/integration/throttle.test.ts',
+  'test/unit/password.test.ts',
+  'test/unit/qr-worker.test.ts',
+]
 
 const common = {
   environment: 'node' as const,
