@@ -10,8 +10,8 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { STEP_UP_WINDOW_MS, THROTTLE_POLICY } from '../../src-main/engine/engine'
-import { hashPassword } from '../../src-main/engine/password'
 import { totpCodeAt } from '../../src-main/engine/totp'
+import { giveKey, giveTemporaryPassword, TEMPORARY } from '../support/accounts'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -21,18 +21,6 @@ const NEW_PASSWORD = 'Marché-du-jeudi-sous-la-pluie'
 async function signInByMail(bed: TestBed, password = PASSWORD): Promise<void> {
   value(await bed.engine.signIn({ email: EMAIL, password }))
   value(await bed.engine.verifyCode({ code: bed.smtp.lastCode(EMAIL) }))
-}
-
-/** IT's temporary password, as the admin command sets it: valid 24 hours, once, to be changed. */
-const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-
-async function giveTemporaryPassword(bed: TestBed): Promise<void> {
-  await bed.store.users.setPassword(1, {
-    passwordHash: await hashPassword(TEMPORARY),
-    mustChange: true,
-    expiresAt: bed.clock.t + 24 * 3600_000,
-    now: bed.clock.t,
-  })
 }
 
 async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] }> {
@@ -46,23 +34,6 @@ async function withApp(bed: TestBed): Promise<{ secret: string; codes: string[] 
     }),
   )
   return { secret, codes: factors.newRecoveryCodes ?? [] }
-}
-
-/** A key on the account, written as another terminal's registration would (no key is asked here). */
-async function giveKey(bed: TestBed): Promise<void> {
-  await bed.store.keys.insert({
-    id: 'cle-1',
-    userId: 1,
-    credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
-    publicKey: new Uint8Array([1, 2, 3]),
-    signCount: 0,
-    aaguid: '00000000-0000-0000-0000-000000000000',
-    fmt: 'none',
-    discoverable: false,
-    name: 'Clé',
-    createdAt: bed.clock.t,
-    lastUsedAt: null,
-  })
 }
 
 describe('account rules (issue 13)', () => {

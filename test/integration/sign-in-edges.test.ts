@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { hashPassword } from '../../src-main/engine/password'
 import { totpCodeAt } from '../../src-main/engine/totp'
+import { giveKey, giveTemporaryPassword, TEMPORARY } from '../support/accounts'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -27,23 +28,6 @@ async function open(): Promise<TestBed> {
   bed = await startBed()
   await addUser(bed.store, EMAIL)
   return bed
-}
-
-/** A key on the account, written as another terminal's registration would (no key is asked here). */
-async function giveKey(b: TestBed): Promise<void> {
-  await b.store.keys.insert({
-    id: 'cle-1',
-    userId: 1,
-    credentialID: 'AAAAAAAAAAAAAAAAAAAAAA',
-    publicKey: new Uint8Array([1, 2, 3]),
-    signCount: 0,
-    aaguid: '00000000-0000-0000-0000-000000000000',
-    fmt: 'none',
-    discoverable: false,
-    name: 'Clé',
-    createdAt: b.clock.t,
-    lastUsedAt: null,
-  })
 }
 
 describe('the password step', () => {
@@ -64,7 +48,6 @@ describe('the password step', () => {
 
   it('IT’s temporary password signs in up to its 24th hour, not after', async () => {
     const b = await open()
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
     const expiresAt = b.clock.t + 24 * 3600_000
     await b.store.users.setPassword(1, {
       passwordHash: await hashPassword(TEMPORARY),
@@ -154,13 +137,7 @@ describe('the second step and the throttle (src-main/engine/second-step.ts)', ()
 
   it('so too when the sign-in consumes IT’s temporary password', async () => {
     const b = await open()
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await b.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: b.clock.t + 24 * 3600_000,
-      now: b.clock.t,
-    })
+    await giveTemporaryPassword(b)
     value(await b.engine.signIn({ email: EMAIL, password: TEMPORARY }))
     await failureMeanwhile(b)
     const session = value(await b.engine.verifyCode({ code: b.smtp.lastCode(EMAIL) }))

@@ -3,8 +3,8 @@
 // email-codes.ts). Figures are DESIGN.md's, in seconds.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { hashPassword } from '../../src-main/engine/password'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
+import { giveTemporaryPassword, TEMPORARY } from '../support/accounts'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -112,13 +112,7 @@ describe('the records of a sign-in', () => {
   // second-step.ts completeSignIn(): setPassword(..., mustChange: true, ...)
   it('a temporary password’s sign-in leaves the account bound to change its password', async () => {
     const b = await open()
-    const TEMPORARY = 'K7QM-2XPA-9RTV-WB4N-HJ3C'
-    await b.store.users.setPassword(1, {
-      passwordHash: await hashPassword(TEMPORARY),
-      mustChange: true,
-      expiresAt: b.clock.t + 24 * 3600_000,
-      now: b.clock.t,
-    })
+    await giveTemporaryPassword(b)
     await signInByMail(b, TEMPORARY)
     const user = await b.store.users.byId(1)
     expect(user).toMatchObject({ mustChangePassword: true })
