@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createKeyClient, createMemoryDeviceSource, VirtualKey } from '../../src-main/fido'
+import type { KeyRecord } from '../../src-main/store/types'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const PIN = '4242'
@@ -56,6 +57,15 @@ async function passkeyFor(b: TestBed, email: string): Promise<void> {
   value(await b.engine.verifyCode({ code: b.smtp.lastCode(email) }))
   value(await b.engine.registerKey({ name: `Clé de ${email}`, pin: PIN }))
   value(await b.engine.signOut({}))
+}
+
+/** The kiosk's record of `email`'s one key, rewritten (as another terminal or an import might leave it). */
+async function rewriteKeyOf(b: TestBed, email: string, change: Partial<KeyRecord>): Promise<void> {
+  const owner = (await b.store.users.byEmail(email))!
+  const [record] = await b.store.keys.listByUser(owner.id)
+  expect(record).toBeDefined()
+  expect(await b.store.keys.remove(owner.id, record!.id)).toBe(true)
+  expect(await b.store.keys.insert({ ...record!, ...change })).toBe(true)
 }
 
 describe('passwordless with several passkeys on the key', () => {
@@ -149,6 +159,42 @@ describe('passwordless with several passkeys on the key', () => {
       factor: 'key',
       detail: 'unknown credential',
     })
+  })
+
+  it('a credential registered here for sign-in after the password only (not discoverable) does not sign in without one, even when the key finds it', async () => {
+    // WebAuthn §5.4.6: with residentKey "discouraged" a key may still make a discoverable
+    // credential; the kiosk's record says how the key was registered, and only a passkey counts.
+    const { bed: b } = await kioskWithKey()
+    await addUser(b.store, ALICE)
+    await passkeyFor(b, ALICE)
+    value(await b.engine.signInPasswordless({ pin: PIN }))
+    value(await b.engine.signOut({}))
+    await rewriteKeyOf(b, ALICE, { discoverable: false })
+    expect(await b.engine.signInPasswordless({ pin: PIN })).toEqual({
+      ok: false,
+      error: { code: 'FIDO_KEY_REFUSED' },
+    })
+    expect(value(await b.engine.getStatus({})).session).toBeNull()
+    expect((await b.store.audit.list()).at(-1)).toMatchObject({
+      event: 'sign-in',
+      outcome: 'fail',
+      factor: 'key',
+      detail: 'unknown credential',
+    })
+  })
+
+  it('WebAuthn §7.2 step 6: a passkey whose user handle names another account than the one its credential is registered to signs nobody in', async () => {
+    const { bed: b } = await kioskWithKey()
+    await addUser(b.store, ALICE, 'Alice Martin')
+    const bruno = await addUser(b.store, BRUNO, 'Bruno Leroy')
+    await passkeyFor(b, ALICE)
+    // the key still answers with Alice's user handle; the kiosk's record now names Bruno
+    await rewriteKeyOf(b, ALICE, { userId: bruno })
+    expect(await b.engine.signInPasswordless({ pin: PIN })).toEqual({
+      ok: false,
+      error: { code: 'FIDO_KEY_REFUSED' },
+    })
+    expect(value(await b.engine.getStatus({})).session).toBeNull()
   })
 
   it('keeps the language chosen on the sign-in screen: the first notice after it is in English', async () => {
