@@ -252,6 +252,55 @@ describe('security keys', () => {
     expect((await bed.store.throttle.get(EMAIL))?.failures ?? 0).toBe(0)
   })
 
+  it('a blocked key PIN after the password is audited and counted one failure a try, like a wrong code: 3 wrong in a row (FIDO_PIN_AUTH_BLOCKED), then the last retry (FIDO_PIN_BLOCKED)', async () => {
+    kb = await keyBed({ pin: '4242' })
+    const { bed, key, source } = kb
+    const replug = (): void => {
+      source.unplug(key)
+      source.plug(key)
+    }
+    await signInByMail(bed)
+    value(await bed.engine.registerKey({ name: 'Clé PIN', pin: '4242' }))
+    // four of the key's 8 retries spent on « Changer le code PIN de ma clé » (not the account's)
+    for (const rounds of [3, 1]) {
+      for (let i = 0; i < rounds; i++) {
+        expect(await bed.engine.changeKeyPin({ current: '0000', next: '97531' })).toMatchObject({
+          ok: false,
+        })
+      }
+      replug()
+    }
+    expect(key.pinRetries).toBe(4)
+    value(await bed.engine.signOut({}))
+    value(await bed.engine.signIn({ email: EMAIL, password: PASSWORD }))
+    expect((await bed.store.throttle.get(EMAIL))?.failures ?? 0).toBe(0)
+    const codes: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const r = await bed.engine.signInWithKey({ pin: '0000' })
+      codes.push(r.ok ? 'ok' : r.error.code)
+    }
+    // CTAP 2.1 §6.5.5.7: the third wrong PIN in a row blocks PIN entry until a power cycle
+    expect(codes).toEqual(['FIDO_PIN_INVALID', 'FIDO_PIN_INVALID', 'FIDO_PIN_AUTH_BLOCKED'])
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(3)
+    replug()
+    // the last retry: the key's PIN is blocked for good
+    expect(await bed.engine.signInWithKey({ pin: '0000' })).toMatchObject({
+      ok: false,
+      error: { code: 'FIDO_PIN_BLOCKED' },
+    })
+    expect(key.pinRetries).toBe(0)
+    expect((await bed.store.throttle.get(EMAIL))?.failures).toBe(4)
+    const details = (await bed.store.audit.list())
+      .filter((e) => e.event === 'sign-in' && e.outcome === 'fail' && e.factor === 'key')
+      .map((e) => [e.email, e.detail])
+    expect(details).toEqual([
+      [EMAIL, 'FIDO_PIN_INVALID'],
+      [EMAIL, 'FIDO_PIN_INVALID'],
+      [EMAIL, 'FIDO_PIN_AUTH_BLOCKED'],
+      [EMAIL, 'FIDO_PIN_BLOCKED'],
+    ])
+  })
+
   it('a key not touched in time is audited and counted; « Annuler » is audited, not counted', async () => {
     kb = await keyBed({ presenceTimeoutMs: 400 })
     const { bed, key } = kb
