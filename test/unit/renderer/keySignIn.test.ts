@@ -257,6 +257,15 @@ describe.each(LOCALES)('« Se connecter avec ma clé de sécurité » (%s)', (lo
     await settle()
   }
 
+  /** The group labelled « Choisissez votre compte » (the language switch is a group too). */
+  function chooser(wrapper: VueWrapper) {
+    const groups = wrapper
+      .findAll('[role="group"]')
+      .filter((g) => g.find('h2').exists() && g.find('h2').text() === t.passwordless.choose)
+    expect(groups).toHaveLength(1)
+    return groups[0]!
+  }
+
   beforeEach(() => {
     bridge = new FakeBridge()
     bridge.locale = locale
@@ -400,5 +409,50 @@ describe.each(LOCALES)('« Se connecter avec ma clé de sécurité » (%s)', (lo
     await enterPin(wrapper, locale, '4321')
     expect(alerts(wrapper)).toEqual([t.errors[code]])
     field(wrapper, t.key.pin)
+  })
+
+  it('« Choisissez votre compte » only after the PIN and the touch, newest passkey first; the account chosen is signed in', async () => {
+    bridge.addAccount({ email: AGNES, name: 'Agnès Martin' })
+    giveKey(bridge, AGNES, true) // added after Bruno's: the newest
+    const wrapper = await mountKiosk(bridge)
+    await toPinScreen(wrapper)
+    await enterPin(wrapper, locale, '4321')
+    // waiting for the touch: nobody named yet
+    expect(wrapper.text()).not.toMatch(/Agnès|Bruno|mairie/)
+    await touch(bridge)
+    const group = chooser(wrapper)
+    expect(group.attributes('aria-labelledby')).toBe(group.find('h2').attributes('id'))
+    expect(group.find('h2').text()).toBe(t.passwordless.choose)
+    expect(group.text()).toContain(t.passwordless.chooseIntro)
+    const accounts = group.findAll('li button')
+    expect(
+      accounts.map((b) => [
+        b.find('.account-choice__name').text(),
+        b.find('.account-choice__email').text(),
+      ]),
+    ).toEqual([
+      ['Agnès Martin', 'a•••@mairie.fr'],
+      ['Bruno Petit', 'b•••@mairie.fr'],
+    ])
+    expect(group.find('.button--tertiary').text()).toBe(t.common.cancel)
+    expect(heading(wrapper)).toBe(t.passwordless.title)
+    await accounts[1]!.trigger('click')
+    await settle()
+    expect(bridge.callsOf('choosePasswordlessAccount')).toEqual([{ id: `k-${BRUNO}` }])
+    expect(heading(wrapper)).toBe(fill(t.home.title, { name: 'Bruno Petit' }))
+  })
+
+  it('« Annuler » on « Choisissez votre compte » goes back to sign-in, nobody chosen', async () => {
+    bridge.addAccount({ email: AGNES, name: 'Agnès Martin' })
+    giveKey(bridge, AGNES, true)
+    const wrapper = await mountKiosk(bridge)
+    await toPinScreen(wrapper)
+    await enterPin(wrapper, locale, '4321')
+    await touch(bridge)
+    await chooser(wrapper).find('.button--tertiary').trigger('click')
+    await settle()
+    expect(heading(wrapper)).toBe(t.signIn.title)
+    expect(bridge.callsOf('choosePasswordlessAccount')).toEqual([])
+    expect(wrapper.text()).not.toMatch(/Agnès|Bruno/)
   })
 })
