@@ -233,6 +233,11 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     await field(m.changeAddress.code).waitFor()
     expect(await page.locator('main').innerText()).toContain(next)
     await check('26-address-code', CLERK.name)
+    // Its four actions on one line at 1366 px (they used to wrap onto two).
+    const actions = await page.locator('main .actions').last().getByRole('button').all()
+    expect(actions).toHaveLength(4)
+    const tops = await Promise.all(actions.map(async (b) => Math.round((await b.boundingBox())!.y)))
+    expect(new Set(tops).size, 'the address code step’s actions on one line').toBe(1)
 
     // Replacing the app says so, and warns that the current phone stops working.
     await menu(m.home.factors)
