@@ -173,6 +173,12 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     const temporary = await adminTempPassword(host.configPath, CLERK.email, CLERK.name)
     await page.reload()
     await h1(m.signIn.title)
+    // The tab's icon: linked by the page and served to it.
+    expect(
+      await page.evaluate<string>(
+        "fetch(document.querySelector('link[rel=\"icon\"]').href).then((r) => `${r.status} ${r.headers.get('content-type')}`)",
+      ),
+    ).toMatch(/^200 image\/svg\+xml/)
 
     // Wrong passwords until the wait (an unknown address is throttled the same way).
     const locked = page

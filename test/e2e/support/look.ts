@@ -129,6 +129,8 @@ export interface ScreenCheck {
  * and every check of the issue (« Done when »). Leaves the page at 1366×768.
  */
 export async function checkScreen(page: Page, check: ScreenCheck): Promise<void> {
+  // The pointer off every control, so the screenshots show buttons at rest, not hovered.
+  await page.mouse.move(0, 0)
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport)
     await page.evaluate(
