@@ -252,6 +252,13 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     await h1(m.addApp.replaceTitle)
     await page.getByText(m.addApp.replaceWarning.split('(')[0]!.trim()).waitFor()
     await check('27-replace-app', CLERK.name)
+    // The seed's required-field marker, drawn after « Code unique » only.
+    const marker = (label: string) =>
+      page
+        .locator('label', { hasText: label })
+        .evaluate<string, undefined>("(l) => getComputedStyle(l, '::after').content", undefined)
+    expect(await marker(m.addApp.code)).toContain('*')
+    expect(await marker(m.addApp.deviceName)).toBe('none')
   }, 600_000)
 
   it('looks finished when the idle lock warns a signed-in clerk', async () => {

@@ -60,6 +60,10 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     await button(wrapper, t.factors.addApp).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.addApp.title)
+    // The seed's marker on « Code unique * », none on the optional « Nom de l’appareil ».
+    const label = (text: string) => wrapper.findAll('label').find((l) => l.text() === text)!
+    expect(label(t.addApp.code).classes()).toContain('field__label--required')
+    expect(label(t.addApp.deviceName).classes()).not.toContain('field__label--required')
     expect(wrapper.text()).toContain(t.addApp.step2)
     const qr = wrapper.find('img')
     expect(qr.attributes('alt')).toBe(t.addApp.qrAlt)
