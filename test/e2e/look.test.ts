@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from './support/kiosk'
-import { frenchTypographyFaults, headerClerk, layoutFaults } from './support/look'
+import { frenchTypographyFaults, headerClerk, iconFaults, layoutFaults } from './support/look'
 
 describe('French typography of the visible text', () => {
   it('finds a plain space or none before ; : ! ? », none after «, and a straight apostrophe', () => {
@@ -80,6 +80,16 @@ describe('controls cut off or overlapping, and the clerk in the header', () => {
   it('finds a control outside the page width', async () => {
     await show('<button style="position:absolute;left:760px;width:120px">Valider</button>')
     expect(await layoutFaults(page)).toEqual([expect.stringContaining('outside the width')])
+  })
+
+  it('finds a message whose kind rests on colour alone (no icon)', async () => {
+    await show(
+      '<style>.message--error::before { content: ""; background-image: url("data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27/%3E"); }</style>' +
+        '<p class="message message--error">Avec icône</p>' +
+        '<p class="message message--warning">Sans icône</p>' +
+        '<p class="message message--warning sr-only">Pour les lecteurs d’écran</p>',
+    )
+    expect(await iconFaults(page)).toEqual(['no icon on « Sans icône »'])
   })
 
   it('names nobody when the header has no clerk', async () => {
