@@ -254,9 +254,9 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     await check('27-replace-app', CLERK.name)
     // The seed's required-field marker, drawn after « Code unique » only.
     const marker = (label: string) =>
-      page
-        .locator('label', { hasText: label })
-        .evaluate<string, undefined>("(l) => getComputedStyle(l, '::after').content", undefined)
+      page.evaluate<string>(
+        `getComputedStyle([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === ${JSON.stringify(label)}), '::after').content`,
+      )
     expect(await marker(m.addApp.code)).toContain('*')
     expect(await marker(m.addApp.deviceName)).toBe('none')
   }, 600_000)
