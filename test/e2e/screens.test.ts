@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { en } from '../../src-renderer/i18n/en'
 import { fr } from '../../src-renderer/i18n/fr'
-import { adminAddUser, appCode, PASSWORD, secretOnScreen } from './support/clerk'
+import { adminAddUser, adminTempPassword, appCode, PASSWORD, secretOnScreen } from './support/clerk'
 import { startKiosk, type Kiosk } from './support/kiosk'
 import { checkScreen } from './support/look'
 
@@ -49,10 +49,10 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     const itSecret = await secretOnScreen(page)
     await field(m.addApp.code).fill(await appCode(itSecret))
     await press(m.addApp.submit)
-    await page
-      .getByRole('heading', { level: 1 })
-      .filter({ hasText: new RegExp(`^(${m.appAdded.title}|${m.home.title.split(',')[0]})`) })
-      .waitFor()
+    // IT gets the same confirmation and 10 recovery codes as a clerk's first app.
+    await h1(m.appAdded.title)
+    await page.getByRole('heading', { name: m.recoveryCodes.title }).waitFor()
+    expect(await page.locator('.recovery__code').count()).toBe(10)
     await check('03-after-setup', IT.name)
 
     // The clerk's menu from the keyboard: Enter opens on the first entry, ↑
@@ -152,6 +152,129 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     await h1(m.code.recoveryTitle)
     await check('20-recovery-entry', null)
   }, 600_000)
+
+  it('looks finished on the screens of a temporary password, a policy, a lockout and a change', async () => {
+    kiosk = await startKiosk({
+      locale,
+      issuer: 'Mairie de Lyon',
+      policy: { emailCode: 'first-sign-in-only' },
+    })
+    const { page, smtp, host } = kiosk
+    const h1 = (text: string) =>
+      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
+    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
+    const field = (label: string) => page.getByLabel(label, { exact: true })
+    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+    const menu = async (entry: string) => {
+      await page.locator('header button[aria-haspopup="menu"]').click()
+      await page.getByRole('menuitem', { name: entry, exact: true }).click()
+    }
+    await adminAddUser(host.configPath, IT.email, IT.name)
+    const temporary = await adminTempPassword(host.configPath, CLERK.email, CLERK.name)
+    await page.reload()
+    await h1(m.signIn.title)
+    // The tab's icon: linked by the page and served to it.
+    expect(
+      await page.evaluate<string>(
+        "fetch(document.querySelector('link[rel=\"icon\"]').href).then((r) => `${r.status} ${r.headers.get('content-type')}`)",
+      ),
+    ).toMatch(/^200 image\/svg\+xml/)
+
+    // Wrong passwords until the wait (an unknown address is throttled the same way).
+    const locked = page
+      .getByRole('alert')
+      .filter({ hasText: m.errors.ACCOUNT_LOCKED.split('{wait}')[0]!.trim() })
+    for (let i = 0; i < 8 && (await locked.count()) === 0; i += 1) {
+      await field(m.signIn.email).fill('personne@mairie-exemple.fr')
+      await field(m.signIn.password).fill(`pas le mot de passe ${i}`)
+      await press(m.signIn.submit)
+      // the answer empties the password field
+      await expect.poll(() => field(m.signIn.password).inputValue(), { timeout: 30_000 }).toBe('')
+    }
+    await locked.waitFor()
+    await check('21-lockout', null)
+
+    // IT's temporary password: the e-mailed code, then the clerk's own password,
+    // never the temporary one again.
+    await field(m.signIn.email).fill(CLERK.email)
+    await field(m.signIn.password).fill(temporary)
+    await press(m.signIn.submit)
+    await h1(m.code.title)
+    await field(m.code.label).fill(smtp.lastCode(CLERK.email))
+    await press(m.code.submit)
+    await h1(m.password.chooseTitle)
+    expect(await field(m.password.current).count()).toBe(0)
+    await check('22-choose-password', CLERK.name)
+    await field(m.password.next).fill('Mairie de Lyon, printemps 2026')
+    await field(m.password.confirm).fill('Mairie de Lyon, printemps 2026')
+    await press(m.password.submit)
+    await page.getByRole('alert').filter({ hasText: 'Mairie de Lyon' }).first().waitFor()
+    await check('23-password-refused', CLERK.name)
+    await field(m.password.next).fill(PASSWORD)
+    await field(m.password.confirm).fill(PASSWORD)
+    await press(m.password.submit)
+
+    // The policy: an app before home.
+    await h1(m.enroll.title)
+    await check('24-enroll-required', CLERK.name)
+    await press(m.enroll.add)
+    await h1(m.addApp.title)
+    await field(m.addApp.code).fill(await appCode(await secretOnScreen(page)))
+    await press(m.addApp.submit)
+    await h1(m.appAdded.title)
+    await press(m.appAdded.continue)
+    await h1(m.home.title.replace('{name}', CLERK.name))
+
+    // A new address: a malformed one is explained under its field; the code
+    // step shows the new address in full, as typed.
+    await menu(m.home.changeAddress)
+    await h1(m.changeAddress.title)
+    await field(m.changeAddress.newEmail).fill('agnes.lefevre@')
+    await press(m.changeAddress.send)
+    await page.getByText('prenom.nom@mairie.fr').first().waitFor()
+    await check('25-address-invalid', CLERK.name)
+    const next = 'agnes.lefevre@mairie-exemple.fr'
+    await field(m.changeAddress.newEmail).fill(next)
+    await press(m.changeAddress.send)
+    await field(m.changeAddress.code).waitFor()
+    expect(await page.locator('main').innerText()).toContain(next)
+    await check('26-address-code', CLERK.name)
+    // Its four actions on one line at 1366 px (they used to wrap onto two).
+    const actions = await page.locator('main .actions').last().getByRole('button').all()
+    expect(actions).toHaveLength(4)
+    const tops = await Promise.all(actions.map(async (b) => Math.round((await b.boundingBox())!.y)))
+    expect(new Set(tops).size, 'the address code step’s actions on one line').toBe(1)
+
+    // Replacing the app says so, and warns that the current phone stops working.
+    await menu(m.home.factors)
+    await h1(m.factors.title)
+    await press(m.factors.replaceApp)
+    await h1(m.addApp.replaceTitle)
+    await page.getByText(m.addApp.replaceWarning.split('(')[0]!.trim()).waitFor()
+    await check('27-replace-app', CLERK.name)
+    // The seed's required-field marker, drawn after « Code unique » only.
+    const marker = (label: string) =>
+      page.evaluate<string>(
+        `getComputedStyle([...document.querySelectorAll('label')].find((l) => l.textContent.trim() === ${JSON.stringify(label)}), '::after').content`,
+      )
+    expect(await marker(m.addApp.code)).toContain('*')
+    expect(await marker(m.addApp.deviceName)).toBe('none')
+  }, 600_000)
+
+  it('looks finished when the idle lock warns a signed-in clerk', async () => {
+    kiosk = await startKiosk({ locale, idleLockSeconds: 5 })
+    const { page, smtp, host } = kiosk
+    await adminAddUser(host.configPath, CLERK.email, CLERK.name)
+    await page.reload()
+    await page.getByLabel(m.signIn.email, { exact: true }).fill(CLERK.email)
+    await page.getByLabel(m.signIn.password, { exact: true }).fill(PASSWORD)
+    await page.getByRole('button', { name: m.signIn.submit, exact: true }).click()
+    await page.getByRole('heading', { level: 1, name: m.code.title, exact: true }).waitFor()
+    await page.getByLabel(m.code.label, { exact: true }).fill(smtp.lastCode(CLERK.email))
+    await page.getByRole('button', { name: m.code.submit, exact: true }).click()
+    await page.getByRole('alertdialog', { name: m.idle.title }).waitFor({ timeout: 30_000 })
+    await checkScreen(page, { name: '28-idle-warning', locale, clerk: CLERK.name })
+  }, 300_000)
 })
 
 function focusedText(page: Kiosk['page']): Promise<string> {

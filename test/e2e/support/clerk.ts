@@ -37,6 +37,36 @@ export function adminAddUser(
   })
 }
 
+/** Adds an account with a temporary password (`--temp-password`), as IT does; returns it. */
+export function adminTempPassword(
+  configPath: string,
+  email: string,
+  name: string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      join(ROOT, 'node_modules', '.bin', 'tsx'),
+      [
+        join(ROOT, 'src-main', 'cli', 'admin.ts'),
+        '--config',
+        configPath,
+        'user',
+        'add',
+        '--email',
+        email,
+        '--name',
+        name,
+        '--temp-password',
+      ],
+      (error, stdout, stderr) => {
+        const password = /\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b/.exec(stdout)?.[0]
+        if (error || !password) reject(new Error(`${stderr}${stdout}`))
+        else resolve(password)
+      },
+    )
+  })
+}
+
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
   await page.getByLabel('Adresse de connexion', { exact: true }).fill(email)
   await page.getByLabel('Mot de passe', { exact: true }).fill(password)

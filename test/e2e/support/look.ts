@@ -1,6 +1,7 @@
 // What every screen must look like, checked in Chromium at the two kiosk sizes:
-// French typography in the visible text, no control cut off or overlapping, the
-// header naming the signed-in clerk, axe 0 serious/critical, and a screenshot.
+// French typography in the visible text, no control cut off or overlapping, an
+// icon on every message, the header naming the signed-in clerk, axe 0
+// serious/critical, and a screenshot.
 
 import type { Page } from 'playwright-core'
 import { expect } from 'vitest'
@@ -110,6 +111,19 @@ export async function layoutFaults(page: Page): Promise<string[]> {
   return faults
 }
 
+/**
+ * Every visible message (error, warning, information, success) with no icon
+ * beside its text: its kind must not rest on colour alone.
+ */
+const MESSAGES_WITHOUT_ICON = `(() => [...document.querySelectorAll('.message')]
+  .filter((el) => el.getClientRects().length > 0 && !el.closest('.sr-only') && !el.classList.contains('sr-only'))
+  .filter((el) => getComputedStyle(el, '::before').backgroundImage === 'none')
+  .map((el) => 'no icon on « ' + el.innerText.trim().slice(0, 60) + ' »'))()`
+
+export function iconFaults(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(MESSAGES_WITHOUT_ICON)
+}
+
 /** The name shown at top right, or null when nobody is signed in. */
 export async function headerClerk(page: Page): Promise<string | null> {
   const name = page.locator('header .user-menu__name')
@@ -129,6 +143,8 @@ export interface ScreenCheck {
  * and every check of the issue (« Done when »). Leaves the page at 1366×768.
  */
 export async function checkScreen(page: Page, check: ScreenCheck): Promise<void> {
+  // The pointer off every control, so the screenshots show buttons at rest, not hovered.
+  await page.mouse.move(0, 0)
   for (const viewport of VIEWPORTS) {
     await page.setViewportSize(viewport)
     await page.evaluate(
@@ -137,6 +153,7 @@ export async function checkScreen(page: Page, check: ScreenCheck): Promise<void>
     const where = `${check.name} (${check.locale}, ${viewport.width}×${viewport.height})`
     await screenshot(page, `look-${check.locale}-${check.name}-${viewport.width}`)
     expect(await layoutFaults(page), `layout of ${where}`).toEqual([])
+    expect(await iconFaults(page), `message icons of ${where}`).toEqual([])
     const text = await page.locator('body').innerText()
     const typography = check.locale === 'fr' ? frenchTypographyFaults(text) : []
     expect(typography, `French typography of ${where}`).toEqual([])

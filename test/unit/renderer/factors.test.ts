@@ -60,6 +60,10 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     await button(wrapper, t.factors.addApp).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.addApp.title)
+    // The seed's marker on « Code unique * », none on the optional « Nom de l’appareil ».
+    const label = (text: string) => wrapper.findAll('label').find((l) => l.text() === text)!
+    expect(label(t.addApp.code).classes()).toContain('field__label--required')
+    expect(label(t.addApp.deviceName).classes()).not.toContain('field__label--required')
     expect(wrapper.text()).toContain(t.addApp.step2)
     const qr = wrapper.find('img')
     expect(qr.attributes('alt')).toBe(t.addApp.qrAlt)
@@ -103,6 +107,8 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     await signInByEmail(wrapper, locale, 'agnes@mairie.fr', 'correct horse battery', '246810')
     await button(wrapper, t.home.factors).trigger('click')
     await settle()
+    // Replacing a phone that works is not the screen's main action: a secondary button.
+    expect(button(wrapper, t.factors.replaceApp).classes()).toContain('button--secondary')
     await button(wrapper, t.factors.replaceApp).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.addApp.replaceTitle)
@@ -121,6 +127,7 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
   it('adds a first app without a word about replacing one', async () => {
     const wrapper = await mountKiosk(bridge)
     await openFactors(wrapper, locale)
+    expect(button(wrapper, t.factors.addApp).classes()).toContain('button--primary')
     await button(wrapper, t.factors.addApp).trigger('click')
     await settle()
     expect(heading(wrapper)).toBe(t.addApp.title)
