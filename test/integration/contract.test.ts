@@ -2,8 +2,10 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dispatch } from '../../src-main/contract/dispatch'
-import { METHOD_NAMES, type MethodName } from '../../src-main/contract/methods'
+import { MAX_PAYLOAD_BYTES, METHOD_NAMES, type MethodName } from '../../src-main/contract/methods'
+import { StoreUnavailableError } from '../../src-main/store/pg/errors'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
+import { counted, sparse } from '../support/payloads'
 
 const EMAIL = 'alice.martin@mairie.fr'
 
@@ -87,6 +89,107 @@ describe('bad input gets a typed error and changes nothing', () => {
       await dispatch(api, 'getStatus', {}, { onInternalError: (_m, e) => seen.push(e) }),
     ).toEqual({ ok: false, error: { code: 'INTERNAL' } })
     expect(seen).toHaveLength(1)
+  })
+
+  it('answers SERVICE_UNAVAILABLE when the shared store is unreachable, not INTERNAL', async () => {
+    const seen: unknown[] = []
+    const api = {
+      ...bed.engine,
+      getStatus: async () => {
+        throw new StoreUnavailableError('connection lost')
+      },
+    }
+    expect(
+      await dispatch(api, 'getStatus', {}, { onInternalError: (_m, e) => seen.push(e) }),
+    ).toEqual({ ok: false, error: { code: 'SERVICE_UNAVAILABLE' } })
+    expect(seen).toEqual([])
+  })
+
+  it('takes a call without a payload as one with an empty payload', async () => {
+    const r = await dispatch(bed.engine, 'getStatus', undefined)
+    expect(r.ok).toBe(true)
+    expect(r).toEqual(await dispatch(bed.engine, 'getStatus', {}))
+  })
+
+  // The size limit (MAX_PAYLOAD_BYTES) is checked before parsing: a payload over it is refused
+  // with VALIDATION naming no field. Within it, a bad `code` is refused by the parser, which
+  // names the field. So the answer to verifyCode tells which check refused the payload.
+  const bySize = { ok: false, error: { code: 'VALIDATION' } }
+  const byParser = { ok: false, error: { code: 'VALIDATION', params: { field: 'code' } } }
+  const jsonBytes = (payload: unknown): number =>
+    new TextEncoder().encode(JSON.stringify(payload)).length
+
+  it('measures a payload by its JSON in UTF-8: 64 KiB is parsed, one byte more is not', async () => {
+    const fits = { code: 'x'.repeat(MAX_PAYLOAD_BYTES - '{"code":""}'.length) }
+    expect(jsonBytes(fits)).toBe(MAX_PAYLOAD_BYTES)
+    expect(await dispatch(bed.engine, 'verifyCode', fits)).toEqual(byParser)
+    expect(await dispatch(bed.engine, 'verifyCode', { code: fits.code + 'x' })).toEqual(bySize)
+    // « é » is one character, two bytes
+    const accents = { code: 'é'.repeat(MAX_PAYLOAD_BYTES / 2) }
+    expect(accents.code.length).toBeLessThan(MAX_PAYLOAD_BYTES)
+    expect(await dispatch(bed.engine, 'verifyCode', accents)).toEqual(bySize)
+  })
+
+  it('measures what JSON keeps: what toJSON gives, no undefined, function or symbol member', async () => {
+    const padding = 'x'.repeat(MAX_PAYLOAD_BYTES)
+    expect(
+      await dispatch(bed.engine, 'verifyCode', { code: { toJSON: () => 'abc', padding } }),
+    ).toEqual(byParser)
+    for (const left of [undefined, () => 0, Symbol('left out')]) {
+      const code = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`m${i}`, left]))
+      expect(await dispatch(bed.engine, 'verifyCode', { code })).toEqual(byParser)
+    }
+  })
+
+  it('parses payloads of many small arrays up to the limit', async () => {
+    const arrays = { code: Array.from({ length: 16_000 }, () => [0]) }
+    expect(jsonBytes(arrays)).toBeLessThanOrEqual(MAX_PAYLOAD_BYTES)
+    expect(await dispatch(bed.engine, 'verifyCode', arrays)).toEqual(byParser)
+    expect(await dispatch(bed.engine, 'verifyCode', { code: [1, 2, 3] })).toEqual(byParser)
+  })
+
+  it('stops reading a payload as soon as what it has counted passes the limit', async () => {
+    // Each value counts at least its share of the JSON (a string its length and quotes, an
+    // array its brackets and commas, a key its length and `"":`, any other value one byte):
+    // each payload below passes the limit by that count, and would stay well under it with
+    // any one share left out. Its first element, looked at last, must not be read.
+    const rows: [string, unknown[]][] = [
+      ['short strings', Array<string>(20_000).fill('ab')],
+      ['numbers', Array<number[]>(1_000).fill(Array<number>(40).fill(0))],
+      ['dates', Array<Date[]>(1_000).fill(Array<Date>(40).fill(new Date(0)))],
+      ['empty objects', Array<object[]>(1_000).fill(Array<object>(40).fill({}))],
+      ['keys', Array<object[]>(500).fill(Array<object>(10).fill({ abcdefghij: 0 }))],
+      ['a typed array', [new Uint8Array(8_000)]],
+    ]
+    for (const [what, rest] of rows) {
+      const first = { reads: 0 }
+      const r = await dispatch(bed.engine, 'verifyCode', { code: [counted({}, first), ...rest] })
+      expect({ what, r, reads: first.reads }).toEqual({ what, r: bySize, reads: 0 })
+    }
+  })
+
+  it('refuses an expanding payload after a bounded number of reads', async () => {
+    // a sparse array (tiny as a structured clone) by its length alone
+    const holes = { reads: 0 }
+    const long = { code: counted(sparse(1_000_000), holes) }
+    expect(await dispatch(bed.engine, 'verifyCode', long)).toEqual(bySize)
+    expect(holes.reads).toBeLessThan(10)
+    // a wide object: each key counts at least 4 bytes, so at most one read per 4 bytes
+    const members = { reads: 0 }
+    const wide = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`m${i}`, 0]))
+    expect(await dispatch(bed.engine, 'verifyCode', { code: counted(wide, members) })).toEqual(
+      bySize,
+    )
+    expect(members.reads).toBeLessThan(MAX_PAYLOAD_BYTES / 4 + 10)
+  })
+
+  it('refuses a payload that throws when read, and lets nothing thrown escape', async () => {
+    const payload = {
+      get code(): string {
+        throw new Error('read')
+      },
+    }
+    expect(await dispatch(bed.engine, 'verifyCode', payload)).toEqual(bySize)
   })
 
   it('normalises the address (case, spaces) before use', async () => {

@@ -11,31 +11,12 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { dispatch, type Api } from '../../../src-main/contract/dispatch'
 import { MAX_PAYLOAD_BYTES } from '../../../src-main/contract/methods'
+import { counted, sparse } from '../../support/payloads'
 
 // Validation fails before the engine: an API whose every method fails the test if reached.
 const unreachable = new Proxy({} as Api, {
   get: () => () => Promise.reject(new Error('the engine must not be reached')),
 })
-
-/** Counts every property read and key listing the size check makes on `target`. */
-function counted<T extends object>(target: T, counter: { reads: number }): T {
-  return new Proxy(target, {
-    get(t, key, receiver) {
-      counter.reads++
-      return Reflect.get(t, key, receiver) as unknown
-    },
-    ownKeys(t) {
-      counter.reads++
-      return Reflect.ownKeys(t)
-    },
-  })
-}
-
-function sparse(length: number): unknown[] {
-  const holes: unknown[] = []
-  holes.length = length
-  return holes
-}
 
 function sharedChain(levels: number, counter?: { reads: number }): unknown {
   let node: object = { v: 'x'.repeat(16) }

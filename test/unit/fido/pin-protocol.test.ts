@@ -1,11 +1,18 @@
 import { createECDH, createHash, createHmac, createDecipheriv } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { concatBytes, toHex } from '../../../src-main/fido/protocol/bytes'
-import { decodeCbor } from '../../../src-main/fido/protocol/cbor'
+import { decodeCbor, encodeCbor } from '../../../src-main/fido/protocol/cbor'
 import type { CborKey, CborValue } from '../../../src-main/fido/protocol/cbor'
 import { ClientPin } from '../../../src-main/fido/protocol/client-pin'
 import { Ctap2 } from '../../../src-main/fido/protocol/ctap2'
-import { CP, PERMISSION, STATUS } from '../../../src-main/fido/protocol/ctap2-constants'
+import {
+  CP,
+  CP_RESPONSE,
+  CP_SUBCMD,
+  PERMISSION,
+  STATUS,
+} from '../../../src-main/fido/protocol/ctap2-constants'
+import { FidoProtocolError } from '../../../src-main/fido/protocol/errors'
 import { openCtapHid } from '../../../src-main/fido/protocol/ctaphid'
 import type { CtapHidConnection } from '../../../src-main/fido/protocol/ctaphid'
 import { createMemoryTransport } from '../../../src-main/fido/transport/memory-device-source'
@@ -147,6 +154,29 @@ function recording(connection: CtapHidConnection, requests: Uint8Array[]): CtapH
   }
 }
 
+/**
+ * The virtual key's connection with its authenticatorClientPIN answers rewritten by `edit`
+ * (given the request's subCommand and the answer's map): a key that leaves a field out.
+ */
+function editing(
+  connection: CtapHidConnection,
+  edit: (subCommand: CborValue, answer: Map<CborKey, CborValue>) => void,
+): CtapHidConnection {
+  return {
+    info: connection.info,
+    hasCapability: (flag) => connection.hasCapability(flag),
+    call: async (cmd, payload, options) => {
+      const response = await connection.call(cmd, payload, options)
+      if (payload[0] !== 0x06 || response[0] !== STATUS.SUCCESS) return response
+      const request = decodeCbor(payload.subarray(1)) as Map<CborKey, CborValue>
+      const answer = decodeCbor(response.subarray(1)) as Map<CborKey, CborValue>
+      edit(request.get(CP.SUB_COMMAND) ?? 0, answer)
+      return concatBytes(Uint8Array.of(STATUS.SUCCESS), encodeCbor(answer))
+    },
+    close: () => connection.close(),
+  }
+}
+
 const CALL = { timeoutMs: 2000 }
 
 async function pinSession(version: PinUvAuthProtocolVersion, options: { pin?: string } = {}) {
@@ -272,6 +302,66 @@ describe.each([2, 1] as const)(
       )
       await expect(blocked.getPinToken('1234', CALL)).rejects.toMatchObject({
         status: STATUS.PIN_BLOCKED,
+      })
+    })
+
+    describe('refuses an answer without what the subcommand returns (§6.5.5)', () => {
+      /** A ClientPin over a virtual key whose answers to `subCommand` go through `edit`. */
+      async function answering(
+        subCommand: number,
+        edit: (answer: Map<CborKey, CborValue>) => void,
+      ): Promise<ClientPin> {
+        const key = new VirtualKey({ pin: '1234' })
+        const connection = editing(
+          await openCtapHid(createMemoryTransport(key), { timeoutMs: 1000 }),
+          (sub, answer) => {
+            if (sub === subCommand) edit(answer)
+          },
+        )
+        return new ClientPin(new Ctap2(connection), createPinUvAuthProtocol(version))
+      }
+
+      it('getPINRetries without pinRetries (§6.5.5.2)', async () => {
+        const pin = await answering(CP_SUBCMD.GET_PIN_RETRIES, (answer) =>
+          answer.delete(CP_RESPONSE.PIN_RETRIES),
+        )
+        const refused = pin.getRetries(CALL)
+        await expect(refused).rejects.toThrow(FidoProtocolError)
+        await expect(refused).rejects.toThrow(/pinRetries/)
+      })
+
+      it('getKeyAgreement without keyAgreement (§6.5.5.3)', async () => {
+        const pin = await answering(CP_SUBCMD.GET_KEY_AGREEMENT, (answer) =>
+          answer.delete(CP_RESPONSE.KEY_AGREEMENT),
+        )
+        const refused = pin.getPinToken('1234', CALL)
+        await expect(refused).rejects.toThrow(FidoProtocolError)
+        await expect(refused).rejects.toThrow(/keyAgreement/)
+      })
+
+      it('getPinToken without pinUvAuthToken (§6.5.5.7.1)', async () => {
+        const pin = await answering(CP_SUBCMD.GET_PIN_TOKEN, (answer) =>
+          answer.delete(CP_RESPONSE.PIN_UV_AUTH_TOKEN),
+        )
+        const refused = pin.getPinToken('1234', CALL)
+        await expect(refused).rejects.toThrow(FidoProtocolError)
+        await expect(refused).rejects.toThrow(/pinUvAuthToken/)
+      })
+
+      it('a pinUvAuthToken that decrypts to nothing (§6.5.5.7.2)', async () => {
+        // protocol 1 encrypts with a zero IV, protocol 2 sends its IV first (§6.5.6, §6.5.7)
+        const empty = version === 2 ? new Uint8Array(16) : new Uint8Array(0)
+        const pin = await answering(
+          CP_SUBCMD.GET_PIN_UV_AUTH_TOKEN_USING_PIN_WITH_PERMISSIONS,
+          (answer) => answer.set(CP_RESPONSE.PIN_UV_AUTH_TOKEN, empty),
+        )
+        const refused = pin.getPinUvAuthTokenUsingPinWithPermissions(
+          '1234',
+          { permissions: PERMISSION.GET_ASSERTION, rpId: 'guichet' },
+          CALL,
+        )
+        await expect(refused).rejects.toThrow(FidoProtocolError)
+        await expect(refused).rejects.toThrow(/pinUvAuthToken of invalid length/)
       })
     })
   },
