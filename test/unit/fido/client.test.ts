@@ -188,6 +188,37 @@ describe('KeyClient over CTAP2', () => {
     ).toBe('FIDO_PIN_BLOCKED')
   })
 
+  it('getAssertion signs with one credential only; getAssertions with each (§6.3 getNextAssertion)', async () => {
+    const key = new VirtualKey({ pin: '2468' })
+    const client = createKeyClient({
+      origin: ORIGIN,
+      transport: createMemoryDeviceSource({ keys: [key] }),
+    })
+    for (const user of ['clerk-1', 'clerk-2']) {
+      await client.makeCredential(
+        registration({
+          residentKey: true,
+          userVerification: true,
+          pin: '2468',
+          user: { id: utf8(user), name: user, displayName: user },
+        }),
+      )
+    }
+    const get = {
+      challenge: CHALLENGE,
+      rpId: 'guichet',
+      allowCredentialIDs: [],
+      userVerification: true,
+      pin: '2468',
+    }
+    const before = key.signCount
+    await client.getAssertion(get)
+    expect(key.signCount).toBe(before + 1)
+    expect(await client.getAssertions(get)).toHaveLength(2)
+    expect(key.signCount).toBe(before + 3)
+    await client.close()
+  })
+
   it('refuses to register the same key twice (excludeCredentialIDs)', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
     const first = await client.makeCredential(registration())
