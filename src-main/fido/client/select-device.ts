@@ -217,11 +217,10 @@ async function selectByTouch(keys: ConnectedKey[], options: ConnectOptions): Pro
     await Promise.allSettled(attempts)
     return winner
   } catch (error) {
-    const errors = error instanceof AggregateError ? (error.errors as unknown[]) : [error]
     if (options.signal?.aborted) throw new CtapHidError('cancelled', 'cancelled by the caller')
-    const first =
-      errors.find((e) => !(e instanceof CtapHidError && e.failure === 'cancelled')) ?? errors[0]
-    throw first
+    // Promise.any rejects with an AggregateError only: every key failed. None failed as
+    // 'cancelled' (only the caller aborts before there is a winner): the first key's reason.
+    throw (error as AggregateError).errors[0]
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }

@@ -78,9 +78,10 @@ function protocolTwo(random: (length: number) => Uint8Array): PinUvAuthProtocol 
   const salt = new Uint8Array(32)
   const hkdf = (z: Uint8Array, info: string): Uint8Array =>
     new Uint8Array(hkdfSync('sha256', z, salt, info, 32))
-  // A shared secret is HMAC key (32) || AES key (32); a pinUvAuthToken is one 32-byte key.
+  // A shared secret is HMAC key (32) || AES key (32); a pinUvAuthToken is one 32-byte key, used
+  // only to authenticate. encrypt/decrypt "discard the first 32 bytes of key" (§6.5.7).
   const hmacKey = (key: Uint8Array): Uint8Array => key.subarray(0, 32)
-  const aesKey = (key: Uint8Array): Uint8Array => (key.length === 64 ? key.subarray(32) : key)
+  const aesKey = (key: Uint8Array): Uint8Array => key.subarray(32)
   return {
     version: 2,
     kdf: (z) => concatBytes(hkdf(z, 'CTAP2 HMAC key'), hkdf(z, 'CTAP2 AES key')),

@@ -14,9 +14,14 @@ import {
   CTAPHID_ERR,
   MAX_MESSAGE_SIZE,
   encodeFrames,
+  parseFrame,
 } from '../../../src-main/fido/protocol/ctaphid-frames'
-import type { DeviceSource } from '../../../src-main/fido/transport/device-source'
-import { createMemoryDeviceSource } from '../../../src-main/fido/transport/memory-device-source'
+import type { DeviceHandle, DeviceSource } from '../../../src-main/fido/transport/device-source'
+import type { HidTransport } from '../../../src-main/fido/transport/hid-transport'
+import {
+  createMemoryDeviceSource,
+  createMemoryTransport,
+} from '../../../src-main/fido/transport/memory-device-source'
 import { createVirtualKeyState } from '../../../src-main/fido/virtual-key/state'
 import { pinHash } from '../../../src-main/fido/protocol/pin-protocol'
 import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
@@ -183,6 +188,37 @@ describe('KeyClient over CTAP2', () => {
     ).toBe('FIDO_PIN_BLOCKED')
   })
 
+  it('getAssertion signs with one credential only; getAssertions with each (§6.3 getNextAssertion)', async () => {
+    const key = new VirtualKey({ pin: '2468' })
+    const client = createKeyClient({
+      origin: ORIGIN,
+      transport: createMemoryDeviceSource({ keys: [key] }),
+    })
+    for (const user of ['clerk-1', 'clerk-2']) {
+      await client.makeCredential(
+        registration({
+          residentKey: true,
+          userVerification: true,
+          pin: '2468',
+          user: { id: utf8(user), name: user, displayName: user },
+        }),
+      )
+    }
+    const get = {
+      challenge: CHALLENGE,
+      rpId: 'guichet',
+      allowCredentialIDs: [],
+      userVerification: true,
+      pin: '2468',
+    }
+    const before = key.signCount
+    await client.getAssertion(get)
+    expect(key.signCount).toBe(before + 1)
+    expect(await client.getAssertions(get)).toHaveLength(2)
+    expect(key.signCount).toBe(before + 3)
+    await client.close()
+  })
+
   it('refuses to register the same key twice (excludeCredentialIDs)', async () => {
     const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
     const first = await client.makeCredential(registration())
@@ -266,6 +302,48 @@ describe('KeyClient over CTAP2', () => {
     expect(() =>
       createKeyClient({ origin: 'app://guichet/../x', transport: createMemoryDeviceSource() }),
     ).toThrow(TypeError)
+  })
+
+  it('says what is wrong with a request it refuses', async () => {
+    const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
+    await expect(
+      client.makeCredential(registration({ challenge: new Uint8Array(15) })),
+    ).rejects.toThrow(new TypeError('challenge must be at least 16 random bytes'))
+    await expect(
+      client.makeCredential(registration({ excludeCredentialIDs: ['not base64url!'] })),
+    ).rejects.toThrow(new TypeError('excludeCredentialIDs: "not base64url!" is not base64url'))
+    await expect(
+      client.getAssertion({
+        challenge: CHALLENGE,
+        rpId: 'guichet',
+        allowCredentialIDs: ['@'],
+        userVerification: false,
+      }),
+    ).rejects.toThrow(new TypeError('allowCredentialIDs: "@" is not base64url'))
+    expect(() =>
+      createKeyClient({
+        origin: 'app://guichet',
+        transport: createMemoryDeviceSource(),
+        keepConnectedMs: -1,
+      }),
+    ).toThrow(new RangeError('keepConnectedMs must be 0 or more'))
+  })
+
+  it('accepts a challenge of exactly 16 bytes (WebAuthn §13.4.3: at least 16)', async () => {
+    const client = clientFor(createMemoryDeviceSource({ keys: [new VirtualKey()] }))
+    await expect(
+      client.makeCredential(registration({ challenge: new Uint8Array(16).fill(7) })),
+    ).resolves.toMatchObject({ type: 'public-key' })
+  })
+
+  it.each([
+    ['a URL object, not a string', new URL('app://guichet')],
+    ['junk before the scheme', 'https://evil.example app://guichet'],
+    ['a leading space', ' app://guichet'],
+  ])('refuses an origin that is %s', (_, origin) => {
+    expect(() =>
+      createKeyClient({ origin: origin as string, transport: createMemoryDeviceSource() }),
+    ).toThrow(new TypeError(`origin must be a scheme://host constant, got "${String(origin)}"`))
   })
 })
 
@@ -431,5 +509,137 @@ describe('KeyClient against faulty devices', () => {
     expect(
       (await codeOf(clientFor(silent).makeCredential(registration({ timeoutMs: 500 })))).code,
     ).toBe('FIDO_NO_DEVICE')
+  })
+})
+
+/**
+ * A software key on a lossy link (answers expected within 100 ms, like UDP): `drop` picks the
+ * CTAPHID_CBOR requests that are lost (by their CTAP2 command byte), `present` hides the key from
+ * the device list, `onCancel` runs when the host sends CTAPHID_CANCEL after a lost request.
+ */
+function lossyKey(key: VirtualKey): {
+  source: DeviceSource
+  link: {
+    drop: (command: number) => boolean
+    present: boolean
+    lists: number
+    onCancel: () => Promise<void>
+  }
+} {
+  const link = {
+    drop: (_command: number) => false,
+    present: true,
+    lists: 0,
+    onCancel: async () => undefined,
+  }
+  const handle: DeviceHandle = {
+    id: 'lossy',
+    description: 'a key on a lossy link',
+    async open(): Promise<HidTransport> {
+      const inner = createMemoryTransport(key)
+      let dropping = false
+      return {
+        answerWithinMs: 100,
+        async write(report) {
+          const frame = parseFrame(report)
+          if (frame.kind === 'init') {
+            dropping = frame.cmd === CTAPHID.CBOR && link.drop(frame.data[0] ?? 0)
+            if (frame.cmd === CTAPHID.CANCEL) await link.onCancel()
+          }
+          if (!dropping) await inner.write(report)
+        },
+        read: (timeoutMs) => inner.read(timeoutMs),
+        close: () => inner.close(),
+      }
+    },
+  }
+  const source: DeviceSource = {
+    kind: 'udp',
+    pollIntervalMs: 20,
+    async list() {
+      link.lists += 1
+      return link.present ? [handle] : []
+    },
+  }
+  return { source, link }
+}
+
+describe('KeyClient: a request lost on the way (no answer at all)', () => {
+  const MAKE_CREDENTIAL = 0x01
+  const GET_ASSERTION = 0x02
+
+  async function failureOf(promise: Promise<unknown>): Promise<FidoError> {
+    try {
+      await promise
+    } catch (error) {
+      if (error instanceof FidoError) return error
+      throw error
+    }
+    throw new Error('expected a FidoError')
+  }
+
+  it('then the key is not found again: it « ne répond pas » (FIDO_NO_RESPONSE), not "no key"', async () => {
+    const { source, link } = lossyKey(new VirtualKey())
+    link.drop = (command) => {
+      if (command !== MAKE_CREDENTIAL) return false
+      link.present = false
+      return true
+    }
+    const error = await failureOf(
+      clientFor(source).makeCredential(registration({ timeoutMs: 800 })),
+    )
+    expect(error.code).toBe('FIDO_NO_RESPONSE')
+    expect(error.message).toBe('the security key does not answer')
+    expect(error.cause).toBeInstanceOf(FidoError)
+    expect((error.cause as FidoError).code).toBe('FIDO_NO_DEVICE')
+  })
+
+  it('then the key stays silent on a new channel: FIDO_NO_RESPONSE', async () => {
+    const { source, link } = lossyKey(new VirtualKey())
+    let lost = false
+    link.drop = (command) => (lost ||= command === MAKE_CREDENTIAL)
+    const error = await failureOf(
+      clientFor(source).makeCredential(registration({ timeoutMs: 3000 })),
+    )
+    expect(error.code).toBe('FIDO_NO_RESPONSE')
+    expect(error.message).toBe('the security key does not answer')
+    expect(error.cause).toMatchObject({ failure: 'no-response' })
+  })
+
+  it('then the retry fails otherwise: that failure is reported as it is', async () => {
+    const { source, link } = lossyKey(new VirtualKey())
+    let lost = false
+    link.drop = (command) => {
+      if (lost || command !== GET_ASSERTION) return false
+      lost = true
+      return true
+    }
+    const error = await failureOf(
+      clientFor(source).getAssertion({
+        challenge: CHALLENGE,
+        rpId: 'guichet',
+        allowCredentialIDs: [toBase64Url(new Uint8Array(32).fill(9))],
+        userVerification: false,
+        timeoutMs: 3000,
+      }),
+    )
+    expect(lost).toBe(true)
+    expect(error.code).toBe('FIDO_NO_CREDENTIALS')
+  })
+
+  it('is not sent again once the deadline has passed', async () => {
+    const { source, link } = lossyKey(new VirtualKey())
+    link.drop = (command) => command === MAKE_CREDENTIAL
+    let cancels = 0
+    link.onCancel = async () => {
+      cancels += 1
+      await delay(700) // the operation's 600 ms are over when the host hears of the loss
+    }
+    const error = await failureOf(
+      clientFor(source).makeCredential(registration({ timeoutMs: 600 })),
+    )
+    expect(cancels).toBe(1)
+    expect(error.code).toBe('FIDO_NO_RESPONSE')
+    expect(link.lists).toBe(1) // the key was not looked for again
   })
 })

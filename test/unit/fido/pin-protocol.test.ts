@@ -22,10 +22,12 @@ import {
   keyAgreementToCose,
   paddedPin,
   pinHash,
+  pointFromCose,
   sharedSecret,
 } from '../../../src-main/fido/protocol/pin-protocol'
 import type { PinUvAuthProtocolVersion } from '../../../src-main/fido/protocol/pin-protocol'
 import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
+import { FidoProtocolError } from '../../../src-main/fido/protocol/errors'
 import { parseAuthenticatorData } from '../../../src-main/fido/protocol/authenticator-data'
 import { hex } from './helpers'
 
@@ -137,6 +139,113 @@ describe('PIN/UV auth protocols with fixed keys (CTAP 2.1 §6.5.6, §6.5.7)', ()
     bad.set(-3, new Uint8Array(32).fill(0xff))
     expect(() => sharedSecret(createPinUvAuthProtocol(2), authenticator, bad)).toThrow(
       /invalid peer/,
+    )
+  })
+})
+
+describe('PIN/UV auth protocols refuse malformed input (CTAP 2.1 §6.5.6, §6.5.7)', () => {
+  const one = createPinUvAuthProtocol(1)
+  const two = createPinUvAuthProtocol(2, { random: () => FIXED_IV })
+  const key = new Uint8Array(32).fill(7)
+  const shared = concatBytes(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2))
+  const notBlocks = new FidoProtocolError('PIN protocol: data is not a multiple of 16')
+
+  it('encrypts and decrypts whole AES blocks only (AES-256-CBC without padding)', () => {
+    expect(() => one.encrypt(key, new Uint8Array(15))).toThrow(notBlocks)
+    expect(() => one.decrypt(key, new Uint8Array(17))).toThrow(notBlocks)
+    expect(() => two.encrypt(shared, new Uint8Array(31))).toThrow(notBlocks)
+    expect(() => two.decrypt(shared, new Uint8Array(16 + 15))).toThrow(notBlocks)
+  })
+
+  it('protocol 2: a ciphertext shorter than its IV is refused; the IV alone is an empty plaintext', () => {
+    expect(() => two.decrypt(shared, new Uint8Array(15))).toThrow(
+      new FidoProtocolError('PIN protocol 2: ciphertext too short'),
+    )
+    expect(two.decrypt(shared, FIXED_IV)).toEqual(new Uint8Array(0))
+    expect(two.encrypt(shared, new Uint8Array(0))).toEqual(FIXED_IV)
+  })
+
+  it('verify: a signature of the other protocol’s length is false, not an exception', () => {
+    const message = pinHash('1234')
+    const full = createHmac('sha256', key).update(message).digest()
+    expect(one.verify(key, message, new Uint8Array(full))).toBe(false)
+    expect(one.verify(key, message, new Uint8Array(full).subarray(0, 16))).toBe(true)
+    const truncated = two.authenticate(shared, message).subarray(0, 16)
+    expect(two.verify(shared, message, truncated)).toBe(false)
+  })
+})
+
+describe('the peer key-agreement key (COSE_Key, CTAP 2.1 §6.5.6 getPublicKey)', () => {
+  const platform = createKeyAgreementKey(PLATFORM_PRIVATE)
+  const authenticator = createKeyAgreementKey(AUTHENTICATOR_PRIVATE)
+  const COSE_KTY = 1
+  const COSE_CRV = -1
+  const COSE_X = -2
+  const COSE_Y = -3
+
+  function thrownBy(attempt: () => unknown): unknown {
+    try {
+      attempt()
+    } catch (error) {
+      return error
+    }
+    throw new Error('expected an exception')
+  }
+
+  function cose(change: (key: Map<CborKey, CborValue>) => void): Map<CborKey, CborValue> {
+    const key = keyAgreementToCose(platform)
+    change(key)
+    return key
+  }
+
+  it('is the uncompressed P-256 point 04 || x || y', () => {
+    expect(pointFromCose(keyAgreementToCose(platform))).toEqual(
+      new Uint8Array(platform.getPublicKey()),
+    )
+  })
+
+  it.each<[string, (key: Map<CborKey, CborValue>) => void, string]>([
+    ['kty OKP (1), not EC2', (key) => key.set(COSE_KTY, 1), 'COSE key: not EC2'],
+    ['no kty', (key) => key.delete(COSE_KTY), 'COSE kty: expected an integer'],
+    ['crv P-384 (2)', (key) => key.set(COSE_CRV, 2), 'COSE key: not P-256'],
+    ['no crv', (key) => key.delete(COSE_CRV), 'COSE crv: expected an integer'],
+    ['no x', (key) => key.delete(COSE_X), 'COSE x: expected a byte string'],
+    ['no y', (key) => key.delete(COSE_Y), 'COSE y: expected a byte string'],
+    [
+      'x of 31 bytes',
+      (key) => key.set(COSE_X, new Uint8Array(31).fill(1)),
+      'COSE key: bad coordinate length',
+    ],
+    [
+      'y of 31 bytes',
+      (key) => key.set(COSE_Y, new Uint8Array(31).fill(1)),
+      'COSE key: bad coordinate length',
+    ],
+  ])('refuses %s, and key agreement says so as it is', (_, change, message) => {
+    for (const attempt of [
+      () => pointFromCose(cose(change)),
+      () => sharedSecret(createPinUvAuthProtocol(2), authenticator, cose(change)),
+    ]) {
+      const failure = thrownBy(attempt)
+      expect(failure).toBeInstanceOf(FidoProtocolError)
+      expect(failure).toMatchObject({ message })
+    }
+  })
+
+  it('a point off the curve fails key agreement, with the ECDH error as its cause', () => {
+    const bad = cose((key) => key.set(COSE_Y, new Uint8Array(32).fill(0xff)))
+    const failure = thrownBy(() => sharedSecret(createPinUvAuthProtocol(1), authenticator, bad))
+    expect(failure).toBeInstanceOf(FidoProtocolError)
+    expect(failure).toMatchObject({ message: 'key agreement: invalid peer public key' })
+    expect((failure as Error).cause).toBeInstanceOf(Error)
+  })
+})
+
+describe('PIN composition (CTAP 2.1 §6.5.1)', () => {
+  it('newPinEnc cannot carry a PIN over 63 bytes of UTF-8', () => {
+    expect(paddedPin('é'.repeat(31) + 'x')).toHaveLength(64)
+    expect(() => paddedPin('é'.repeat(32))).toThrow(
+      new FidoProtocolError('PIN longer than 63 bytes'),
     )
   })
 })
