@@ -588,6 +588,7 @@ const KEY_SCENARIO: Step[] = [
   ),
   step('the step-up asks for the key', 'beginStepUp', () => ({})),
   step('no code to type for a key step-up', 'stepUp', () => ({ code: '123456' })),
+  step('the step-up with a wrong key PIN', 'stepUpWithKey', () => ({ pin: '0000' })),
   cancelStep(
     'the step-up with the key, cancelled while it waits for a touch',
     'stepUpWithKey',
@@ -680,6 +681,7 @@ describe('the fake bridge answers as the engine with a key on the port', () => {
       'STEP_UP_REQUIRED',
       'ok',
       'NO_PENDING_SIGN_IN',
+      'FIDO_PIN_INVALID',
       'FIDO_CANCELLED',
       'ok',
       'ok',
@@ -784,6 +786,14 @@ const ADDRESS_SCENARIO: Step[] = [
     async (s) => ({ code: await s.codeTo('alice.m@mairie.fr') }),
     (s) => s.advance(301_000),
   ),
+  step('the step-up: a code to the new address', 'beginStepUp', () => ({})),
+  step('a wrong step-up code', 'stepUp', async (s) => ({
+    code: otherThan(await s.codeTo(NEW_ADDRESS)),
+  })),
+  step('a second wrong step-up code', 'stepUp', async (s) => ({
+    code: otherThan(await s.codeTo(NEW_ADDRESS)),
+  })),
+  step('the step-up code', 'stepUp', async (s) => ({ code: await s.codeTo(NEW_ADDRESS) })),
   step('sign out', 'signOut', () => ({})),
   step('the old address no longer signs in', 'signIn', () => ({
     email: EMAIL,
@@ -831,6 +841,10 @@ describe('the fake bridge answers as the engine on the address change', () => {
       'ok',
       'STEP_UP_REQUIRED',
       'ok',
+      'CODE_INVALID',
+      'CODE_INVALID',
+      'ok',
+      'ok',
       'INVALID_CREDENTIALS',
       'ok',
     ])
@@ -853,6 +867,10 @@ describe('the fake bridge answers as the engine on the address change', () => {
       error: { code: 'CODE_INVALID', params: { attemptsLeft: LIMITS.emailCodeMaxTries - 2 } },
     })
     expect(at('the right code (')).toMatchObject({ ok: true, value: { email: NEW_ADDRESS } })
+    expect(at('a second wrong step-up code')).toEqual({
+      ok: false,
+      error: { code: 'CODE_INVALID', params: { attemptsLeft: LIMITS.emailCodeMaxTries - 2 } },
+    })
     expect(transcripts.fake).toEqual(engine)
   })
 })

@@ -177,6 +177,8 @@ export class FakeBridge implements Bridge {
     expiresAt: number | null
     /** E-mailed codes of this check that « Renvoyer un code » replaced. */
     replaced?: string[]
+    /** Tries of this e-mailed code. */
+    tries?: number
   } | null = null
   private addressChange: {
     newEmail: string
@@ -1032,11 +1034,19 @@ export class FakeBridge implements Bridge {
     const check = this.stepUpCheck
     if (!check || check.code === null) return fail('NO_PENDING_SIGN_IN')
     if (check.expiresAt !== null && Date.now() > check.expiresAt) return fail('CODE_EXPIRED')
+    // As the engine: every try of an e-mailed code counts against it, a replaced one's too.
+    const isEmail = check.factor === 'email'
+    if (isEmail && (check.tries ?? 0) >= LIMITS.emailCodeMaxTries) {
+      return fail('CODE_ATTEMPTS_EXHAUSTED')
+    }
     if (input.code !== check.code) {
+      if (!isEmail) return this.wrongAppCode()
+      check.tries = (check.tries ?? 0) + 1
       if (check.replaced?.includes(input.code)) return fail('CODE_REPLACED')
-      return check.factor === 'email'
-        ? fail('CODE_INVALID', { attemptsLeft: 4 })
-        : this.wrongAppCode()
+      const left = LIMITS.emailCodeMaxTries - check.tries
+      return left > 0
+        ? fail('CODE_INVALID', { attemptsLeft: left })
+        : fail('CODE_ATTEMPTS_EXHAUSTED')
     }
     return ok(this.steppedUp())
   }
