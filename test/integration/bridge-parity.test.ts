@@ -614,6 +614,11 @@ const KEY_SCENARIO: Step[] = [
   })),
   step('nobody signed in until the choice', 'getStatus', () => ({})),
   step('« Je suis toujours là » before the choice', 'stillHere', () => ({})),
+  step('sign-out ends the offer', 'signOut', () => ({})),
+  step('the account chosen after sign-out', 'choosePasswordlessAccount', (s) => ({
+    id: s.memo.choices.find((c) => c.name === NAME)!.id,
+  })),
+  keyStep('passwordless again', 'signInPasswordless', () => ({ pin: KEY_PIN })),
   step('Alice chosen', 'choosePasswordlessAccount', (s) => ({
     id: s.memo.choices.find((c) => c.name === NAME)!.id,
   })),
@@ -629,7 +634,8 @@ const KEY_SCENARIO: Step[] = [
     email: EMAIL,
     password: PASSWORD,
   })),
-  step('cancel the sign-in', 'cancelSignIn', () => ({})),
+  step('sign out while the code is pending', 'signOut', () => ({})),
+  step('the code after sign-out', 'verifyCode', async (s) => ({ code: await s.emailCode() })),
   step('status at the end', 'getStatus', () => ({})),
 ]
 
@@ -695,6 +701,9 @@ describe('the fake bridge answers as the engine with a key on the port', () => {
       'ok',
       'NOT_SIGNED_IN',
       'ok',
+      'NO_PENDING_SIGN_IN',
+      'ok',
+      'ok',
       'ok',
       'ok',
       'ok',
@@ -703,6 +712,7 @@ describe('the fake bridge answers as the engine with a key on the port', () => {
       'NO_PENDING_SIGN_IN',
       'ok',
       'ok',
+      'NO_PENDING_SIGN_IN',
       'ok',
     ])
     const at = (label: string) => engine.find((t) => t.step.startsWith(label))?.answer
@@ -800,6 +810,12 @@ const ADDRESS_SCENARIO: Step[] = [
     password: PASSWORD,
   })),
   step('the new address does', 'signIn', () => ({ email: NEW_ADDRESS, password: PASSWORD })),
+  step('its e-mailed code', 'verifyCode', async (s) => ({ code: await s.codeTo(NEW_ADDRESS) })),
+  step('the next person’s wrong password', 'signIn', () => ({
+    email: BRUNO,
+    password: 'pas-le-bon-mot-de-passe',
+  })),
+  step('the session ended with it', 'getStatus', () => ({})),
 ]
 
 describe('the fake bridge answers as the engine on the address change', () => {
@@ -847,8 +863,12 @@ describe('the fake bridge answers as the engine on the address change', () => {
       'ok',
       'INVALID_CREDENTIALS',
       'ok',
+      'ok',
+      'INVALID_CREDENTIALS',
+      'ok',
     ])
     const at = (label: string) => engine.find((t) => t.step.startsWith(label))?.answer
+    expect(at('the session ended with it')).toMatchObject({ ok: true, value: { session: null } })
     // taken and free answer alike, but for the masked address
     expect(at('another clerk’s address')).toEqual({
       ok: true,

@@ -396,6 +396,7 @@ export class FakeBridge implements Bridge {
   signIn = (input: Input<'signIn'>): Promise<Result<SignInStep>> => {
     const failure = this.record('signIn', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.endVisit({ keepLanguage: true })
     const account = this.accounts.get(input.email.trim().toLowerCase())
     if (!account || account.password !== input.password) return fail('INVALID_CREDENTIALS')
     if (account.tempPasswordExpired) return fail('TEMP_PASSWORD_EXPIRED')
@@ -465,13 +466,24 @@ export class FakeBridge implements Bridge {
   signOut = (input: Input<'signOut'>): Promise<Result<Output<'signOut'>>> => {
     const failure = this.record('signOut', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.endVisit()
+    return ok({})
+  }
+
+  /**
+   * As the engine's terminal.end(): sign-out, or the next person's sign-in (failed or not,
+   * `keepLanguage`), forgets everything: the session, a pending sign-in, an account offered
+   * after a passwordless PIN, enrollments, a step-up or address change under way.
+   */
+  private endVisit(options: { keepLanguage?: boolean } = {}): void {
     this.abortKeyOperation()
     this.session = null
+    this.pending = null
+    this.passwordlessChoice = null
     this.enrollment = null
     this.stepUpCheck = null
     this.addressChange = null
-    this.mailLanguage = null // as the engine: the visit is over
-    return ok({})
+    if (!options.keepLanguage) this.mailLanguage = null
   }
 
   stillHere = (input: Input<'stillHere'>): Promise<Result<Output<'stillHere'>>> => {
