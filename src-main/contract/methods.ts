@@ -327,6 +327,8 @@ export type EventPayload<E extends EventName> = z.output<Events[E]>
 export const LIMITS = {
   /** Wrong tries per e-mailed code (sign-in, step-up, address change). */
   emailCodeMaxTries: 5,
+  /** Wrong app codes per enrollment (a clerk's app, IT's at the first start), then it ends. */
+  enrollmentMaxTries: 5,
   /** A sensitive change needs a second factor checked this recently. */
   stepUpWindowSeconds: 5 * 60,
 } as const

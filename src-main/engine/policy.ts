@@ -16,7 +16,7 @@ export const THROTTLE_POLICY: ThrottlePolicy = {
 export const EMAIL_CODE_MAX_TRIES = LIMITS.emailCodeMaxTries
 export const EMAIL_CODES_PER_HOUR = 5
 export const ENROLLMENT_TTL_MS = 10 * 60_000
-export const ENROLLMENT_MAX_TRIES = 5
+export const ENROLLMENT_MAX_TRIES = LIMITS.enrollmentMaxTries
 /** A key challenge is single use and lives 2 minutes. */
 export const KEY_CHALLENGE_TTL_MS = 2 * 60_000
 /** Clock readings this far apart are the same moment (NTP slews, not jumps). */

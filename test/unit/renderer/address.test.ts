@@ -115,16 +115,38 @@ describe.each(LOCALES)('changing the sign-in address (%s)', (locale) => {
     expect(bridge.callsOf('beginAddressChange')).toHaveLength(0)
   })
 
-  it('says an address already used by an account cannot be taken', async () => {
+  it('answers another account’s address as a free one: the code step, and no code works', async () => {
+    // As the engine (bridge-parity): the screen must not tell which addresses exist.
     const wrapper = await mountKiosk(bridge)
     await open(wrapper)
     await requestCode(wrapper, 'bruno@mairie.fr')
+    expect(alerts(wrapper)).toEqual([])
+    const time = locale === 'fr' ? '15\u00a0h\u00a004' : '15:04'
+    expect(statuses(wrapper)).toEqual([
+      fill(t.changeAddress.sent, { email: 'bruno@mairie.fr', time }),
+    ])
+    await type(field(wrapper, t.changeAddress.code), '654321')
+    await button(wrapper, t.changeAddress.submit).trigger('click')
+    await settle()
+    expect(alerts(wrapper)).toEqual([
+      `${t.errors.CODE_INVALID} ${fill(t.errorExtra.attemptsLeft, { attemptsLeft: 4 })}`,
+    ])
+  })
+
+  it('says the address is taken when it was taken meanwhile, back at the address', async () => {
+    const wrapper = await mountKiosk(bridge)
+    await open(wrapper)
+    await requestCode(wrapper)
+    bridge.failNext('confirmAddressChange', 'EMAIL_TAKEN')
+    await type(field(wrapper, t.changeAddress.code), '654321')
+    await button(wrapper, t.changeAddress.submit).trigger('click')
+    await settle()
     expect(alerts(wrapper)).toEqual([t.errors.EMAIL_TAKEN])
     const input = field(wrapper, t.changeAddress.newEmail)
     expect(input.attributes('aria-describedby')).toContain(
       wrapper.find('[role="alert"]').attributes('id'),
     )
-    expect(input.element.value).toBe('bruno@mairie.fr')
+    expect(input.element.value).toBe(NEW)
   })
 
   it('says what is expected when the engine refuses the address as written', async () => {

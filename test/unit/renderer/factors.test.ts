@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { VueWrapper } from '@vue/test-utils'
 import type { Locale } from '../../../src-renderer/i18n'
+import { LIMITS } from '../../../src-main/contract/methods'
 import type { FakeBridge } from './fakeBridge'
 import {
   LOCALES,
@@ -161,9 +162,13 @@ describe.each(LOCALES)('factors and adding an app (%s)', (locale) => {
     await type(field(wrapper, t.addApp.code), '111111')
     await button(wrapper, t.addApp.submit).trigger('click')
     await settle()
-    expect(alerts(wrapper)).toEqual([t.errorsApp.CODE_INVALID])
+    // as the engine (bridge-parity): the tries left of this enrollment
+    const wrong = `${t.errorsApp.CODE_INVALID} ${fill(t.errorExtra.attemptsLeft, {
+      attemptsLeft: LIMITS.enrollmentMaxTries - 1,
+    })}`
+    expect(alerts(wrapper)).toEqual([wrong])
     // under « Code unique », the spoken summary kept
-    expect(errorUnder(wrapper, t.addApp.code)).toBe(t.errorsApp.CODE_INVALID)
+    expect(errorUnder(wrapper, t.addApp.code)).toBe(wrong)
     expect(wrapper.find('[role="alert"]').classes()).toContain('sr-only')
     expect(errorUnder(wrapper, t.addApp.deviceName)).toBeNull()
     bridge.failNext('confirmAppEnrollment', 'VALIDATION', { field: 'deviceName' })

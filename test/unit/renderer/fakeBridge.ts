@@ -148,6 +148,8 @@ export class FakeBridge implements Bridge {
   emailCode = '123456'
   /** The code the next address-change e-mail carries. */
   addressCode = '654321'
+  /** The code IT's authenticator app shows during the first start (beginSetup). */
+  setupAppCode = '246810'
   calls: Call[] = []
 
   key: FakeKey = {
@@ -175,10 +177,13 @@ export class FakeBridge implements Bridge {
     expiresAt: number | null
     /** E-mailed codes of this check that « Renvoyer un code » replaced. */
     replaced?: string[]
+    /** Tries of this e-mailed code. */
+    tries?: number
   } | null = null
   private addressChange: {
     newEmail: string
-    code: string
+    /** null: the address is another account's, no code was sent and none works. */
+    code: string | null
     expiresAt: number
     tries: number
   } | null = null
@@ -193,6 +198,8 @@ export class FakeBridge implements Bridge {
   private enrollment: {
     email: string | null
     setup?: { email: string; name: string; password: string }
+    /** Wrong codes so far (LIMITS.enrollmentMaxTries end the enrollment). */
+    tries?: number
   } | null = null
   private failures = new Map<MethodName, ContractError[]>()
   private keyWait: ((outcome: KeyOutcome) => void) | null = null
@@ -293,6 +300,11 @@ export class FakeBridge implements Bridge {
     return codes
   }
 
+  /** As the engine: with neither app nor key left, the recovery codes are voided too. */
+  private voidRecoveryCodesWithoutFactor(account: FakeAccount): void {
+    if (account.app === null && account.keys.length === 0) account.recoveryCodes = []
+  }
+
   /** The first app or key of an account (no codes left) brings recovery codes. */
   private codesForFirstFactor(account: FakeAccount): string[] | null {
     return account.recoveryCodes.length > 0 ? null : this.issueCodes(account)
@@ -357,11 +369,12 @@ export class FakeBridge implements Bridge {
     if (failure) return Promise.resolve({ ok: false, error: failure })
     const setup = this.enrollment?.setup
     if (!setup) return fail('NO_PENDING_ENROLLMENT')
-    if (input.code !== '246810') return fail('CODE_INVALID')
+    if (input.code !== this.setupAppCode) return this.wrongEnrollmentCode()
     const account = this.addAccount({
       email: setup.email,
       name: setup.name,
       password: setup.password,
+      appCode: this.setupAppCode,
       app: { deviceName: input.deviceName ?? '', createdAt: Date.now() },
     })
     this.enrollment = null
@@ -370,9 +383,20 @@ export class FakeBridge implements Bridge {
     return ok({ ...this.startSession(account, 'app'), newRecoveryCodes })
   }
 
+  /** As the engine: a wrong code says the tries left; the last one ends the enrollment. */
+  private wrongEnrollmentCode(): Promise<Result<never>> {
+    const enrollment = this.enrollment!
+    enrollment.tries = (enrollment.tries ?? 0) + 1
+    const left = LIMITS.enrollmentMaxTries - enrollment.tries
+    if (left > 0) return fail('CODE_INVALID', { attemptsLeft: left })
+    this.enrollment = null
+    return fail('NO_PENDING_ENROLLMENT')
+  }
+
   signIn = (input: Input<'signIn'>): Promise<Result<SignInStep>> => {
     const failure = this.record('signIn', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.endVisit({ keepLanguage: true })
     const account = this.accounts.get(input.email.trim().toLowerCase())
     if (!account || account.password !== input.password) return fail('INVALID_CREDENTIALS')
     if (account.tempPasswordExpired) return fail('TEMP_PASSWORD_EXPIRED')
@@ -442,13 +466,24 @@ export class FakeBridge implements Bridge {
   signOut = (input: Input<'signOut'>): Promise<Result<Output<'signOut'>>> => {
     const failure = this.record('signOut', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
+    this.endVisit()
+    return ok({})
+  }
+
+  /**
+   * As the engine's terminal.end(): sign-out, or the next person's sign-in (failed or not,
+   * `keepLanguage`), forgets everything: the session, a pending sign-in, an account offered
+   * after a passwordless PIN, enrollments, a step-up or address change under way.
+   */
+  private endVisit(options: { keepLanguage?: boolean } = {}): void {
     this.abortKeyOperation()
     this.session = null
+    this.pending = null
+    this.passwordlessChoice = null
     this.enrollment = null
     this.stepUpCheck = null
     this.addressChange = null
-    this.mailLanguage = null // as the engine: the visit is over
-    return ok({})
+    if (!options.keepLanguage) this.mailLanguage = null
   }
 
   stillHere = (input: Input<'stillHere'>): Promise<Result<Output<'stillHere'>>> => {
@@ -497,7 +532,7 @@ export class FakeBridge implements Bridge {
     const account = this.signedIn()
     if (!account) return fail('NOT_SIGNED_IN')
     if (this.enrollment?.email !== account.email) return fail('NO_PENDING_ENROLLMENT')
-    if (input.code !== account.appCode) return fail('CODE_INVALID')
+    if (input.code !== account.appCode) return this.wrongEnrollmentCode()
     account.app = { deviceName: input.deviceName ?? '', createdAt: Date.now() }
     this.enrollment = null
     return ok(this.factorsOf(account, this.codesForFirstFactor(account)))
@@ -511,6 +546,7 @@ export class FakeBridge implements Bridge {
     const account = me.account
     if (!account.app) return fail('APP_NOT_ENROLLED')
     account.app = null
+    this.voidRecoveryCodesWithoutFactor(account)
     return ok(this.factorsOf(account))
   }
 
@@ -734,6 +770,7 @@ export class FakeBridge implements Bridge {
     const account = me.account
     if (!account.keys.some((k) => k.id === input.id)) return fail('KEY_NOT_FOUND')
     account.keys = account.keys.filter((k) => k.id !== input.id)
+    this.voidRecoveryCodesWithoutFactor(account)
     return ok(this.factorsOf(account))
   }
 
@@ -907,11 +944,13 @@ export class FakeBridge implements Bridge {
     const me = this.me({ fresh: true })
     if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
     const newEmail = input.email.trim().toLowerCase()
-    if (newEmail === me.account.email || this.accounts.has(newEmail)) return fail('EMAIL_TAKEN')
+    // As the engine: the clerk's own address is refused; another account's answers as a free
+    // one (the screen must not tell which addresses exist), with a code nobody is sent.
+    if (newEmail === me.account.email) return fail('EMAIL_TAKEN')
     const now = Date.now()
     this.addressChange = {
       newEmail,
-      code: this.addressCode,
+      code: this.accounts.has(newEmail) ? null : this.addressCode,
       expiresAt: now + this.emailCodeTtlSeconds * 1000,
       tries: 0,
     }
@@ -925,14 +964,16 @@ export class FakeBridge implements Bridge {
   confirmAddressChange = (input: Input<'confirmAddressChange'>): Promise<Result<SessionView>> => {
     const failure = this.record('confirmAddressChange', input)
     if (failure) return Promise.resolve({ ok: false, error: failure })
-    const me = this.me()
+    // As the engine: begun under step-up, confirmed within its window only.
+    const me = this.me({ fresh: true })
     if ('error' in me) return Promise.resolve({ ok: false, error: me.error })
     const change = this.addressChange
     if (!change) return fail('NO_PENDING_ADDRESS_CHANGE')
     if (Date.now() > change.expiresAt) return fail('CODE_EXPIRED')
+    if (change.tries >= LIMITS.emailCodeMaxTries) return fail('CODE_ATTEMPTS_EXHAUSTED')
     if (input.code !== change.code) {
       change.tries += 1
-      const left = 5 - change.tries
+      const left = LIMITS.emailCodeMaxTries - change.tries
       return left > 0
         ? fail('CODE_INVALID', { attemptsLeft: left })
         : fail('CODE_ATTEMPTS_EXHAUSTED')
@@ -1005,11 +1046,19 @@ export class FakeBridge implements Bridge {
     const check = this.stepUpCheck
     if (!check || check.code === null) return fail('NO_PENDING_SIGN_IN')
     if (check.expiresAt !== null && Date.now() > check.expiresAt) return fail('CODE_EXPIRED')
+    // As the engine: every try of an e-mailed code counts against it, a replaced one's too.
+    const isEmail = check.factor === 'email'
+    if (isEmail && (check.tries ?? 0) >= LIMITS.emailCodeMaxTries) {
+      return fail('CODE_ATTEMPTS_EXHAUSTED')
+    }
     if (input.code !== check.code) {
+      if (!isEmail) return this.wrongAppCode()
+      check.tries = (check.tries ?? 0) + 1
       if (check.replaced?.includes(input.code)) return fail('CODE_REPLACED')
-      return check.factor === 'email'
-        ? fail('CODE_INVALID', { attemptsLeft: 4 })
-        : this.wrongAppCode()
+      const left = LIMITS.emailCodeMaxTries - check.tries
+      return left > 0
+        ? fail('CODE_INVALID', { attemptsLeft: left })
+        : fail('CODE_ATTEMPTS_EXHAUSTED')
     }
     return ok(this.steppedUp())
   }
