@@ -15,6 +15,7 @@ const ISOLATED = [
   'test/unit/password.test.ts',
   'test/unit/qr-worker.test.ts',
   'test/unit/strength-worker.test.ts',
+  'test/unit/keys-faults.test.ts',
 ]
 
 const common = {
