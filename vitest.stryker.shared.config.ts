@@ -14,6 +14,8 @@ const ISOLATED = [
   'test/integration/throttle.test.ts',
   'test/unit/password.test.ts',
   'test/unit/qr-worker.test.ts',
+  'test/unit/strength-worker.test.ts',
+  'test/unit/keys-faults.test.ts',
 ]
 
 const common = {

@@ -41,20 +41,22 @@ interface Pending {
   reject(error: Error): void
 }
 
-let worker: Worker | undefined
-const pending = new Map<number, Pending>()
-let nextId = 0
-
-function failAll(error: Error): void {
-  for (const p of pending.values()) p.reject(error)
-  pending.clear()
+/** The worker and the draws it has yet to answer: its failure fails those, not its successor's. */
+interface Running {
+  worker: Worker
+  pending: Map<number, Pending>
 }
 
-function qrWorker(): Worker {
-  if (worker) return worker
+let running: Running | undefined
+let nextId = 0
+
+function qrWorker(): Running {
+  if (running) return running
   const qrcode = createRequire(import.meta.url).resolve('qrcode')
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { qrcode } })
   w.unref()
+  const pending = new Map<number, Pending>()
+  const mine: Running = { worker: w, pending }
   w.on('message', (reply: Reply) => {
     const p = pending.get(reply.id)
     if (!p) return
@@ -63,20 +65,22 @@ function qrWorker(): Worker {
     else p.resolve({ svg: reply.svg, pngDataUrl: reply.pngDataUrl })
   })
   const gone = (error: Error): void => {
-    if (worker === w) worker = undefined
-    failAll(error)
+    if (running === mine) running = undefined
+    for (const p of pending.values()) p.reject(error)
+    pending.clear()
   }
   w.on('error', gone)
   w.on('exit', (code) => gone(new Error(`QR code worker exited with code ${code}`)))
-  worker = w
-  return w
+  running = mine
+  return mine
 }
 
 /** The SVG and a 320 px PNG (as a data: URL) of `uri`, drawn off the main thread. */
 export function qrImages(uri: string): Promise<QrImages> {
   return new Promise((resolve, reject) => {
     const id = (nextId += 1)
+    const { worker, pending } = qrWorker()
     pending.set(id, { resolve, reject })
-    qrWorker().postMessage({ id, uri })
+    worker.postMessage({ id, uri })
   })
 }

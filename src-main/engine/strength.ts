@@ -47,18 +47,25 @@ interface Pending {
   reject(error: Error): void
 }
 
-let worker: Worker | undefined
-let nextId = 0
-const pending = new Map<number, Pending>()
-
-function failAll(error: Error): void {
-  for (const p of pending.values()) p.reject(error)
-  pending.clear()
+/** The worker and the checks it has yet to answer: its failure fails those, not its successor's. */
+interface Running {
+  worker: Worker
+  pending: Map<number, Pending>
 }
 
-function theWorker(): Worker {
-  if (worker) return worker
+let running: Running | undefined
+let nextId = 0
+
+function theWorker(): Running {
+  if (running) return running
   const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { from: import.meta.url } })
+  const pending = new Map<number, Pending>()
+  const mine: Running = { worker: w, pending }
+  const gone = (error: Error): void => {
+    if (running === mine) running = undefined
+    for (const p of pending.values()) p.reject(error)
+    pending.clear()
+  }
   w.on('message', (m: { id: number; score?: number; error?: string }) => {
     const p = pending.get(m.id)
     if (!p) return
@@ -68,17 +75,11 @@ function theWorker(): Worker {
     else p.resolve(m.score)
     if (pending.size === 0) w.unref()
   })
-  w.on('error', (error) => {
-    if (worker === w) worker = undefined
-    failAll(error)
-  })
-  w.on('exit', (code) => {
-    if (worker === w) worker = undefined
-    failAll(new Error(`password strength worker exited (${code})`))
-  })
+  w.on('error', gone)
+  w.on('exit', (code) => gone(new Error(`password strength worker exited (${code})`)))
   w.unref() // an idle worker never keeps the process alive
-  worker = w
-  return w
+  running = mine
+  return mine
 }
 
 /** The first STRENGTH_INPUT_CHARS characters (code points) of `password`. */
@@ -88,7 +89,7 @@ export function boundedForEstimate(password: string): string {
 
 /** zxcvbn's score (0–4) of `password` (bounded), with the words of the account as hints. */
 export function strengthScore(password: string, userInputs: string[]): Promise<number> {
-  const w = theWorker()
+  const { worker: w, pending } = theWorker()
   const id = nextId++
   return new Promise<number>((resolve, reject) => {
     pending.set(id, { resolve, reject })
@@ -99,7 +100,7 @@ export function strengthScore(password: string, userInputs: string[]): Promise<n
 
 /** Stops the worker (tests, shutdown); the next check starts a new one. */
 export async function stopStrengthWorker(): Promise<void> {
-  const w = worker
-  worker = undefined
+  const w = running?.worker
+  running = undefined
   if (w) await w.terminate()
 }

@@ -126,6 +126,34 @@ describe('first start with an empty store', () => {
     expect(value(await bed.engine.getStatus({})).firstStart).toBe(true)
   })
 
+  it('two terminals starting the first set-up at once: the second to confirm is refused, one account made', async () => {
+    const other = await bed.reopen({ terminalId: 'poste-2' })
+    const mine = value(
+      await bed.engine.beginSetup({
+        email: 'it@mairie.fr',
+        name: 'Service informatique',
+        password: PASSWORD,
+      }),
+    )
+    const theirs = value(
+      await other.engine.beginSetup({ email: 'dsi@mairie.fr', name: 'DSI', password: PASSWORD }),
+    )
+    value(
+      await bed.engine.confirmSetup({
+        code: await totpCodeAt(mine.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Téléphone IT',
+      }),
+    )
+    expect(
+      await other.engine.confirmSetup({
+        code: await totpCodeAt(theirs.secretGroups.join(''), bed.clock.t),
+        deviceName: 'Téléphone DSI',
+      }),
+    ).toEqual({ ok: false, error: { code: 'SETUP_ALREADY_DONE' } })
+    expect(await bed.store.users.count()).toBe(1)
+    expect(await bed.store.users.byEmail('dsi@mairie.fr')).toBeUndefined()
+  })
+
   it('refuses to confirm without a started setup', async () => {
     expect(await bed.engine.confirmSetup({ code: '123456', deviceName: '' })).toEqual({
       ok: false,

@@ -22,6 +22,9 @@ import {
   type MetadataService,
 } from '../support/fido-metadata'
 import { silentLogger, type Logger } from '../../src-main/log'
+import { loadTrustedModels } from '../../src-main/engine/trusted-models'
+import { encodeCbor, type CborValue } from '../../src-main/fido/protocol/cbor'
+import { toBase64Url } from '../../src-main/fido/protocol/bytes'
 import { addUser, PASSWORD, startBed, value, type TestBed } from '../support/env'
 
 const EMAIL = 'alice.martin@mairie.fr'
@@ -97,6 +100,28 @@ describe('trusted key models (fido.allowedAaguids + fido.metadataFile)', () => {
     })
     expect(await bed!.store.keys.listByUser(1)).toEqual([])
     expect(await refusalDetail()).toMatch(/attestation without a certificate/)
+  })
+
+  it('refuses an attestation whose certificate list is present but empty, as without a certificate', async () => {
+    // defence in depth: @simplewebauthn refuses such a statement first for the formats it knows
+    const metadataFile = join(dir, 'blob-empty-x5c.jwt')
+    await writeFile(metadataFile, await mds.blob([{ model: allowed }]))
+    const models = await loadTrustedModels(metadataFile, [ALLOWED])
+    const attStmt = new Map<string, CborValue>([
+      ['alg', -7],
+      ['sig', new Uint8Array(70)],
+      ['x5c', []],
+    ])
+    const attestationObject = encodeCbor(
+      new Map<string, CborValue>([
+        ['fmt', 'packed'],
+        ['attStmt', attStmt],
+        ['authData', new Uint8Array(37)],
+      ]),
+    )
+    expect(await models.refusal(toBase64Url(attestationObject), ALLOWED)).toBe(
+      `model ${ALLOWED}: packed attestation without a certificate`,
+    )
   })
 
   it('refuses an attestation certificate from another vendor’s root, even with the allowed AAGUID', async () => {

@@ -110,6 +110,13 @@ describe('passwords', () => {
     expect(await checkNewPassword('plimbukzorvath', ctx)).toBeUndefined()
   })
 
+  it('counts a piece of 3 characters of the address as guessable too', async () => {
+    // pieces of exactly 3 characters: with them as hints the password scores 2, without them 3
+    const clerk = { email: 'kho.nyx@mairie.fr', issuer: 'Mairie de X' }
+    expect(await checkNewPassword('kho1nyx21nyx2', clerk)).toBe('too-common')
+    expect(await checkNewPassword('kho1nyx21nyx2', ctx)).toBeUndefined()
+  })
+
   it('accepts long passphrases in any script, with no composition rules', async () => {
     expect(await checkNewPassword('lune verte sur l’escalier du marché', ctx)).toBeUndefined()
     expect(await checkNewPassword('Зелёная луна на лестнице', ctx)).toBeUndefined()

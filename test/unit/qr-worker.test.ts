@@ -35,3 +35,29 @@ it('a draw in progress when the worker exits answers with the exit, and the next
   expect(started).toHaveLength(2)
   await started[1]!.terminate()
 })
+
+it('a worker that crashes fails the draw in progress with its error, and the next draw starts a new worker', async () => {
+  started.length = 0
+  const inProgress = qrImages(URI)
+  expect(started).toHaveLength(1)
+  started[0]!.emit('error', new Error('worker crashed'))
+  await expect(inProgress).rejects.toThrow(/^worker crashed$/)
+  expect((await qrImages(URI)).svg).toContain('<svg')
+  expect(started).toHaveLength(2)
+  await started[0]!.terminate()
+  await started[1]!.terminate()
+})
+
+it('the exit of a crashed worker, once replaced, leaves its successor’s draws in place', async () => {
+  started.length = 0
+  const first = qrImages(URI)
+  started[0]!.emit('error', new Error('worker crashed')) // a crash: 'error', then 'exit' later
+  await expect(first).rejects.toThrow(/^worker crashed$/)
+  const next = qrImages(URI) // drawn by a second worker…
+  expect(started).toHaveLength(2)
+  await started[0]!.terminate() // …while the first one exits
+  expect((await next).svg).toContain('<svg')
+  expect((await qrImages(URI)).pngDataUrl).toMatch(/^data:image\/png;base64,/)
+  expect(started).toHaveLength(2)
+  await started[1]!.terminate()
+})
