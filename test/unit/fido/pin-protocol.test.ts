@@ -27,7 +27,6 @@ import {
 } from '../../../src-main/fido/protocol/pin-protocol'
 import type { PinUvAuthProtocolVersion } from '../../../src-main/fido/protocol/pin-protocol'
 import { VirtualKey } from '../../../src-main/fido/virtual-key/key'
-import { FidoProtocolError } from '../../../src-main/fido/protocol/errors'
 import { parseAuthenticatorData } from '../../../src-main/fido/protocol/authenticator-data'
 import { hex } from './helpers'
 
