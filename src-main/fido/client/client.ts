@@ -116,6 +116,9 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
         return result
       } catch (error) {
         if (lease) await connections.discard(lease)
+        // « Annuler » pressed while a request was under way: cancelled, whatever the key did
+        if (operation.signal?.aborted === true)
+          throw new FidoError('FIDO_CANCELLED', 'cancelled by the caller', { cause: error })
         if (lost) throw afterLostRequest(error)
         // A kept channel that turned out stale (the key was replugged, the UDP authenticator
         // restarted), or a request that got no answer at all on a lossy transport (a UDP
@@ -125,7 +128,6 @@ export function createKeyClient(options: KeyClientOptions): KeyClient & {
           attempt === 1 &&
           lease !== undefined &&
           (lost || isStaleFailure(lease, error)) &&
-          operation.signal?.aborted !== true &&
           Date.now() < operation.deadline
         if (!retry) throw toFidoError(error)
       }

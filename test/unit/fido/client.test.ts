@@ -627,6 +627,20 @@ describe('KeyClient: a request lost on the way (no answer at all)', () => {
     expect(error.code).toBe('FIDO_NO_CREDENTIALS')
   })
 
+  it('« Annuler » pressed while the lost request is awaited: FIDO_CANCELLED, and nothing is sent again', async () => {
+    const { source, link } = lossyKey(new VirtualKey())
+    link.drop = (command) => command === MAKE_CREDENTIAL
+    const controller = new AbortController()
+    link.onCancel = async () => controller.abort() // the clerk cancels as the loss is noticed
+    const error = await failureOf(
+      clientFor(source).makeCredential(
+        registration({ timeoutMs: 3000, signal: controller.signal }),
+      ),
+    )
+    expect(error.code).toBe('FIDO_CANCELLED')
+    expect(link.lists).toBe(1) // the key was not looked for again
+  })
+
   it('is not sent again once the deadline has passed', async () => {
     const { source, link } = lossyKey(new VirtualKey())
     link.drop = (command) => command === MAKE_CREDENTIAL
