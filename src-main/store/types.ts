@@ -210,7 +210,6 @@ export interface AddressCodesRepo {
   countSentSince(userId: number, since: number): Promise<number>
   registerAttempt(id: number, maxAttempts: number): Promise<number | undefined>
   consume(id: number, now: number): Promise<boolean>
-  voidAll(userId: number): Promise<number>
 }
 
 export interface SettingsRepo {

@@ -107,6 +107,73 @@ describe('SQLite store', () => {
     await store.close()
   })
 
+  it('conditional updates, repository by repository: each changes only what it names, once', async () => {
+    const store = await openSqliteStore(dir.path)
+    const user = async (email: string) =>
+      (await store.users.insert({
+        email,
+        name: 'A',
+        passwordHash: 'h',
+        mustChangePassword: false,
+        now: 1,
+      }))!
+    const alice = await user('alice@mairie.fr')
+    const bruno = await user('bruno@mairie.fr')
+    const code = (userId: number, attemptId: string, sentAt: number) =>
+      store.transaction((tx) =>
+        tx.codes.insertReplacing({
+          userId,
+          attemptId,
+          mac: new Uint8Array(32),
+          sentAt,
+          expiresAt: sentAt + 600_000,
+        }),
+      )
+    // e-mailed codes: the oldest sent after `since` is the account's own, and voidAll voids its active one only
+    await code(alice, 'a1', 1_000)
+    await code(alice, 'a2', 2_000) // replaces a1
+    await code(bruno, 'b1', 500)
+    expect(await store.codes.oldestSentSince(alice, 900)).toBe(1_000)
+    expect(await store.codes.oldestSentSince(alice, 1_000)).toBe(2_000)
+    expect(await store.codes.oldestSentSince(alice, 2_000)).toBeUndefined()
+    expect(await store.transaction((tx) => tx.codes.voidAll(alice))).toBe(1)
+    expect(await store.transaction((tx) => tx.codes.voidAll(alice))).toBe(0)
+    expect(await store.db.all('SELECT user_id, state FROM email_codes ORDER BY id')).toEqual([
+      { user_id: alice, state: 'voided' },
+      { user_id: alice, state: 'voided' },
+      { user_id: bruno, state: 'active' },
+    ])
+    // recovery codes: each consumed once
+    await store.transaction((tx) => tx.recovery.replaceAll(alice, [new Uint8Array(32).fill(1)], 1))
+    const [recovery] = await store.recovery.unused(alice)
+    expect(await store.recovery.consume(recovery!.id, 5)).toBe(true)
+    expect(await store.recovery.consume(recovery!.id, 6)).toBe(false)
+    expect(await store.recovery.countUnused(alice)).toBe(0)
+    // keys: a key registered as not discoverable reads back as such
+    const key = {
+      userId: alice,
+      publicKey: new Uint8Array([1, 2, 3]),
+      signCount: 0,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      fmt: 'none',
+      name: 'Clé',
+      createdAt: 1,
+      lastUsedAt: null,
+    }
+    expect(
+      await store.keys.insert({ ...key, id: 'k1', credentialID: 'c1', discoverable: false }),
+    ).toBe(true)
+    expect(
+      await store.keys.insert({ ...key, id: 'k2', credentialID: 'c2', discoverable: true }),
+    ).toBe(true)
+    expect((await store.keys.listByUser(alice)).map((k) => [k.id, k.discoverable])).toEqual([
+      ['k1', false],
+      ['k2', true],
+    ])
+    expect((await store.keys.byCredentialID('c1'))?.discoverable).toBe(false)
+    await store.close()
+  })
+
   it('refuses a schema newer than it knows', async () => {
     const store = await openSqliteStore(dir.path)
     await store.db.run(

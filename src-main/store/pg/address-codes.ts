@@ -64,12 +64,5 @@ export function pgAddressCodes(db: PgExecutor): AddressCodesTxRepo {
       )
       return r.rowCount === 1
     },
-    async voidAll(userId) {
-      const r = await db.query(
-        `UPDATE address_codes SET state = 'voided' WHERE user_id = $1 AND state = 'active'`,
-        [userId],
-      )
-      return r.rowCount
-    },
   }
 }

@@ -63,13 +63,5 @@ export function sqliteAddressCodes(db: SqlExecutor): AddressCodesTxRepo {
       )
       return r.changes === 1
     },
-    async voidAll(userId) {
-      return (
-        await db.run(
-          `UPDATE address_codes SET state = 'voided' WHERE user_id = ? AND state = 'active'`,
-          [userId],
-        )
-      ).changes
-    },
   }
 }
