@@ -12,7 +12,7 @@
  */
 
 import { createRequire } from 'node:module'
-import { Worker } from 'node:worker_threads'
+import { workerCalls } from './worker-calls'
 
 export interface QrImages {
   svg: string
@@ -36,51 +36,18 @@ parentPort.on('message', ({ id, uri }) => {
 
 type Reply = { id: number; svg: string; pngDataUrl: string } | { id: number; error: string }
 
-interface Pending {
-  resolve(images: QrImages): void
-  reject(error: Error): void
-}
-
-/** The worker and the draws it has yet to answer: its failure fails those, not its successor's. */
-interface Running {
-  worker: Worker
-  pending: Map<number, Pending>
-}
-
-let running: Running | undefined
-let nextId = 0
-
-function qrWorker(): Running {
-  if (running) return running
-  const qrcode = createRequire(import.meta.url).resolve('qrcode')
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { qrcode } })
-  w.unref()
-  const pending = new Map<number, Pending>()
-  const mine: Running = { worker: w, pending }
-  w.on('message', (reply: Reply) => {
-    const p = pending.get(reply.id)
-    if (!p) return
-    pending.delete(reply.id)
-    if ('error' in reply) p.reject(new Error(`QR code: ${reply.error}`))
-    else p.resolve({ svg: reply.svg, pngDataUrl: reply.pngDataUrl })
-  })
-  const gone = (error: Error): void => {
-    if (running === mine) running = undefined
-    for (const p of pending.values()) p.reject(error)
-    pending.clear()
-  }
-  w.on('error', gone)
-  w.on('exit', (code) => gone(new Error(`QR code worker exited with code ${code}`)))
-  running = mine
-  return mine
-}
+const worker = workerCalls<{ uri: string }, Reply, QrImages>({
+  source: WORKER_SOURCE,
+  workerData: () => ({ qrcode: createRequire(import.meta.url).resolve('qrcode') }),
+  answer: (reply) =>
+    'error' in reply
+      ? new Error(`QR code: ${reply.error}`)
+      : { svg: reply.svg, pngDataUrl: reply.pngDataUrl },
+  exited: (code) => `QR code worker exited with code ${code}`,
+  holdWhileBusy: false,
+})
 
 /** The SVG and a 320 px PNG (as a data: URL) of `uri`, drawn off the main thread. */
 export function qrImages(uri: string): Promise<QrImages> {
-  return new Promise((resolve, reject) => {
-    const id = (nextId += 1)
-    const { worker, pending } = qrWorker()
-    pending.set(id, { resolve, reject })
-    worker.postMessage({ id, uri })
-  })
+  return worker.call({ uri })
 }

@@ -15,7 +15,7 @@
  * dependencies stay in node_modules.
  */
 
-import { Worker } from 'node:worker_threads'
+import { workerCalls } from './worker-calls'
 
 /** Characters of a password the estimator looks at. */
 export const STRENGTH_INPUT_CHARS = 100
@@ -42,45 +42,20 @@ parentPort.on('message', ({ id, password, inputs }) => {
 })
 `
 
-interface Pending {
-  resolve(score: number): void
-  reject(error: Error): void
-}
-
-/** The worker and the checks it has yet to answer: its failure fails those, not its successor's. */
-interface Running {
-  worker: Worker
-  pending: Map<number, Pending>
-}
-
-let running: Running | undefined
-let nextId = 0
-
-function theWorker(): Running {
-  if (running) return running
-  const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { from: import.meta.url } })
-  const pending = new Map<number, Pending>()
-  const mine: Running = { worker: w, pending }
-  const gone = (error: Error): void => {
-    if (running === mine) running = undefined
-    for (const p of pending.values()) p.reject(error)
-    pending.clear()
-  }
-  w.on('message', (m: { id: number; score?: number; error?: string }) => {
-    const p = pending.get(m.id)
-    if (!p) return
-    pending.delete(m.id)
-    if (m.error !== undefined || m.score === undefined)
-      p.reject(new Error(`password strength: ${m.error ?? 'no score'}`))
-    else p.resolve(m.score)
-    if (pending.size === 0) w.unref()
-  })
-  w.on('error', gone)
-  w.on('exit', (code) => gone(new Error(`password strength worker exited (${code})`)))
-  w.unref() // an idle worker never keeps the process alive
-  running = mine
-  return mine
-}
+const worker = workerCalls<
+  { password: string; inputs: string[] },
+  { id: number; score?: number; error?: string },
+  number
+>({
+  source: WORKER_SOURCE,
+  workerData: () => ({ from: import.meta.url }),
+  answer: (m) =>
+    m.error !== undefined || m.score === undefined
+      ? new Error(`password strength: ${m.error ?? 'no score'}`)
+      : m.score,
+  exited: (code) => `password strength worker exited (${code})`,
+  holdWhileBusy: true, // a check in progress keeps the process until it answers
+})
 
 /** The first STRENGTH_INPUT_CHARS characters (code points) of `password`. */
 export function boundedForEstimate(password: string): string {
@@ -89,18 +64,10 @@ export function boundedForEstimate(password: string): string {
 
 /** zxcvbn's score (0–4) of `password` (bounded), with the words of the account as hints. */
 export function strengthScore(password: string, userInputs: string[]): Promise<number> {
-  const { worker: w, pending } = theWorker()
-  const id = nextId++
-  return new Promise<number>((resolve, reject) => {
-    pending.set(id, { resolve, reject })
-    w.ref() // a check in progress keeps the process until it answers
-    w.postMessage({ id, password: boundedForEstimate(password), inputs: userInputs })
-  })
+  return worker.call({ password: boundedForEstimate(password), inputs: userInputs })
 }
 
 /** Stops the worker (tests, shutdown); the next check starts a new one. */
-export async function stopStrengthWorker(): Promise<void> {
-  const w = running?.worker
-  running = undefined
-  if (w) await w.terminate()
+export function stopStrengthWorker(): Promise<void> {
+  return worker.stop()
 }
