@@ -9,62 +9,48 @@ import { ROOT } from './kiosk'
 
 export const PASSWORD = 'Lune-verte-escalier-42'
 
-/** Adds an account with the admin command, as IT does. */
-export function adminAddUser(
+/** `npm run admin -- --config configPath user add --email … --name … <how>`; its output. */
+function adminUserAdd(
   configPath: string,
   email: string,
   name: string,
-  password = PASSWORD,
-): Promise<void> {
+  how: '--password-stdin' | '--temp-password',
+  stdin?: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       join(ROOT, 'node_modules', '.bin', 'tsx'),
       [
         join(ROOT, 'src-main', 'cli', 'admin.ts'),
-        '--config',
-        configPath,
-        'user',
-        'add',
-        '--email',
-        email,
-        '--name',
-        name,
-        '--password-stdin',
+        ...['--config', configPath, 'user', 'add', '--email', email, '--name', name, how],
       ],
-      (error, _stdout, stderr) => (error ? reject(new Error(stderr)) : resolve()),
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${stderr}${stdout}`)) : resolve(stdout),
     )
-    child.stdin?.end(`${password}\n`)
+    child.stdin?.end(stdin)
   })
 }
 
+/** Adds an account with the admin command, as IT does. */
+export async function adminAddUser(
+  configPath: string,
+  email: string,
+  name: string,
+  password = PASSWORD,
+): Promise<void> {
+  await adminUserAdd(configPath, email, name, '--password-stdin', `${password}\n`)
+}
+
 /** Adds an account with a temporary password (`--temp-password`), as IT does; returns it. */
-export function adminTempPassword(
+export async function adminTempPassword(
   configPath: string,
   email: string,
   name: string,
 ): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      join(ROOT, 'node_modules', '.bin', 'tsx'),
-      [
-        join(ROOT, 'src-main', 'cli', 'admin.ts'),
-        '--config',
-        configPath,
-        'user',
-        'add',
-        '--email',
-        email,
-        '--name',
-        name,
-        '--temp-password',
-      ],
-      (error, stdout, stderr) => {
-        const password = /\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b/.exec(stdout)?.[0]
-        if (error || !password) reject(new Error(`${stderr}${stdout}`))
-        else resolve(password)
-      },
-    )
-  })
+  const stdout = await adminUserAdd(configPath, email, name, '--temp-password')
+  const password = /\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){4}\b/.exec(stdout)?.[0]
+  if (!password) throw new Error(`no temporary password in: ${stdout}`)
+  return password
 }
 
 export async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
