@@ -1,6 +1,6 @@
 /** The code entry: the six digits typed, their error, the e-mailed code's life. */
 
-import { computed, ref } from 'vue'
+import { computed, ref, watch } from 'vue'
 import { useI18n } from '../i18n'
 import type { ContractError, Result } from '../../src-main/contract/errors'
 import type { SessionView } from '../../src-main/contract/methods'
@@ -36,9 +36,14 @@ export interface CodeEntryFlow {
 export function useCodeCountdown(expiresAt: () => number | null, expiredKey = 'code.expired') {
   const now = useNow()
   const { t } = useI18n()
+  // The shared clock ticks each second: when a code arrives it can be up to a
+  // second behind, and a fresh 10-minute code would start at « 10 min 1 s ».
+  // The time a code arrived is its countdown's first reading.
+  const arrivedAt = ref(0)
+  watch(expiresAt, () => (arrivedAt.value = Date.now()), { immediate: true })
   const remainingSeconds = computed(() => {
     const end = expiresAt()
-    return end === null ? null : Math.ceil((end - now.value) / 1000)
+    return end === null ? null : Math.ceil((end - Math.max(now.value, arrivedAt.value)) / 1000)
   })
   const expired = computed(() => remainingSeconds.value !== null && remainingSeconds.value <= 0)
   const announcement = computed(() => {

@@ -37,6 +37,7 @@ export const en: MessageSchema = {
   },
   duration: {
     minutes: '{min} min {sec} s',
+    wholeMinutes: '{min} min',
     seconds: '{sec} s',
     unknown: 'a few minutes',
   },

@@ -214,6 +214,7 @@ export const fr = {
   },
   duration: {
     minutes: '{min} min {sec} s',
+    wholeMinutes: '{min} min',
     seconds: '{sec} s',
     unknown: 'quelques minutes',
   },

@@ -2,12 +2,13 @@
 
 type Translate = (key: string, params?: Record<string, unknown>) => string
 
-/** "4 min 30 s", "45 s"; never negative. */
+/** "4 min 30 s", "10 min", "45 s"; never negative. */
 export function formatDuration(t: Translate, totalSeconds: number): string {
   const seconds = Math.max(0, Math.ceil(totalSeconds))
   const min = Math.floor(seconds / 60)
   const sec = seconds % 60
-  return min > 0 ? t('duration.minutes', { min, sec }) : t('duration.seconds', { sec })
+  if (min === 0) return t('duration.seconds', { sec })
+  return sec === 0 ? t('duration.wholeMinutes', { min }) : t('duration.minutes', { min, sec })
 }
 
 /** "10 h 42" in French, "10:42" in English, in the terminal's local time. */

@@ -103,6 +103,15 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
     await press(m.signIn.submit)
     await page.getByRole('alert').waitFor()
     await check('12-sign-in-refused', null)
+    // At 1366×768 the refused sign-in fits the screen, « Se connecter avec ma clé
+    // de sécurité » in view: no scrolling down to find it.
+    expect(
+      await page.evaluate<number>('document.documentElement.scrollHeight'),
+    ).toBeLessThanOrEqual(768)
+    const withKey = await page
+      .getByRole('button', { name: m.signIn.withKey, exact: true })
+      .boundingBox()
+    expect(withKey!.y + withKey!.height).toBeLessThanOrEqual(768)
     await press(m.signIn.withKey)
     await h1(m.passwordless.title)
     await check('13-key-sign-in', null)

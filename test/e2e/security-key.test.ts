@@ -4,20 +4,24 @@
 // in with no password at all with the key's PIN.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import { adminAddUser, enterCode, expectHeading, signIn, signOut } from './support/clerk'
+import { en } from '../../src-renderer/i18n/en'
+import { fr } from '../../src-renderer/i18n/fr'
+import { adminAddUser, PASSWORD, signOut } from './support/clerk'
 import {
-  expectAccessible,
-  screenshot,
   startKiosk,
   startVirtualKeyProcess,
   type Kiosk,
   type VirtualKeyProcess,
 } from './support/kiosk'
+import { checkScreen } from './support/look'
 
-const ALICE = 'alice.martin@mairie.fr'
+const ALICE = { email: 'alice.martin@mairie.fr', name: 'Alice Martin' }
 const PIN = '4821'
 
-describe('security keys in Chromium', () => {
+// One journey per language; each screen is checked at both kiosk sizes
+// (support/look.ts resizes and checks again, no journey is replayed).
+describe.each(['fr', 'en'] as const)('security keys in Chromium (%s)', (locale) => {
+  const m = locale === 'fr' ? fr : en
   let kiosk: Kiosk | undefined
   let key: VirtualKeyProcess | undefined
   afterEach(async () => {
@@ -30,63 +34,73 @@ describe('security keys in Chromium', () => {
   it('registers a key with its PIN, then signs in with it — after the password, and without one', async () => {
     key = await startVirtualKeyProcess(['--pin', PIN])
     kiosk = await startKiosk({
+      locale,
+      issuer: 'Mairie de Lyon',
       fido: { transport: 'udp', udp: `127.0.0.1:${key.port}`, udpLocalPort: 0 },
     })
     const { page, smtp, host } = kiosk
-    await adminAddUser(host.configPath, ALICE, 'Alice Martin')
+    const h1 = (text: string) =>
+      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ timeout: 30_000 })
+    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
+    const field = (label: string) => page.getByLabel(label, { exact: true })
+    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+    const signIn = async () => {
+      await field(m.signIn.email).fill(ALICE.email)
+      await field(m.signIn.password).fill(PASSWORD)
+      await press(m.signIn.submit)
+    }
+    const home = m.home.title.replace('{name}', ALICE.name)
+    await adminAddUser(host.configPath, ALICE.email, ALICE.name)
     await page.reload()
 
-    await signIn(page, ALICE)
-    await expectHeading(page, 'Saisissez votre code')
-    await enterCode(page, smtp.lastCode(ALICE))
-    await expectHeading(page, 'Bonjour, Alice Martin')
-    await page.getByRole('button', { name: 'Mes facteurs d’authentification' }).click()
-    await page.getByRole('button', { name: 'Ajouter une clé de sécurité' }).click()
-    await expectHeading(page, 'Ajouter une clé de sécurité')
-    await expectAccessible(page, 'add a key')
-    await screenshot(page, 'fr-20-add-key')
-    await page.getByLabel('Nom de la clé').fill('Clé bleue')
-    await page.getByLabel('Code PIN de la clé').fill(PIN)
-    await page.getByRole('button', { name: 'Enregistrer la clé' }).click()
-    await expectHeading(page, 'Clé de sécurité enregistrée')
-    await expectAccessible(page, 'key added')
-    await screenshot(page, 'fr-21-key-added')
-    await smtp.find(ALICE, 'Clé de sécurité ajoutée')
+    await signIn()
+    await h1(m.code.title)
+    await field(m.code.label).fill(smtp.lastCode(ALICE.email))
+    await press(m.code.submit)
+    await h1(home)
+    await press(m.home.factors)
+    await press(m.factors.addKey)
+    await h1(m.addKey.title)
+    await field(m.addKey.name).fill('Clé bleue')
+    await field(m.addKey.pin).fill(PIN)
+    await check('35-add-key-filled', ALICE.name)
+    await press(m.addKey.submit)
+    await h1(m.keyAdded.title)
+    await check('36-key-added', ALICE.name)
+    await smtp.find(ALICE.email, locale === 'fr' ? 'Clé de sécurité ajoutée' : 'Security key added')
 
     // back to the list, then sign out
-    await page.getByRole('button', { name: 'Retour à mes facteurs d’authentification' }).click()
-    await expectHeading(page, 'Mes facteurs d’authentification')
+    await press(m.keyAdded.backFactors)
+    await h1(m.factors.title)
     await page.getByText('Clé bleue').first().waitFor()
-    await screenshot(page, 'fr-22-factors-with-key')
-    await page.getByRole('button', { name: 'Retour à l’accueil' }).click()
-    await signOut(page)
-    await expectHeading(page, 'Connexion')
+    await check('37-factors-with-key', ALICE.name)
+    await press(m.common.backHome)
+    await signOut(page, m.home.signOut)
+    await h1(m.signIn.title)
 
     // Password, then the key instead of a code: no code is mailed to a key holder.
     const mailsBefore = smtp.mails.length
-    await signIn(page, ALICE)
-    await expectHeading(page, 'Utilisez votre clé de sécurité')
-    await expectAccessible(page, 'code screen, key only')
-    await screenshot(page, 'fr-23-use-key')
-    await page.getByRole('button', { name: 'Utiliser ma clé de sécurité' }).click()
-    await expectHeading(page, 'Bonjour, Alice Martin')
+    await signIn()
+    await h1(m.code.titleKey)
+    await check('38-use-key', null)
+    await press(m.code.useKey)
+    await h1(home)
     expect(smtp.mails.length).toBe(mailsBefore)
-    await signOut(page)
+    await signOut(page, m.home.signOut)
 
     // No password: the key and its PIN. A wrong PIN first.
-    await page.getByRole('button', { name: 'Se connecter avec ma clé de sécurité' }).click()
-    await expectHeading(page, 'Se connecter avec ma clé de sécurité')
-    await expectAccessible(page, 'passwordless')
-    await page.getByLabel('Code PIN de la clé').fill('0000')
-    await page.getByRole('button', { name: 'Valider' }).click()
+    await press(m.signIn.withKey)
+    await h1(m.passwordless.title)
+    await field(m.key.pin).fill('0000')
+    await press(m.key.submit)
     await page.getByRole('alert').first().waitFor()
     const wrongPin = await page.getByRole('alert').first().innerText()
     expect(wrongPin).toMatch(/PIN/)
     expect(wrongPin).toMatch(/\d/) // attempts left
-    await screenshot(page, 'fr-24-wrong-pin')
-    await page.getByLabel('Code PIN de la clé').fill(PIN)
-    await page.getByRole('button', { name: 'Valider' }).click()
-    await expectHeading(page, 'Bonjour, Alice Martin')
-    await screenshot(page, 'fr-25-passwordless-home')
-  })
+    await check('39-wrong-key-pin', null)
+    await field(m.key.pin).fill(PIN)
+    await press(m.key.submit)
+    await h1(home)
+    await check('40-home-after-key', ALICE.name)
+  }, 300_000)
 })

@@ -128,13 +128,18 @@ export interface Kiosk {
   close(): Promise<void>
 }
 
-export async function startKiosk(config: Record<string, unknown> = {}): Promise<Kiosk> {
-  const dir = await tempDir('guichet-e2e-')
-  const smtp = await startSmtp()
-  const host = await startWebHostProcess(
-    { mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 3 }, ...config },
-    { dir: dir.path },
-  )
+/** A kiosk browser: Chromium at 1366×768 in French, with the page's script errors kept. */
+export interface KioskBrowser {
+  browser: Browser
+  context: BrowserContext
+  page: Page
+  /** Script errors an e2e test expects (e.g. a request it makes fail on purpose). */
+  allowErrors(pattern: RegExp): void
+  /** Closes the browser; fails the test on any script error in the page not allowed. */
+  close(): Promise<void>
+}
+
+export async function openKioskBrowser(): Promise<KioskBrowser> {
   const browser = await launchChromium()
   const context = await browser.newContext({
     viewport: { width: 1366, height: 768 },
@@ -144,10 +149,35 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
   // Shared 2-core machines are noisy: generous waits, never a timing assertion.
   page.setDefaultTimeout(30_000)
   const errors: string[] = []
+  const allowed: RegExp[] = []
   page.on('pageerror', (e) => errors.push(e.message))
   page.on('console', (m) => {
     if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(m.text())
   })
+  return {
+    browser,
+    context,
+    page,
+    allowErrors: (pattern) => allowed.push(pattern),
+    async close() {
+      await browser.close().catch(() => undefined)
+      expect(
+        errors.filter((e) => !allowed.some((a) => a.test(e))),
+        'no script error in the page',
+      ).toEqual([])
+    },
+  }
+}
+
+export async function startKiosk(config: Record<string, unknown> = {}): Promise<Kiosk> {
+  const dir = await tempDir('guichet-e2e-')
+  const smtp = await startSmtp()
+  const host = await startWebHostProcess(
+    { mail: { url: smtp.url, from: 'guichet@mairie.fr', timeoutSeconds: 3 }, ...config },
+    { dir: dir.path },
+  )
+  const kiosk = await openKioskBrowser()
+  const { browser, context, page } = kiosk
   await page.goto(host.launchUrl) // the door: the token for a cookie, then /
   return {
     smtp,
@@ -157,11 +187,13 @@ export async function startKiosk(config: Record<string, unknown> = {}): Promise<
     page,
     dir: dir.path,
     async close() {
-      await browser.close().catch(() => undefined)
-      await host.stop()
-      await smtp.close()
-      expect(errors, 'no script error in the page').toEqual([])
-      await dir.remove()
+      try {
+        await kiosk.close()
+      } finally {
+        await host.stop()
+        await smtp.close()
+        await dir.remove()
+      }
     },
   }
 }

@@ -70,7 +70,10 @@ describe.each(LOCALES)('code screen (%s)', (locale) => {
     expect(document.activeElement).toBe(code.element)
     const validFor = (min: number, sec: number) =>
       fill(t.code.validFor, { wait: fill(t.duration.minutes, { min, sec }) })
-    expect(wrapper.text()).toContain(validFor(10, 0))
+    // Whole minutes without « 0 s »: « valable encore 10 min ».
+    expect(wrapper.text()).toContain(
+      fill(t.code.validFor, { wait: fill(t.duration.wholeMinutes, { min: 10 }) }),
+    )
     await vi.advanceTimersByTimeAsync(12_000)
     expect(wrapper.text()).toContain(validFor(9, 48))
     // Not announced every second: the live region stays silent until the last minute.

@@ -124,6 +124,12 @@ describe.each(LOCALES)('changing the password from « Mon compte » (%s)', (loca
       expect(alerts(wrapper)).toEqual([sentence])
       expect(errorUnder(wrapper, t.password.next)).toBe(sentence)
       const input = field(wrapper, t.password.next)
+      // The hint first, then the error, as on every field; both describe the input.
+      const under = [
+        ...input.element.parentElement!.querySelectorAll('.field__hint, .field__error'),
+      ]
+      expect(under.map((p) => p.textContent!.trim())).toEqual([t.password.nextHint, sentence])
+      expect(input.attributes('aria-describedby')!.split(' ')).toEqual(under.map((p) => p.id))
       expect(document.activeElement).toBe(input.element)
       expect(passwordValues(wrapper)).toEqual(['', '', ''])
       expect(bridge.accounts.get(AGNES)!.password).toBe(OLD)
