@@ -50,9 +50,7 @@ const worker = workerCalls<
   source: WORKER_SOURCE,
   workerData: () => ({ from: import.meta.url }),
   answer: (m) =>
-    m.error !== undefined || m.score === undefined
-      ? new Error(`password strength: ${m.error ?? 'no score'}`)
-      : m.score,
+    m.score === undefined ? new Error(`password strength: ${m.error ?? 'no score'}`) : m.score,
   exited: (code) => `password strength worker exited (${code})`,
   holdWhileBusy: true, // a check in progress keeps the process until it answers
 })

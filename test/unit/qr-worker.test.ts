@@ -8,6 +8,8 @@ import type { Worker } from 'node:worker_threads'
 import { expect, it, vi } from 'vitest'
 
 const started = vi.hoisted(() => [] as Worker[])
+/** ref() calls, by worker. */
+const refs = vi.hoisted(() => new Map<Worker, number>())
 
 vi.mock('node:worker_threads', async (importOriginal) => {
   const real = await importOriginal<{ Worker: typeof Worker }>()
@@ -15,6 +17,10 @@ vi.mock('node:worker_threads', async (importOriginal) => {
     constructor(...args: ConstructorParameters<typeof real.Worker>) {
       super(...args)
       started.push(this)
+    }
+    override ref(): void {
+      refs.set(this, (refs.get(this) ?? 0) + 1)
+      super.ref()
     }
   }
   return { ...real, Worker: Recorded }
@@ -60,4 +66,12 @@ it('the exit of a crashed worker, once replaced, leaves its successor’s draws 
   expect((await qrImages(URI)).pngDataUrl).toMatch(/^data:image\/png;base64,/)
   expect(started).toHaveLength(2)
   await started[1]!.terminate()
+})
+
+it('a draw in progress never keeps the process alive: the worker is never held', async () => {
+  started.length = 0
+  await Promise.all([qrImages(URI), qrImages(URI)])
+  expect(started).toHaveLength(1)
+  expect(refs.get(started[0]!) ?? 0).toBe(0)
+  await started[0]!.terminate()
 })
