@@ -15,7 +15,7 @@ import { fr } from '../../src-renderer/i18n/fr'
 import { addUser } from '../support/env'
 import { startBedKiosk, type BedKiosk } from './support/bed-kiosk'
 import { PASSWORD, secretOnScreen } from './support/clerk'
-import { checkScreen } from './support/look'
+import { checkScreen, onScreen } from './support/look'
 
 const CLERK = { email: 'agnes.martin@mairie-exemple.fr', name: 'Agnès Martin-Lefèvre' }
 const OTHER = { email: 'bruno.leroy@mairie-exemple.fr', name: 'Bruno Leroy' }
@@ -34,15 +34,7 @@ describe.each(['fr', 'en'] as const)('screens of time and failing services (%s)'
   it('looks finished when a code expires, a change asks for the second factor again, the mail or the service is down', async () => {
     kiosk = await startBedKiosk({ locale, issuer: 'Mairie de Lyon' })
     const { page, bed, advance } = kiosk
-    const h1 = (text: string) =>
-      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
-    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
-    const field = (label: string) => page.getByLabel(label, { exact: true })
-    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
-    const menu = async (entry: string) => {
-      await page.locator('header button[aria-haspopup="menu"]').click()
-      await page.getByRole('menuitem', { name: entry, exact: true }).click()
-    }
+    const { h1, check, field, press, menu } = onScreen(page, locale)
     const signIn = async (email: string) => {
       await field(m.signIn.email).fill(email)
       await field(m.signIn.password).fill(PASSWORD)

@@ -8,7 +8,7 @@ import { en } from '../../src-renderer/i18n/en'
 import { fr } from '../../src-renderer/i18n/fr'
 import { adminAddUser, adminTempPassword, appCode, PASSWORD, secretOnScreen } from './support/clerk'
 import { startKiosk, type Kiosk } from './support/kiosk'
-import { checkScreen } from './support/look'
+import { checkScreen, onScreen } from './support/look'
 
 const IT = { email: 'dsi@mairie-exemple.fr', name: 'Service informatique' }
 // A long name: the header must hold it at 1366 px.
@@ -25,15 +25,7 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
   it('looks finished at both kiosk sizes, signed in or not', async () => {
     kiosk = await startKiosk({ locale, issuer: 'Mairie de Lyon' })
     const { page, smtp, host } = kiosk
-    const h1 = (text: string) =>
-      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
-    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
-    const field = (label: string) => page.getByLabel(label, { exact: true })
-    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
-    const menu = async (entry: string) => {
-      await page.locator('header button[aria-haspopup="menu"]').click()
-      await page.getByRole('menuitem', { name: entry, exact: true }).click()
-    }
+    const { h1, check, field, press, menu } = onScreen(page, locale)
 
     // IT's first start: the account, then its app on the same QR screen.
     await h1(m.firstStart.title)
@@ -169,15 +161,7 @@ describe.each(['fr', 'en'] as const)('every screen (%s)', (locale) => {
       policy: { emailCode: 'first-sign-in-only' },
     })
     const { page, smtp, host } = kiosk
-    const h1 = (text: string) =>
-      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor()
-    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
-    const field = (label: string) => page.getByLabel(label, { exact: true })
-    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
-    const menu = async (entry: string) => {
-      await page.locator('header button[aria-haspopup="menu"]').click()
-      await page.getByRole('menuitem', { name: entry, exact: true }).click()
-    }
+    const { h1, check, field, press, menu } = onScreen(page, locale)
     await adminAddUser(host.configPath, IT.email, IT.name)
     const temporary = await adminTempPassword(host.configPath, CLERK.email, CLERK.name)
     await page.reload()

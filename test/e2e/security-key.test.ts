@@ -13,7 +13,7 @@ import {
   type Kiosk,
   type VirtualKeyProcess,
 } from './support/kiosk'
-import { checkScreen } from './support/look'
+import { onScreen } from './support/look'
 
 const ALICE = { email: 'alice.martin@mairie.fr', name: 'Alice Martin' }
 const PIN = '4821'
@@ -39,11 +39,7 @@ describe.each(['fr', 'en'] as const)('security keys in Chromium (%s)', (locale) 
       fido: { transport: 'udp', udp: `127.0.0.1:${key.port}`, udpLocalPort: 0 },
     })
     const { page, smtp, host } = kiosk
-    const h1 = (text: string) =>
-      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor({ timeout: 30_000 })
-    const check = (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk })
-    const field = (label: string) => page.getByLabel(label, { exact: true })
-    const press = (name: string) => page.getByRole('button', { name, exact: true }).click()
+    const { h1, check, field, press } = onScreen(page, locale) // waits: the page's 30 s
     const signIn = async () => {
       await field(m.signIn.email).fill(ALICE.email)
       await field(m.signIn.password).fill(PASSWORD)

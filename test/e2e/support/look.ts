@@ -168,3 +168,22 @@ export async function checkScreen(page: Page, check: ScreenCheck): Promise<void>
   await expectAccessible(page, `${check.name} (${check.locale})`)
   await page.setViewportSize(VIEWPORTS[0])
 }
+
+/**
+ * What a clerk does on the kiosk's screens, by the names a screen reader hears,
+ * and the check of the screen as it is (checkScreen in `locale`).
+ */
+export function onScreen(page: Page, locale: 'fr' | 'en') {
+  return {
+    h1: (text: string) =>
+      page.getByRole('heading', { level: 1, name: text, exact: true }).waitFor(),
+    check: (name: string, clerk: string | null) => checkScreen(page, { name, locale, clerk }),
+    field: (label: string) => page.getByLabel(label, { exact: true }),
+    press: (name: string) => page.getByRole('button', { name, exact: true }).click(),
+    /** An entry of the signed-in clerk's menu, top right. */
+    async menu(entry: string) {
+      await page.locator('header button[aria-haspopup="menu"]').click()
+      await page.getByRole('menuitem', { name: entry, exact: true }).click()
+    },
+  }
+}
